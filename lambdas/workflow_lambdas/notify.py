@@ -1,0 +1,350 @@
+"""``notify``: the outcome email (SES v1 ``SendEmail``, text and HTML).
+
+Event ``{"State": <whole parent state>}`` →
+``{"Sent", "Outcome", "Subject", "Recipients", "MessageId", "Error"}``.
+The state may come from any point of the run (even a failure before
+``ValidateInput`` wrote ``$.run``), so every section is optional. Sending
+problems are reported in the result, never raised: this function is the last
+step of the failure path too.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import re
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow_lambdas.common.aws import client
+
+logger = logging.getLogger(__name__)
+logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+PREFIX = "[bedrock-customize]"
+OUTCOMES = ("CUSTOM_BETTER", "NOT_BETTER", "INCONCLUSIVE", "FAILED")
+MAX_CAUSE = 4000
+
+
+class Settings(BaseModel):
+    sender: str | None = None
+    default_recipients: list[str] = Field(default_factory=list)
+    region: str = "us-east-1"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            sender=(env.get("SENDER_EMAIL") or "").strip() or None,
+            default_recipients=_split(env.get("DEFAULT_RECIPIENTS", "")),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        )
+
+
+class NotifyEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    State: dict[str, Any] = Field(default_factory=dict)
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, str):
+        items = re.split(r"[,;\s]+", value)
+    elif isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+    else:
+        items = []
+    return [i.strip() for i in items if i and i.strip()]
+
+
+def _get(data: Any, *path: str) -> Any:
+    for step in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(step)
+    return data
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _signed(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "n/a"
+    return f"{value:+.{digits}f}"
+
+
+def _one_line(text: str, limit: int = 180) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def outcome_of(state: dict[str, Any]) -> str:
+    if state.get("error"):
+        return "FAILED"
+    verdict = _get(state, "evaluation", "Result", "Verdict")
+    return verdict if verdict in OUTCOMES[:3] else "FAILED"
+
+
+def recipients_of(state: dict[str, Any], settings: Settings) -> list[str]:
+    return (
+        _split(_get(state, "run", "Recipients"))
+        or _split(state.get("NotificationEmail"))
+        or list(settings.default_recipients)
+    )
+
+
+def console_url(s3_uri: Any, region: str) -> str | None:
+    """S3 console link for ``s3://bucket/key``."""
+    if not isinstance(s3_uri, str) or not s3_uri.startswith("s3://"):
+        return None
+    bucket, _, key = s3_uri[5:].partition("/")
+    if not bucket:
+        return None
+    url = f"https://{region}.console.aws.amazon.com/s3/object/{quote(bucket)}?region={quote(region)}"
+    if key:
+        url += f"&prefix={quote(key, safe='')}"
+    return url
+
+
+def _release_phrase(state: dict[str, Any]) -> str:
+    action = _get(state, "release", "Action")
+    return {
+        "DELETED": "throughput deleted",
+        "ALREADY_GONE": "throughput deleted",
+        "KEPT": "throughput kept",
+        "REFUSED": "throughput NOT deleted (commitment term)",
+        "NOT_CREATED": "no throughput created",
+    }.get(action, "throughput status unknown")
+
+
+def _failure_phrase(state: dict[str, Any]) -> str:
+    if state.get("release_error"):
+        return " — throughput release failed"
+    action = _get(state, "release", "Action")
+    return f" — {_release_phrase(state)}" if action in ("KEPT", "REFUSED") else ""
+
+
+def _error_parts(state: dict[str, Any]) -> tuple[str, str]:
+    error = state.get("error")
+    if not error:
+        return "NoVerdict", "the run ended without an evaluation verdict"
+    if not isinstance(error, dict):
+        return str(error), ""
+    name = str(error.get("Error") or "UnknownError")
+    cause = error.get("Cause")
+    if isinstance(cause, str):
+        try:  # Lambda failures carry {"errorMessage", "errorType", ...} as a JSON string
+            parsed = json.loads(cause)
+            if isinstance(parsed, dict) and parsed.get("errorMessage"):
+                cause = str(parsed["errorMessage"])
+        except ValueError:
+            pass
+    elif cause is not None:
+        cause = json.dumps(cause, default=str)
+    cause = cause or ""
+    if len(cause) > MAX_CAUSE:
+        cause = cause[:MAX_CAUSE] + "…"
+    return name, cause
+
+
+def build_subject(state: dict[str, Any], outcome: str) -> str:
+    name = _get(state, "run", "CustomModelName") or state.get("CustomModelName") or "unknown run"
+    name = _one_line(str(name), 80)
+    release = _release_phrase(state)
+    if outcome == "CUSTOM_BETTER":
+        text = f"custom model is better — {release}"
+    elif outcome == "NOT_BETTER":
+        text = f"custom model is not better — {release}"
+    elif outcome == "INCONCLUSIVE":
+        text = f"result inconclusive — {release}"
+    else:
+        text = f"run failed: {_error_parts(state)[0]}{_failure_phrase(state)}"
+    return _one_line(f"{PREFIX} {name}: {text}", 200)
+
+
+def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tuple[str, str, str | None]]:
+    """``(label, value, link)`` rows shared by both bodies."""
+    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    result = _get(state, "evaluation", "Result")
+    result = result if isinstance(result, dict) else {}
+    metric = str(result.get("Metric") or _get(run, "Evaluation", "Metric") or "F1")
+    rows: list[tuple[str, str, str | None]] = [("Outcome", outcome, None)]
+
+    def add(label: str, value: Any, link: str | None = None) -> None:
+        if value is not None and value != "":
+            rows.append((label, str(value), link))
+
+    add("Run id", run.get("RunId") or state.get("ExecutionName"))
+    add("Execution", run.get("ExecutionArn"))
+    add("Custom model name", run.get("CustomModelName") or state.get("CustomModelName"))
+    add("Base model", run.get("BaseModelIdentifier") or state.get("BaseModelIdentifier"))
+    add("Base model for inference", run.get("InferenceModelId"))
+    add("Custom model", _get(state, "customization", "CustomModelArn"))
+    add(
+        "Provisioned throughput",
+        _get(state, "throughput", "ProvisionedModelArn") or _get(state, "release", "ProvisionedModelArn"),
+    )
+    if result:
+        add(f"Mean {metric} (base)", _num(_get(result, "Base", metric)))
+        add(f"Mean {metric} (custom)", _num(_get(result, "Custom", metric)))
+        diff = result.get("Difference")
+        if isinstance(diff, dict) and diff:
+            level = diff.get("ConfidenceLevel")
+            level_txt = f"{level:.0%}" if isinstance(level, int | float) else "?"
+            add(
+                "Difference (custom − base)",
+                f"{_signed(diff.get('Mean'))} ({level_txt} interval {_signed(diff.get('Low'))} "
+                f"to {_signed(diff.get('High'))})",
+            )
+        counts = result.get("Counts")
+        if isinstance(counts, dict) and counts:
+            add(
+                "Records",
+                f"{counts.get('Scored', 'n/a')} scored of {counts.get('Records', 'n/a')} "
+                f"(errors: base {counts.get('BaseErrors', 0)}, custom {counts.get('CustomErrors', 0)})",
+            )
+        report = result.get("ReportS3Uri")
+        add("Report", report, console_url(report, settings.region))
+    release = state.get("release") or {}
+    if isinstance(release, dict) and release:
+        add("Throughput action", release.get("Action"))
+        add("Release reason", release.get("Reason"))
+        if release.get("CustomModelDeleted"):
+            add("Losing custom model", "deleted")
+    if outcome == "FAILED":
+        name, cause = _error_parts(state)
+        add("Error", name)
+        add("Cause", cause)
+    release_error = state.get("release_error")
+    if release_error:
+        name, cause = _error_parts({"error": release_error})
+        add("Throughput release error", f"{name}: {cause}" if cause else name)
+    return rows
+
+
+def _cost_warning(state: dict[str, Any]) -> str | None:
+    arn = _get(state, "release", "ProvisionedModelArn") or _get(state, "throughput", "ProvisionedModelArn")
+    if state.get("release_error"):
+        return (
+            "Cost warning: releasing the provisioned throughput failed, so it may still exist and be billed "
+            f"every hour: check {arn or 'the provisioned throughput of this run'} in the Bedrock console and "
+            "delete it."
+        )
+    if _get(state, "release", "Action") not in ("KEPT", "REFUSED"):
+        return None
+    units = _get(state, "run", "ProvisionedModelUnits")
+    units_txt = f" ({units} model unit{'s' if units != 1 else ''})" if units else ""
+    return (
+        f"Cost warning: provisioned throughput {arn or '(unknown ARN)'}{units_txt} is still in service and is "
+        f"billed every hour until it is deleted "
+        f"(aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn or '<ARN>'})."
+    )
+
+
+_HEADLINES = {
+    "CUSTOM_BETTER": "The custom model scored better than the base model.",
+    "NOT_BETTER": "The custom model did not score better than the base model.",
+    "INCONCLUSIVE": "The comparison was inconclusive.",
+    "FAILED": "The run failed.",
+}
+
+
+def build_text(rows: list[tuple[str, str, str | None]], outcome: str, warning: str | None) -> str:
+    lines = [_HEADLINES[outcome], ""]
+    for label, value, link in rows:
+        lines.append(f"{label}: {value}" + (f"\n  {link}" if link else ""))
+    if warning:
+        lines += ["", warning]
+    return "\n".join(lines) + "\n"
+
+
+def build_html(rows: list[tuple[str, str, str | None]], outcome: str, warning: str | None, subject: str) -> str:
+    e = html.escape
+    colour = {"CUSTOM_BETTER": "#1d8102", "NOT_BETTER": "#5f6b7a", "INCONCLUSIVE": "#8d6605"}.get(outcome, "#d91515")
+    body_rows = []
+    for label, value, link in rows:
+        shown = f'<a href="{e(link, quote=True)}">{e(value)}</a>' if link else e(value)
+        if label == "Cause":
+            shown = f'<pre style="white-space:pre-wrap;margin:0">{e(value)}</pre>'
+        body_rows.append(
+            f'<tr><th style="text-align:left;padding:4px 12px 4px 0;vertical-align:top">{e(label)}</th>'
+            f'<td style="padding:4px 0">{shown}</td></tr>'
+        )
+    warning_html = (
+        f'<p style="background:#fff7e6;border-left:4px solid #8d6605;padding:8px">{e(warning)}</p>' if warning else ""
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{e(subject)}</title></head>"
+        '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px">'
+        f'<h2 style="color:{colour}">{e(_HEADLINES[outcome])}</h2>'
+        f"<table>{''.join(body_rows)}</table>{warning_html}"
+        "</body></html>"
+    )
+
+
+def notify(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[str, Any]:
+    outcome = outcome_of(state)
+    subject = build_subject(state, outcome)
+    recipients = recipients_of(state, settings)
+    result: dict[str, Any] = {
+        "Sent": False,
+        "Outcome": outcome,
+        "Subject": subject,
+        "Recipients": recipients,
+        "MessageId": None,
+        "Error": None,
+    }
+    if not settings.sender:
+        result["Error"] = "SENDER_EMAIL is not set"
+        return result
+    if not recipients:
+        result["Error"] = "no recipients (run.Recipients, NotificationEmail and DEFAULT_RECIPIENTS are empty)"
+        return result
+    try:
+        rows = _facts(state, outcome, settings)
+        warning = _cost_warning(state)
+    except Exception:  # an odd state must not cost the email
+        logger.exception("could not read the state; sending a minimal email")
+        rows, warning = [("Outcome", outcome, None), ("State", json.dumps(state, default=str)[:MAX_CAUSE], None)], None
+    message = {
+        "Subject": {"Data": subject, "Charset": "UTF-8"},
+        "Body": {
+            "Text": {"Data": build_text(rows, outcome, warning), "Charset": "UTF-8"},
+            "Html": {"Data": build_html(rows, outcome, warning, subject), "Charset": "UTF-8"},
+        },
+    }
+    try:
+        response = ses.send_email(Source=settings.sender, Destination={"ToAddresses": recipients}, Message=message)
+    except (ClientError, BotoCoreError) as exc:
+        logger.error("sending the outcome email failed: %s", exc)
+        result["Error"] = f"{type(exc).__name__}: {exc}"
+        return result
+    result.update(Sent=True, MessageId=response.get("MessageId"))
+    return result
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    state = NotifyEvent.model_validate(event if isinstance(event, dict) else {}).State
+    settings = Settings.from_env()
+    try:
+        ses = client("ses")
+    except Exception as exc:  # never fail the last step of the workflow
+        return {
+            "Sent": False,
+            "Outcome": outcome_of(state),
+            "Subject": build_subject(state, outcome_of(state)),
+            "Recipients": recipients_of(state, settings),
+            "MessageId": None,
+            "Error": f"{type(exc).__name__}: {exc}",
+        }
+    return notify(state, ses=ses, settings=settings)

@@ -1,0 +1,240 @@
+"""``release_throughput``: the conditional deletion of the run's provisioned throughput.
+
+Event ``{"State": <whole parent state>, "Reason": "VERDICT"|"FAILURE"}`` →
+``{"Action", "ProvisionedModelArn", "Reason", "CustomModelDeleted"}``.
+
+Policy: a failed run always releases; ``CUSTOM_BETTER`` keeps; ``INCONCLUSIVE``
+keeps only with ``run.Evaluation.OnInconclusive == "KEEP"``; ``NOT_BETTER`` (or
+no verdict at all) releases. A throughput is deleted only when its tags carry
+this run's id and workflow name (else ``ThroughputNotOwned``), never when it has
+a commitment term (``REFUSED``), and a throughput that is already gone is fine
+(``ALREADY_GONE``): the function is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.errors import ThroughputNotOwned, WorkflowError
+
+logger = logging.getLogger(__name__)
+logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+RUN_ID_TAG = "bedrock-customize:run-id"
+WORKFLOW_TAG = "bedrock-customize:workflow"
+DELETE_ATTEMPTS = 5
+NOT_FOUND = "ResourceNotFoundException"
+
+
+class ThrottlingException(WorkflowError):
+    """Bedrock kept throttling our delete: raised under this name so the ASL ``Retry`` on
+    ``ThrottlingException`` matches (a bare botocore ``ClientError`` would surface as ``ClientError``)."""
+
+
+class EvaluationOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    OnInconclusive: str = "RELEASE"
+
+
+class RunView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    RunId: str = Field(min_length=1)
+    WorkflowName: str = Field(min_length=1)
+    ProvisionedModelName: str | None = None
+    CustomModelName: str | None = None
+    Evaluation: EvaluationOptions = Field(default_factory=EvaluationOptions)
+    KeepLosingCustomModel: bool = False
+    DeleteLosingCustomModel: bool = False
+
+
+class ThroughputView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    ProvisionedModelArn: str | None = None
+
+
+class ResultView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Verdict: str | None = None
+
+
+class EvaluationView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Result: ResultView | None = None
+
+
+class CustomizationView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    CustomModelArn: str | None = None
+
+
+class StateView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    run: RunView | None = None
+    throughput: ThroughputView | None = None
+    evaluation: EvaluationView | None = None
+    customization: CustomizationView | None = None
+    error: dict[str, Any] | None = None
+
+
+class ReleaseEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    State: StateView
+    Reason: Literal["VERDICT", "FAILURE"]
+
+
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _result(action: str, arn: str | None, reason: str, custom_deleted: bool = False) -> dict[str, Any]:
+    return {"Action": action, "ProvisionedModelArn": arn, "Reason": reason, "CustomModelDeleted": custom_deleted}
+
+
+def decide(state: StateView, reason: str) -> tuple[bool, str]:
+    """``(keep, why)`` from the run outcome."""
+    verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
+    if reason == "FAILURE":
+        error = (state.error or {}).get("Error") or "unknown error"
+        return False, f"run failed ({error}): throughput released"
+    if verdict == "CUSTOM_BETTER":
+        return True, "custom model is better: throughput kept"
+    if verdict == "INCONCLUSIVE":
+        policy = state.run.Evaluation.OnInconclusive if state.run else "RELEASE"
+        if policy.upper() == "KEEP":
+            return True, "result inconclusive and OnInconclusive is KEEP: throughput kept"
+        return False, f"result inconclusive and OnInconclusive is {policy}: throughput released"
+    if verdict == "NOT_BETTER":
+        return False, "custom model is not better: throughput released"
+    return False, f"no usable verdict ({verdict!r}): throughput released"
+
+
+def _tags(bedrock: Any, arn: str) -> dict[str, str]:
+    response = bedrock.list_tags_for_resource(resourceARN=arn)
+    return {t.get("key"): t.get("value") for t in response.get("tags", [])}
+
+
+def _owned(tags: dict[str, str], run: RunView) -> bool:
+    return tags.get(RUN_ID_TAG) == run.RunId and tags.get(WORKFLOW_TAG) == run.WorkflowName
+
+
+def _delete_with_retry(
+    call: Callable[[], Any], sleep: Callable[[float], None], attempts: int = DELETE_ATTEMPTS
+) -> None:
+    for attempt in range(attempts):
+        try:
+            call()
+            return
+        except ClientError as exc:
+            if _code(exc) != "ThrottlingException":
+                raise
+            if attempt == attempts - 1:
+                raise ThrottlingException(f"still throttled after {attempts} attempts: {exc}") from exc
+            sleep(min(8.0, 0.5 * 2**attempt))
+
+
+def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float], None]) -> tuple[bool, str]:
+    run = state.run
+    assert run is not None
+    model = (state.customization.CustomModelArn if state.customization else None) or run.CustomModelName
+    if not model:
+        return False, "custom model unknown: not deleted"
+    try:
+        tags = _tags(bedrock, model)
+        if not _owned(tags, run):
+            return False, f"custom model {model} is not tagged for this run: not deleted"
+        _delete_with_retry(lambda: bedrock.delete_custom_model(modelIdentifier=model), sleep)
+    except ClientError as exc:
+        if _code(exc) == NOT_FOUND:
+            return False, f"custom model {model} already gone"
+        logger.warning("could not delete custom model %s: %s", model, exc)
+        return False, f"custom model {model} not deleted: {exc}"
+    except ThrottlingException as exc:
+        return False, f"custom model {model} not deleted: {exc}"
+    return True, f"losing custom model {model} deleted"
+
+
+def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    state = event.State
+    run = state.run
+    arn = state.throughput.ProvisionedModelArn if state.throughput else None
+    keep, why = decide(state, event.Reason)
+
+    if run is None:
+        if arn is None:
+            return _result("NOT_CREATED", None, "no run context: nothing was provisioned")
+        raise ThroughputNotOwned(f"{arn}: no run context to check ownership against; not deleted")
+
+    if arn is None:
+        if not run.ProvisionedModelName:
+            return _result("NOT_CREATED", None, f"no provisioned throughput for this run; {why}")
+        try:
+            found = bedrock.get_provisioned_model_throughput(provisionedModelId=run.ProvisionedModelName)
+        except ClientError as exc:
+            if _code(exc) == NOT_FOUND:
+                return _result(
+                    "NOT_CREATED", None, f"no provisioned throughput named {run.ProvisionedModelName}; {why}"
+                )
+            raise
+        arn = found.get("provisionedModelArn") or run.ProvisionedModelName
+
+    if keep:
+        logger.info("keeping %s: %s", arn, why)
+        return _result("KEPT", arn, why)
+
+    try:
+        details = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
+    except ClientError as exc:
+        if _code(exc) == NOT_FOUND:
+            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted")
+        raise
+
+    tags = _tags(bedrock, arn)
+    if not _owned(tags, run):
+        raise ThroughputNotOwned(
+            f"{arn} is not tagged {RUN_ID_TAG}={run.RunId} and {WORKFLOW_TAG}={run.WorkflowName}; not deleted"
+        )
+    commitment = details.get("commitmentDuration")
+    if commitment:
+        return _result(
+            "REFUSED", arn, f"{why}; but the throughput has a {commitment} commitment term and cannot be deleted"
+        )
+
+    try:
+        _delete_with_retry(lambda: bedrock.delete_provisioned_model_throughput(provisionedModelId=arn), sleep)
+    except ClientError as exc:
+        if _code(exc) == NOT_FOUND:
+            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted")
+        raise
+    logger.info("deleted %s: %s", arn, why)
+
+    custom_deleted = False
+    verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
+    if (
+        event.Reason == "VERDICT"
+        and verdict == "NOT_BETTER"
+        and not run.KeepLosingCustomModel
+        and run.DeleteLosingCustomModel
+    ):
+        custom_deleted, note = _delete_custom_model(bedrock, state, sleep)
+        why = f"{why}; {note}"
+    return _result("DELETED", arn, why, custom_deleted)
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    return release(ReleaseEvent.model_validate(event), bedrock=client("bedrock"))

@@ -1,0 +1,270 @@
+"""``notify``: moto SES v1, subjects per outcome, escaping, failures reported not raised."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from workflow_lambdas.common.aws import reset_clients
+
+REGION = "us-east-1"
+SENDER = "bedrock-customize@example.com"
+ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/pt123"
+REPORT = "s3://artifacts-bucket/runs/exec-42/report/report.html"
+XSS = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def ses(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "SENDER_EMAIL": SENDER,
+        "DEFAULT_RECIPIENTS": "fallback@example.com, second@example.com",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        reset_clients()
+        client = boto3.client("ses", region_name=REGION)
+        client.verify_email_identity(EmailAddress=SENDER)
+        yield client
+    reset_clients()
+
+
+def _sent():
+    return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+def _result(verdict, base=0.81, custom=0.86, low=0.02, high=0.08):
+    return {
+        "Verdict": verdict,
+        "Metric": "F1",
+        "Base": {"Precision": 0.8, "Recall": 0.82, "F1": base},
+        "Custom": {"Precision": 0.85, "Recall": 0.87, "F1": custom},
+        "Difference": {"Mean": custom - base, "Low": low, "High": high, "ConfidenceLevel": 0.95},
+        "Counts": {"Records": 100, "Scored": 99, "BaseErrors": 1, "CustomErrors": 0},
+        "ReportS3Uri": REPORT,
+        "SummaryS3Uri": "s3://artifacts-bucket/runs/exec-42/report/summary.json",
+    }
+
+
+def _state(verdict="CUSTOM_BETTER", action="KEPT", name="support-summarizer", **extra):
+    state = {
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "CustomModelName": name,
+        "run": {
+            "RunId": "exec-42",
+            "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:wf:exec-42",
+            "CustomModelName": name,
+            "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+            "InferenceModelId": "amazon.nova-micro-v1:0",
+            "ProvisionedModelUnits": 1,
+            "Recipients": ["ml-team@example.com"],
+        },
+        "customization": {"CustomModelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/x"},
+        "throughput": {"ProvisionedModelArn": ARN},
+        "evaluation": {"ExecutionArn": "arn:child", "Result": _result(verdict)},
+        "release": {"Action": action, "ProvisionedModelArn": ARN, "Reason": "policy", "CustomModelDeleted": False},
+    }
+    state.update(extra)
+    return state
+
+
+def _handler(state):
+    from workflow_lambdas import notify
+
+    return notify.handler({"State": state})
+
+
+@pytest.mark.parametrize(
+    ("verdict", "action", "subject"),
+    [
+        ("CUSTOM_BETTER", "KEPT", "[bedrock-customize] support-summarizer: custom model is better — throughput kept"),
+        (
+            "NOT_BETTER",
+            "DELETED",
+            "[bedrock-customize] support-summarizer: custom model is not better — throughput deleted",
+        ),
+        ("INCONCLUSIVE", "DELETED", "[bedrock-customize] support-summarizer: result inconclusive — throughput deleted"),
+        ("INCONCLUSIVE", "KEPT", "[bedrock-customize] support-summarizer: result inconclusive — throughput kept"),
+    ],
+)
+def test_subject_per_outcome(ses, verdict, action, subject):
+    result = _handler(_state(verdict, action))
+    assert result["Sent"] is True, result
+    assert result["Outcome"] == verdict
+    assert result["Subject"] == subject
+    assert result["Recipients"] == ["ml-team@example.com"]
+    assert result["Error"] is None and result["MessageId"]
+    (message,) = _sent()
+    assert message.subject == subject
+    assert message.destinations["ToAddresses"] == ["ml-team@example.com"]
+    assert message.source == SENDER
+
+
+def test_failure_subject_and_body(ses):
+    cause = json.dumps(
+        {"errorMessage": "every custom call failed: AccessDeniedException", "errorType": "InferenceFailed"}
+    )
+    state = _state("CUSTOM_BETTER", "DELETED", error={"Error": "InferenceFailed", "Cause": cause})
+    result = _handler(state)
+    assert result["Outcome"] == "FAILED"
+    assert result["Subject"] == "[bedrock-customize] support-summarizer: run failed: InferenceFailed"
+    body = _sent()[0].body
+    assert "every custom call failed: AccessDeniedException" in body
+    assert "InferenceFailed" in body
+
+
+def test_subjects_are_distinct():
+    from workflow_lambdas import notify
+
+    subjects = {
+        notify.build_subject(_state(v, a), notify.outcome_of(_state(v, a)))
+        for v, a in [("CUSTOM_BETTER", "KEPT"), ("NOT_BETTER", "DELETED"), ("INCONCLUSIVE", "DELETED")]
+    }
+    failed = _state(error={"Error": "States.Timeout"})
+    subjects.add(notify.build_subject(failed, notify.outcome_of(failed)))
+    assert len(subjects) == 4
+
+
+def test_bodies_carry_the_facts(ses):
+    from workflow_lambdas import notify
+
+    state = _state("CUSTOM_BETTER", "KEPT")
+    notify.notify(state, ses=ses, settings=notify.Settings.from_env())
+    rows = dict((label, value) for label, value, _ in notify._facts(state, "CUSTOM_BETTER", notify.Settings()))
+    assert rows["Run id"] == "exec-42"
+    assert rows["Mean F1 (base)"] == "0.8100" and rows["Mean F1 (custom)"] == "0.8600"
+    assert rows["Difference (custom − base)"] == "+0.0500 (95% interval +0.0200 to +0.0800)"
+    assert rows["Throughput action"] == "KEPT"
+    text = notify.build_text(
+        notify._facts(state, "CUSTOM_BETTER", notify.Settings()), "CUSTOM_BETTER", notify._cost_warning(state)
+    )
+    assert "Cost warning" in text and ARN in text
+    assert notify.console_url(REPORT, "eu-west-1") == (
+        "https://eu-west-1.console.aws.amazon.com/s3/object/artifacts-bucket?region=eu-west-1"
+        "&prefix=runs%2Fexec-42%2Freport%2Freport.html"
+    )
+    html_body = _sent()[0].body
+    # moto keeps the HTML part when there is one
+    assert "console.aws.amazon.com/s3/object/artifacts-bucket" in html_body
+    assert "Cost warning" in html_body
+
+
+def test_no_cost_warning_when_deleted():
+    from workflow_lambdas import notify
+
+    assert notify._cost_warning(_state("NOT_BETTER", "DELETED")) is None
+    assert "billed" in notify._cost_warning(_state("CUSTOM_BETTER", "KEPT"))
+
+
+def test_html_escapes_every_value(ses):
+    from workflow_lambdas import notify
+
+    cause = f"model output was: {XSS} & more"
+    state = _state("NOT_BETTER", "DELETED", name=f"evil{XSS}", error={"Error": f"Boom{XSS}", "Cause": cause})
+    state["release"]["Reason"] = XSS
+    state["evaluation"]["Result"]["ReportS3Uri"] = f's3://bucket/{XSS}"onclick="x'
+    result = _handler(state)
+    assert result["Sent"] is True, result
+    html_body = _sent()[0].body
+    assert "<script" not in html_body
+    assert "&lt;script&gt;" in html_body
+    assert '"onclick' not in html_body
+    rows = notify._facts(state, "FAILED", notify.Settings())
+    text = notify.build_text(rows, "FAILED", None)
+    assert XSS in text  # the text part is not HTML
+
+
+def test_ses_failure_is_reported_not_raised(ses, monkeypatch):
+    monkeypatch.setenv("SENDER_EMAIL", "unverified@example.com")
+    result = _handler(_state("NOT_BETTER", "DELETED"))
+    assert result["Sent"] is False
+    assert result["Outcome"] == "NOT_BETTER"
+    assert "MessageRejected" in result["Error"]
+    assert result["MessageId"] is None
+    assert _sent() == []
+
+
+def test_missing_sender_is_reported(ses, monkeypatch):
+    monkeypatch.delenv("SENDER_EMAIL")
+    result = _handler(_state())
+    assert (result["Sent"], result["Error"]) == (False, "SENDER_EMAIL is not set")
+
+
+def test_early_failure_without_run(ses):
+    state = {
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "CustomModelName": "support-summarizer",
+        "error": {"Error": "InvalidInput", "Cause": "HyperParameters.epochCount: 9 is above 5"},
+    }
+    result = _handler(state)
+    assert result["Sent"] is True, result
+    assert result["Outcome"] == "FAILED"
+    assert result["Subject"] == "[bedrock-customize] support-summarizer: run failed: InvalidInput"
+    assert result["Recipients"] == ["fallback@example.com", "second@example.com"]
+    assert "epochCount" in _sent()[0].body
+
+
+def test_notification_email_from_the_input_when_run_is_missing(ses):
+    state = {"NotificationEmail": "owner@example.com", "error": {"Error": "States.Runtime", "Cause": "x"}}
+    result = _handler(state)
+    assert result["Recipients"] == ["owner@example.com"]
+    assert result["Subject"] == "[bedrock-customize] unknown run: run failed: States.Runtime"
+
+
+def test_empty_state(ses):
+    result = _handler({})
+    assert result["Outcome"] == "FAILED"
+    assert result["Sent"] is True
+    assert "NoVerdict" in result["Subject"]
+
+
+def test_no_recipients(ses, monkeypatch):
+    monkeypatch.delenv("DEFAULT_RECIPIENTS")
+    result = _handler({"error": {"Error": "X"}})
+    assert result["Sent"] is False and "no recipients" in result["Error"]
+
+
+def test_odd_state_values_still_send(ses):
+    state = _state("CUSTOM_BETTER", "KEPT")
+    state["evaluation"]["Result"]["Difference"] = {"Mean": "n/a", "ConfidenceLevel": "high"}
+    state["evaluation"]["Result"]["Counts"] = "??"
+    state["release"] = ["not", "a", "dict"]
+    result = _handler(state)
+    assert result["Sent"] is True, result
+
+
+def test_subject_is_one_line(ses):
+    result = _handler(_state(name="multi\nline\r\nname"))
+    assert "\n" not in result["Subject"] and "\r" not in result["Subject"]
+
+
+def test_failed_release_is_flagged(ses):
+    state = _state("NOT_BETTER", "DELETED", error={"Error": "States.TaskFailed", "Cause": "x"})
+    del state["release"]
+    state["release_error"] = {"Error": "ThroughputNotOwned", "Cause": json.dumps({"errorMessage": "not tagged"})}
+    result = _handler(state)
+    assert result["Subject"] == (
+        "[bedrock-customize] support-summarizer: run failed: States.TaskFailed — throughput release failed"
+    )
+    body = _sent()[0].body
+    assert "ThroughputNotOwned: not tagged" in body
+    assert "may still exist" in body
+
+
+def test_failure_with_refused_release_warns_in_the_subject():
+    from workflow_lambdas import notify
+
+    state = _state("NOT_BETTER", "REFUSED", error={"Error": "States.TaskFailed"})
+    assert notify.build_subject(state, "FAILED").endswith(
+        "run failed: States.TaskFailed — throughput NOT deleted (commitment term)"
+    )
+    assert "billed" in notify._cost_warning(state)

@@ -1,0 +1,321 @@
+"""``release_throughput``: policy and guards, against a botocore Stubber (no unexpected call can pass)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from workflow_lambdas import release_throughput as rt
+from workflow_lambdas.common.errors import ThroughputNotOwned
+
+RUN_ID = "exec-42"
+WORKFLOW = "prod-bedrock-customize"
+ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/pt123"
+NAME = "support-summarizer-exec-42"
+CUSTOM_ARN = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"
+OWN_TAGS = [{"key": rt.RUN_ID_TAG, "value": RUN_ID}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}]
+
+
+@pytest.fixture
+def bedrock():
+    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def _state(verdict="NOT_BETTER", *, arn=ARN, error=None, **run_extra):
+    run = {
+        "RunId": RUN_ID,
+        "WorkflowName": WORKFLOW,
+        "CustomModelName": "support-summarizer",
+        "ProvisionedModelName": NAME,
+        "Evaluation": {"OnInconclusive": "RELEASE", "Margin": 0.0},
+        "KeepLosingCustomModel": False,
+        **run_extra,
+    }
+    state = {
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "run": run,
+        "customization": {"CustomModelArn": CUSTOM_ARN, "Status": "Completed"},
+    }
+    if arn:
+        state["throughput"] = {"ProvisionedModelArn": arn}
+    if verdict:
+        state["evaluation"] = {"ExecutionArn": "x", "Result": {"Verdict": verdict}}
+    if error:
+        state["error"] = error
+    return state
+
+
+def _pt(commitment=None, status="InService"):
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    out = {
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "provisionedModelName": NAME,
+        "provisionedModelArn": ARN,
+        "modelArn": CUSTOM_ARN,
+        "desiredModelArn": CUSTOM_ARN,
+        "foundationModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "status": status,
+        "creationTime": now,
+        "lastModifiedTime": now,
+    }
+    if commitment:
+        out["commitmentDuration"] = commitment
+    return out
+
+
+def _expect_get(stub, ident=ARN, **kw):
+    stub.add_response("get_provisioned_model_throughput", _pt(**kw), {"provisionedModelId": ident})
+
+
+def _expect_tags(stub, tags=OWN_TAGS, arn=ARN):
+    stub.add_response("list_tags_for_resource", {"tags": tags}, {"resourceARN": arn})
+
+
+def _expect_delete(stub):
+    stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": ARN})
+
+
+def _run(client, state, reason="VERDICT"):
+    return rt.release(
+        rt.ReleaseEvent.model_validate({"State": state, "Reason": reason}), bedrock=client, sleep=lambda _s: None
+    )
+
+
+def test_not_better_deletes(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    result = _run(client, _state("NOT_BETTER"))
+    assert result == {
+        "Action": "DELETED",
+        "ProvisionedModelArn": ARN,
+        "Reason": result["Reason"],
+        "CustomModelDeleted": False,
+    }
+    assert "not better" in result["Reason"]
+
+
+def test_custom_better_keeps_without_touching_it(bedrock):
+    client, _ = bedrock  # no response queued: any call would fail the test
+    result = _run(client, _state("CUSTOM_BETTER"))
+    assert result["Action"] == "KEPT"
+    assert result["ProvisionedModelArn"] == ARN
+    assert result["CustomModelDeleted"] is False
+
+
+@pytest.mark.parametrize(("policy", "action"), [("KEEP", "KEPT"), ("RELEASE", "DELETED")])
+def test_inconclusive_follows_the_policy(bedrock, policy, action):
+    client, stub = bedrock
+    if action == "DELETED":
+        _expect_get(stub)
+        _expect_tags(stub)
+        _expect_delete(stub)
+    result = _run(client, _state("INCONCLUSIVE", Evaluation={"OnInconclusive": policy}))
+    assert result["Action"] == action
+    assert policy in result["Reason"]
+
+
+def test_failure_deletes_even_with_a_winning_verdict(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    state = _state("CUSTOM_BETTER", error={"Error": "States.Timeout", "Cause": "x"})
+    result = _run(client, state, reason="FAILURE")
+    assert result["Action"] == "DELETED"
+    assert "States.Timeout" in result["Reason"]
+
+
+def test_missing_verdict_releases(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    assert _run(client, _state(None))["Action"] == "DELETED"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        [],
+        [{"key": rt.RUN_ID_TAG, "value": "another-run"}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}],
+        [{"key": rt.RUN_ID_TAG, "value": RUN_ID}],
+        [{"key": rt.RUN_ID_TAG, "value": RUN_ID}, {"key": rt.WORKFLOW_TAG, "value": "other-workflow"}],
+    ],
+)
+def test_not_owned_raises_and_never_deletes(bedrock, tags):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub, tags)
+    # no delete response queued: a delete call would raise a StubResponseError instead
+    with pytest.raises(ThroughputNotOwned, match=RUN_ID):
+        _run(client, _state("NOT_BETTER"), reason="FAILURE")
+
+
+def test_error_name_is_the_asl_error():
+    assert ThroughputNotOwned.__name__ == "ThroughputNotOwned"
+
+
+def test_committed_throughput_is_refused(bedrock):
+    client, stub = bedrock
+    _expect_get(stub, commitment="OneMonth")
+    _expect_tags(stub)
+    result = _run(client, _state("NOT_BETTER"))
+    assert result["Action"] == "REFUSED"
+    assert "OneMonth" in result["Reason"]
+
+
+def test_already_gone_on_get(bedrock):
+    client, stub = bedrock
+    stub.add_client_error(
+        "get_provisioned_model_throughput",
+        "ResourceNotFoundException",
+        "gone",
+        404,
+        expected_params={"provisionedModelId": ARN},
+    )
+    result = _run(client, _state("NOT_BETTER"))
+    assert result["Action"] == "ALREADY_GONE"
+    assert result["ProvisionedModelArn"] == ARN
+
+
+def test_already_gone_on_delete(bedrock):
+    client, stub = bedrock
+    _expect_get(stub, status="Failed")
+    _expect_tags(stub)
+    stub.add_client_error(
+        "delete_provisioned_model_throughput",
+        "ResourceNotFoundException",
+        "gone",
+        404,
+        expected_params={"provisionedModelId": ARN},
+    )
+    assert _run(client, _state("NOT_BETTER"))["Action"] == "ALREADY_GONE"
+
+
+def test_delete_retries_throttling(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    for _ in range(2):
+        stub.add_client_error(
+            "delete_provisioned_model_throughput",
+            "ThrottlingException",
+            "slow down",
+            429,
+            expected_params={"provisionedModelId": ARN},
+        )
+    _expect_delete(stub)
+    assert _run(client, _state("NOT_BETTER"))["Action"] == "DELETED"
+
+
+def test_delete_gives_up_after_persistent_throttling(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    for _ in range(rt.DELETE_ATTEMPTS):
+        stub.add_client_error("delete_provisioned_model_throughput", "ThrottlingException", "slow down", 429)
+    with pytest.raises(rt.ThrottlingException, match="still throttled"):
+        _run(client, _state("NOT_BETTER"))
+
+
+def test_not_created_when_no_arn_and_name_unknown(bedrock):
+    client, stub = bedrock
+    stub.add_client_error(
+        "get_provisioned_model_throughput",
+        "ResourceNotFoundException",
+        "nope",
+        404,
+        expected_params={"provisionedModelId": NAME},
+    )
+    result = _run(client, _state(None, arn=None, error={"Error": "States.TaskFailed"}), reason="FAILURE")
+    assert result == {
+        "Action": "NOT_CREATED",
+        "ProvisionedModelArn": None,
+        "Reason": result["Reason"],
+        "CustomModelDeleted": False,
+    }
+
+
+def test_looked_up_by_name_then_deleted(bedrock):
+    client, stub = bedrock
+    _expect_get(stub, ident=NAME)
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    result = _run(client, _state(None, arn=None, error={"Error": "States.TaskFailed"}), reason="FAILURE")
+    assert (result["Action"], result["ProvisionedModelArn"]) == ("DELETED", ARN)
+
+
+def test_no_run_context_means_nothing_to_release(bedrock):
+    client, _ = bedrock
+    result = _run(client, {"error": {"Error": "InvalidInput", "Cause": "bad"}}, reason="FAILURE")
+    assert result["Action"] == "NOT_CREATED"
+
+
+def test_no_run_context_with_an_arn_is_not_deleted(bedrock):
+    client, _ = bedrock
+    with pytest.raises(ThroughputNotOwned):
+        _run(client, {"throughput": {"ProvisionedModelArn": ARN}}, reason="FAILURE")
+
+
+def test_losing_custom_model_kept_by_default(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    assert _run(client, _state("NOT_BETTER"))["CustomModelDeleted"] is False
+
+
+def test_losing_custom_model_deleted_when_asked(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_response("delete_custom_model", {}, {"modelIdentifier": CUSTOM_ARN})
+    result = _run(client, _state("NOT_BETTER", DeleteLosingCustomModel=True))
+    assert result["Action"] == "DELETED"
+    assert result["CustomModelDeleted"] is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "verdict", "reason"),
+    [
+        ({"DeleteLosingCustomModel": True, "KeepLosingCustomModel": True}, "NOT_BETTER", "VERDICT"),
+        ({"DeleteLosingCustomModel": True}, "INCONCLUSIVE", "VERDICT"),
+        ({"DeleteLosingCustomModel": True}, "NOT_BETTER", "FAILURE"),
+    ],
+)
+def test_custom_model_kept_outside_a_clean_loss(bedrock, extra, verdict, reason):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    result = _run(client, _state(verdict, error={"Error": "X"} if reason == "FAILURE" else None, **extra), reason)
+    assert (result["Action"], result["CustomModelDeleted"]) == ("DELETED", False)
+
+
+def test_custom_model_not_tagged_for_the_run_is_not_deleted(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    _expect_tags(stub, tags=[], arn=CUSTOM_ARN)
+    result = _run(client, _state("NOT_BETTER", DeleteLosingCustomModel=True))
+    assert result["CustomModelDeleted"] is False
+    assert "not tagged" in result["Reason"]
+
+
+def test_handler_uses_the_shared_client(monkeypatch, bedrock):
+    client, stub = bedrock
+    monkeypatch.setattr(rt, "client", lambda name: client if name == "bedrock" else None)
+    result = rt.handler({"State": _state("CUSTOM_BETTER"), "Reason": "VERDICT"})
+    assert result["Action"] == "KEPT"
