@@ -1,0 +1,835 @@
+"""``ValidateInput``: check an execution input before any spend and build the run context.
+
+Event: ``{"Input": <execution input>, "ExecutionArn": "...", "ExecutionName": "..."}``.
+Result: the run context (docs/contracts.md, "Run context").
+
+Every problem is collected (schema, model family, hyperparameters, names,
+datasets) and reported at once: ``InvalidInput`` whose message has one line per
+problem, ``field: what is wrong; how to fix``. ``validate_execution_input`` is
+pure apart from ``fetch``, so the CLI can validate against local files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import ValidationError as PydanticError
+
+from workflow_lambdas import datasets as ds
+from workflow_lambdas import model_families as mf
+from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "execution-input.schema.json"
+
+DEFAULT_VALIDATION_FILE = "validation-data.json"
+DEFAULT_REFERENCE_FILE = "reference-inference.json"
+NAME_MAX = 63
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
+PROVISIONED_NAME_PATTERN = re.compile(r"^([0-9a-zA-Z][_-]?)+$")
+TAG_VALUE_PATTERN = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")  # Bedrock TagResource value pattern
+EXECUTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(?:execution|express):(?P<machine>[^:]+):(?P<name>[^:]+)(?::.*)?$"
+)
+TRAINING_READ_CAP = 32 * 1024 * 1024  # bytes of the training file the Lambda checks (a prefix beyond)
+VALIDATION_READ_CAP = 32 * 1024 * 1024  # the evaluation set is read whole; larger is refused
+MAX_SHARDS = 2_000  # keeps the plan_shards result far below the 256 KiB state limit
+MAX_REPORTED = 60  # problems listed in one InvalidInput message
+TAG_RUN_ID = "bedrock-customize:run-id"
+TAG_WORKFLOW = "bedrock-customize:workflow"
+
+Problem = ds.Problem
+Fetch = Callable[[str, str], "bytes | None"]
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+class Settings(BaseModel):
+    """Environment of the function (set by Terraform)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    training_bucket: str = Field(min_length=3, max_length=63)
+    validation_bucket: str = Field(min_length=3, max_length=63)
+    artifacts_bucket: str = Field(min_length=3, max_length=63)
+    default_model_units: int = Field(default=1, ge=1)
+    throughput_poll_seconds: int = Field(default=60, ge=1)
+    throughput_max_polls: int = Field(default=90, ge=1)
+    default_recipients: tuple[str, ...] = ()
+    shard_size: int = Field(default=50, ge=1, le=1000)
+    inference_max_concurrency: int = Field(default=4, ge=1, le=40)
+    customization_timeout_seconds: int = Field(default=172800, ge=1)
+    evaluation_timeout_seconds: int = Field(default=21600, ge=1)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = env.get(name.upper())
+            if raw is None or not raw.strip():
+                continue
+            if name == "default_recipients":
+                values[name] = tuple(r.strip() for r in raw.split(",") if r.strip())
+            else:
+                values[name] = raw.strip()
+        try:
+            return cls(**values)
+        except PydanticError as exc:
+            lines = [
+                f"{str(err['loc'][0]).upper()}: {'is not set' if err['type'] == 'missing' else err['msg']}; "
+                "set it in the function's environment (Terraform module)"
+                for err in exc.errors()
+            ]
+            raise InvalidInput("\n".join(lines)) from None
+
+
+# --- run context -----------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ValidationDataRef(_Strict):
+    Bucket: str
+    Key: str
+    ReferenceKey: str | None
+
+
+class InferenceSettings(_Strict):
+    MaxTokens: int = 512
+    Temperature: float = 0.0
+    TopP: float = 1.0
+    StopSequences: list[str] = Field(default_factory=list)
+
+
+class EvaluationSettings(_Strict):
+    Metric: Literal["F1", "Precision", "Recall"] = "F1"
+    Margin: float = 0.0
+    ConfidenceLevel: float = 0.95
+    BootstrapResamples: int = 1000
+    RequireSignificance: bool = True
+    OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
+    ShardSize: int = 50
+    MaxConcurrency: int = 4
+    Seed: int = 7
+
+
+class Tag(_Strict):
+    Key: str
+    Value: str
+
+
+class RunContext(_Strict):
+    """``$.run``: everything later states need, derived once."""
+
+    RunId: str
+    ExecutionArn: str
+    WorkflowName: str
+    JobName: str
+    CustomModelName: str
+    BaseModelIdentifier: str
+    CustomizationType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"]
+    HyperParameters: dict[str, str]
+    TrainingDataS3Uri: str
+    OutputDataS3Uri: str
+    ArtifactsBucket: str
+    RunPrefix: str
+    ValidationData: ValidationDataRef
+    InferenceModelId: str
+    InferenceConfig: InferenceSettings
+    Evaluation: EvaluationSettings
+    ProvisionedModelName: str
+    ProvisionedModelUnits: int
+    ThroughputPollSeconds: int
+    ThroughputMaxPolls: int
+    CustomizationTimeoutSeconds: int
+    EvaluationTimeoutSeconds: int
+    KeepLosingCustomModel: bool
+    Recipients: list[str]
+    RunTags: list[Tag]
+
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Things worth telling the user that do not stop the run (not part of the state)."""
+        return self._warnings
+
+    def to_state(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class ValidateEvent(BaseModel):
+    Input: Any
+    ExecutionArn: str = Field(min_length=1)
+    ExecutionName: str = Field(min_length=1, max_length=80)
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The execution input JSON Schema (the single definition of the input)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def _path(parts: list[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _example(subschema: Mapping[str, Any]) -> str:
+    examples = subschema.get("examples") or []
+    return f", e.g. {json.dumps(examples[0])}" if examples else ""
+
+
+def _property_schema(path: list[Any]) -> Mapping[str, Any]:
+    schema: Mapping[str, Any] = load_schema()
+    for part in path:
+        if isinstance(part, int):
+            return {}
+        schema = schema.get("properties", {}).get(part, {})
+    return schema
+
+
+def _schema_problem(error: SchemaError) -> list[Problem]:
+    path = list(error.absolute_path)
+    field = _path(path) or "Input"
+    value = error.instance
+    sub = error.schema if isinstance(error.schema, Mapping) else {}
+    kind = error.validator
+    name_rules = "use 1-63 letters, digits, '-', '+' or '.', starting with a letter or digit"
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        return [
+            Problem(_path([*path, k]), "is missing", f"add it{_example(_property_schema([*path, k]))}") for k in missing
+        ]
+    if kind == "additionalProperties":
+        known = list(sub.get("properties", {}))
+        problems = []
+        for extra in sorted(set(value) - set(known)):
+            close = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
+            fix = f"did you mean {close[0]}?" if close else f"remove it (known fields: {', '.join(known)})"
+            problems.append(Problem(_path([*path, extra]), "is not a known field", fix))
+        return problems
+    if kind == "type":
+        expected = error.validator_value
+        if path and path[0] == "HyperParameters" and len(path) == 2:
+            shown = json.dumps(str(value).lower() if isinstance(value, bool) else str(value))
+            return [
+                Problem(
+                    field,
+                    f"is {_json_type(value)}, but Bedrock expects every hyperparameter as a string",
+                    f"write it as a string: {shown}",
+                )
+            ]
+        return [
+            Problem(
+                field,
+                f"is {_json_type(value)} ({json.dumps(value)[:40]}), expected {expected}",
+                f"use {expected}{_example(sub)}",
+            )
+        ]
+    if kind == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        return [Problem(field, f"is {json.dumps(value)[:60]}, not one of {options}", f"use one of {options}")]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low = sub.get("minimum", sub.get("exclusiveMinimum"))
+        high = sub.get("maximum", sub.get("exclusiveMaximum"))
+        return [
+            Problem(
+                field,
+                f"is {value}, outside the allowed range",
+                f"use a value from {low} to {high}{' (exclusive)' if 'exclusiveMaximum' in sub else ''}",
+            )
+        ]
+    if kind == "pattern":
+        if field in ("JobName", "CustomModelName"):
+            return [Problem(field, f"{json.dumps(value)[:80]} has characters Bedrock does not accept", name_rules)]
+        return [
+            Problem(
+                field, f"{json.dumps(value)[:80]} is not an email address", 'use an address like "ml-team@example.com"'
+            )
+        ]
+    if kind == "maxLength":
+        fix = (
+            "shorten it (a run suffix is added within the limit)"
+            if field in ("JobName", "CustomModelName")
+            else "shorten it"
+        )
+        return [Problem(field, f"is {len(value)} characters long, more than {error.validator_value}", fix)]
+    if kind == "minLength":
+        return [Problem(field, "is empty", f"give a value{_example(_property_schema(path))}")]
+    if kind == "oneOf" and path and path[0] == "NotificationEmail":
+        return [
+            Problem(
+                field,
+                f"{json.dumps(value)[:80]} is not an email address or a list of addresses",
+                'use "ml-team@example.com" or ["a@example.com", "b@example.com"]',
+            )
+        ]
+    if kind in ("minItems", "maxItems", "uniqueItems"):
+        return [Problem(field, error.message[:120], f"fix the list{_example(_property_schema(path))}")]
+    return [Problem(field, error.message[:160], f"see the execution input schema{_example(sub)}")]
+
+
+def schema_problems(raw: Any) -> list[Problem]:
+    """Problems of the input against the JSON Schema, in input order."""
+    problems: list[Problem] = []
+    for error in sorted(_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
+        problems.extend(_schema_problem(error))
+    return problems
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def run_suffix(execution_arn: str, execution_name: str) -> str:
+    """8 hex characters derived from the execution (stable across retries of the same run).
+
+    The ARN is hashed when there is one: execution names are only unique per
+    state machine, two deployments can both have an execution "run-1".
+    """
+    return hashlib.sha256((execution_arn or execution_name).encode()).hexdigest()[:8]
+
+
+def unique_name(name: str, suffix: str, limit: int = NAME_MAX) -> str:
+    """``name-suffix``, ``name`` shortened so that the result fits ``limit``."""
+    base = name[: limit - len(suffix) - 1].rstrip("-+.") or name[:1]
+    return f"{base}-{suffix}"
+
+
+def provisioned_model_name(custom_model_name: str, suffix: str) -> str:
+    """Provisioned throughput name (``^([0-9a-zA-Z][_-]?)+$``, 1-63) for the run."""
+    tail = f"-pt-{suffix}"
+    base = re.sub(r"[^0-9A-Za-z]+", "-", custom_model_name).strip("-") or "custom-model"
+    base = base[: NAME_MAX - len(tail)].rstrip("-")
+    return f"{base}{tail}"
+
+
+def workflow_name_of(execution_arn: str) -> str | None:
+    match = EXECUTION_ARN.match(execution_arn or "")
+    return match.group("machine") if match else None
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+
+def _hyperparameter_problem(spec: mf.HyperParameter, value: str, model: mf.BaseModel) -> Problem | None:
+    field = f"HyperParameters.{spec.name}"
+    text = value.strip()
+    if spec.kind == "bool":
+        if text.lower() in ("true", "false"):
+            return None
+        return Problem(field, f"is {json.dumps(value)}, not a boolean", 'use "true" or "false"')
+    try:
+        number = float(text)
+    except ValueError:
+        return Problem(field, f"is {json.dumps(value)}, not a number", f"use {spec.describe()}")
+    if not math.isfinite(number):
+        return Problem(field, f"is {json.dumps(value)}, not a finite number", f"use {spec.describe()}")
+    if spec.kind == "int":
+        try:
+            int(text)
+        except ValueError:
+            return Problem(field, f"is {json.dumps(value)}, not a whole number", f"use {spec.describe()}")
+    low, high = spec.minimum, spec.maximum
+    too_low = low is not None and (number <= low if spec.exclusive_minimum else number < low)
+    too_high = high is not None and number > high
+    if too_low or too_high:
+        return Problem(field, f"is {value}, outside the range {model.display} accepts", f"use {spec.describe()}")
+    return None
+
+
+def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[str]) -> list[Problem]:
+    specs = {hp.name: hp for hp in mf.hyperparameters_for(model)}
+    problems = []
+    for name, value in hps.items():
+        field = f"HyperParameters.{name}"
+        if field in skip or not isinstance(value, str):
+            continue
+        spec = specs.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(
+                Problem(
+                    field,
+                    f"is not a hyperparameter of {model.display}",
+                    f"{hint}{model.display} accepts {', '.join(s.describe() for s in specs.values())}",
+                )
+            )
+            continue
+        problem = _hyperparameter_problem(spec, value, model)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _s3_key_problem(field: str, key: str, bucket: str) -> Problem | None:
+    if key.startswith("s3://"):
+        return Problem(
+            field,
+            f"{key} is an S3 URI, but a key in the bucket {bucket} is expected",
+            f"upload the file to {bucket} and give its key, e.g. {key.rsplit('/', 1)[-1]}",
+        )
+    if key.startswith("/"):
+        return Problem(field, f"{key} starts with '/'", "give the key without a leading '/'")
+    return None
+
+
+def _missing(field: str, bucket: str, key: str) -> Problem:
+    return Problem(
+        field,
+        f"s3://{bucket}/{key} does not exist (or is not readable)",
+        f"upload the file to the bucket {bucket} or correct the name",
+    )
+
+
+# --- the validation ------------------------------------------------------------------------------------
+
+
+def validate_execution_input(
+    raw: Any,
+    *,
+    settings: Settings,
+    execution_name: str,
+    execution_arn: str,
+    fetch: Fetch,
+) -> RunContext:
+    """Validate an execution input and derive the run context, or raise ``InvalidInput``.
+
+    ``fetch(bucket, key)`` returns the object's bytes or None when it does not
+    exist. It may return only the beginning of a large object as a ``bytes``
+    subclass with a ``total_size`` attribute (the Lambda does so).
+    """
+    if not isinstance(raw, dict):
+        raise InvalidInput(
+            f"Input: is {_json_type(raw)}, not a JSON object; start the execution with a JSON object input"
+        )
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+
+    problems.extend(schema_problems(raw))
+    bad_paths = {p.field for p in problems}
+    bad_top = {p.split(".")[0].split("[")[0] for p in bad_paths}
+
+    def given(name: str) -> bool:
+        return name in raw and name not in bad_top
+
+    # execution
+    workflow_name = workflow_name_of(execution_arn)
+    if workflow_name is None:
+        problems.append(
+            Problem(
+                "ExecutionArn",
+                f"{execution_arn!r} is not a Step Functions execution ARN",
+                "pass $$.Execution.Id as ExecutionArn in the ValidateInput payload",
+            )
+        )
+        workflow_name = "unknown"
+    for field, value in (("ExecutionName", execution_name), ("WorkflowName", workflow_name)):
+        if not TAG_VALUE_PATTERN.match(value):
+            problems.append(
+                Problem(
+                    field,
+                    f"{value!r} has characters Bedrock tags do not accept",
+                    "use letters, digits, spaces and . _ : / = + @ - only",
+                )
+            )
+    suffix = run_suffix(execution_arn, execution_name)
+    run_id = execution_name
+
+    # model and customization type
+    base = raw["BaseModelIdentifier"] if given("BaseModelIdentifier") else None
+    ctype = raw.get("CustomizationType", mf.FINE_TUNING) if "CustomizationType" not in bad_top else None
+    allow_unknown = raw.get("AllowUnknownModel") is True
+    model = mf.lookup(base) if base else None
+    if base and model is None:
+        guess = mf.family_of(base)
+        what = (
+            f"a {mf.FAMILY_RULES[guess].display} model this module does not know"
+            if guess
+            else "not a model this module knows"
+        )
+        if allow_unknown:
+            warnings.append(
+                Problem(
+                    "BaseModelIdentifier",
+                    f"{base} is {what}",
+                    "hyperparameters and training data format are not checked (AllowUnknownModel)",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    "BaseModelIdentifier",
+                    f"{base} is {what}",
+                    f"use one of {', '.join(mf.BASE_MODELS)}, or set AllowUnknownModel to true "
+                    "to skip the model-specific checks",
+                )
+            )
+    family = model.family if model else None
+    if model is not None:
+        rules = mf.family_rules(model.family)
+        if rules.legacy:
+            warnings.append(
+                Problem(
+                    "BaseModelIdentifier",
+                    f"{model.display} is legacy: {rules.note}",
+                    "plan a move to a current model family",
+                )
+            )
+        if ctype and ctype not in mf.customization_types_for(model):
+            problems.append(
+                Problem(
+                    "CustomizationType",
+                    f"{ctype} is not offered for {model.display}",
+                    f"use {' or '.join(mf.customization_types_for(model))}",
+                )
+            )
+        if model.note and "InferenceModelId" not in raw:
+            warnings.append(
+                Problem("InferenceModelId", model.note, "set InferenceModelId if the default id is refused")
+            )
+    if ctype == mf.DISTILLATION:
+        warnings.append(
+            Problem(
+                "CustomizationType",
+                "DISTILLATION needs a teacher model, which this input cannot set yet",
+                "expect CreateModelCustomizationJob to refuse the job until the workflow passes one",
+            )
+        )
+
+    # hyperparameters
+    hps = raw.get("HyperParameters", {})
+    if isinstance(hps, dict) and model is not None:
+        problems.extend(_check_hyperparameters(hps, model, bad_paths))
+
+    # names
+    unique = raw.get("UniqueNames", True) is not False
+    names: dict[str, str] = {}
+    for field in ("JobName", "CustomModelName"):
+        value = raw.get(field) if given(field) else None
+        if value is None:
+            continue
+        names[field] = unique_name(value, suffix) if unique else value
+    custom_model_name = raw["CustomModelName"] if given("CustomModelName") else "custom-model"
+    provisioned_name = provisioned_model_name(custom_model_name, suffix)
+
+    # inference settings
+    inference_config = InferenceSettings(**raw["InferenceConfig"]) if given("InferenceConfig") else InferenceSettings()
+    if model is not None and inference_config.MaxTokens > mf.max_output_tokens_for(model):
+        limit = mf.max_output_tokens_for(model)
+        problems.append(
+            Problem(
+                "InferenceConfig.MaxTokens",
+                f"is {inference_config.MaxTokens}, more than the {limit} tokens {model.display} generates",
+                f"use at most {limit}",
+            )
+        )
+    if given("InferenceModelId"):
+        inference_id = raw["InferenceModelId"]
+        other = mf.family_of(inference_id)
+        base_family = family or (mf.family_of(base) if base else None)
+        if other and base_family and other != base_family:
+            problems.append(
+                Problem(
+                    "InferenceModelId",
+                    f"{inference_id} is a {other} model, the base model is {base_family}",
+                    "compare against the same base model (leave InferenceModelId out for the default)",
+                )
+            )
+    else:
+        inference_id = mf.inference_model_id(base) if base else ""
+
+    evaluation_raw = dict(raw["Evaluation"]) if given("Evaluation") else {}
+    evaluation_raw.setdefault("ShardSize", settings.shard_size)
+    evaluation_raw.setdefault("MaxConcurrency", settings.inference_max_concurrency)
+    evaluation = EvaluationSettings(**evaluation_raw)
+
+    # datasets
+    training_key = raw["TrainingDataFileName"] if given("TrainingDataFileName") else None
+    if training_key is not None:
+        key_problem = _s3_key_problem("TrainingDataFileName", training_key, settings.training_bucket)
+        if key_problem:
+            problems.append(key_problem)
+        else:
+            data = fetch(settings.training_bucket, training_key)
+            if data is None:
+                problems.append(_missing("TrainingDataFileName", settings.training_bucket, training_key))
+            elif ctype is not None:
+                problems.extend(
+                    ds.check_training(
+                        data, family, ctype, name=training_key, total_size=getattr(data, "total_size", None)
+                    )
+                )
+
+    validation_key = raw.get("ValidationDataFileName", DEFAULT_VALIDATION_FILE)
+    reference_key: str | None = None
+    if "ValidationDataFileName" not in bad_top:
+        key_problem = _s3_key_problem("ValidationDataFileName", validation_key, settings.validation_bucket)
+        data = None if key_problem else fetch(settings.validation_bucket, validation_key)
+        if key_problem:
+            problems.append(key_problem)
+        elif data is None:
+            problems.append(_missing("ValidationDataFileName", settings.validation_bucket, validation_key))
+        elif getattr(data, "total_size", len(data)) > len(data):
+            problems.append(
+                Problem(
+                    "ValidationDataFileName",
+                    f"{validation_key} is larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB",
+                    "evaluate on a smaller validation set (a few hundred to a few thousand records)",
+                )
+            )
+        else:
+            used_reference: list[str] = []
+            problems.extend(
+                _check_validation(
+                    raw,
+                    data,
+                    validation_key,
+                    settings,
+                    model,
+                    inference_config,
+                    evaluation,
+                    fetch,
+                    warnings,
+                    bad_top,
+                    used_reference,
+                )
+            )
+            reference_key = used_reference[0] if used_reference else None
+
+    recipients: list[str]
+    if given("NotificationEmail"):
+        email = raw["NotificationEmail"]
+        recipients = [email] if isinstance(email, str) else list(email)
+    else:
+        recipients = list(settings.default_recipients)
+    if not recipients:
+        warnings.append(
+            Problem(
+                "NotificationEmail",
+                "no recipient is configured, no email will be sent",
+                "set NotificationEmail or the module's default recipients",
+            )
+        )
+
+    if problems:
+        raise InvalidInput(_format(problems))
+
+    context = RunContext(
+        RunId=run_id,
+        ExecutionArn=execution_arn,
+        WorkflowName=workflow_name,
+        JobName=names["JobName"],
+        CustomModelName=names["CustomModelName"],
+        BaseModelIdentifier=base,
+        CustomizationType=ctype,
+        HyperParameters=dict(hps),
+        TrainingDataS3Uri=f"s3://{settings.training_bucket}/{training_key}",
+        OutputDataS3Uri=f"s3://{settings.artifacts_bucket}/runs/{run_id}/customization/",
+        ArtifactsBucket=settings.artifacts_bucket,
+        RunPrefix=f"runs/{run_id}/",
+        ValidationData=ValidationDataRef(
+            Bucket=settings.validation_bucket, Key=validation_key, ReferenceKey=reference_key
+        ),
+        InferenceModelId=inference_id,
+        InferenceConfig=inference_config,
+        Evaluation=evaluation,
+        ProvisionedModelName=provisioned_name,
+        ProvisionedModelUnits=raw.get("ProvisionedModelUnits", settings.default_model_units),
+        ThroughputPollSeconds=settings.throughput_poll_seconds,
+        ThroughputMaxPolls=settings.throughput_max_polls,
+        CustomizationTimeoutSeconds=settings.customization_timeout_seconds,
+        EvaluationTimeoutSeconds=settings.evaluation_timeout_seconds,
+        KeepLosingCustomModel=raw.get("KeepLosingCustomModel", False),
+        Recipients=recipients,
+        RunTags=[Tag(Key=TAG_RUN_ID, Value=run_id), Tag(Key=TAG_WORKFLOW, Value=workflow_name)],
+    )
+    context._warnings.extend(warnings)
+    return context
+
+
+def _check_validation(
+    raw: dict[str, Any],
+    data: bytes,
+    validation_key: str,
+    settings: Settings,
+    model: mf.BaseModel | None,
+    inference_config: InferenceSettings,
+    evaluation: EvaluationSettings,
+    fetch: Fetch,
+    warnings: list[Problem],
+    bad_top: set[str],
+    out_reference: list[str],
+) -> list[Problem]:
+    """Problems of the evaluation set; appends the reference key to ``out_reference`` when one is used."""
+    problems: list[Problem] = []
+    references: bytes | None = None
+    reference_missing = False
+    reference_key = raw.get("ReferenceDataFileName", DEFAULT_REFERENCE_FILE)
+    if not ds.references_needed(data):
+        if "ReferenceDataFileName" in raw:
+            warnings.append(
+                Problem(
+                    "ReferenceDataFileName",
+                    f"is ignored: the records of {validation_key} carry their own reference",
+                    "leave ReferenceDataFileName out",
+                )
+            )
+    elif "ReferenceDataFileName" not in bad_top:
+        key_problem = _s3_key_problem("ReferenceDataFileName", reference_key, settings.validation_bucket)
+        references = None if key_problem else fetch(settings.validation_bucket, reference_key)
+        if key_problem:
+            problems.append(key_problem)
+            reference_missing = True
+        elif references is None:
+            problems.append(_missing("ReferenceDataFileName", settings.validation_bucket, reference_key))
+            reference_missing = True
+        else:
+            out_reference.append(reference_key)
+    else:
+        reference_missing = True
+
+    max_prompt_chars = ds.DEFAULT_MAX_PROMPT_CHARS
+    if model is not None:
+        # ~4 characters per token; a sanity bound, not a tokenizer.
+        max_prompt_chars = min(max_prompt_chars, max(1_000, (model.context_tokens - inference_config.MaxTokens) * 4))
+    try:
+        records = ds.parse_validation(
+            data,
+            references,
+            validation_name=validation_key,
+            reference_name=reference_key,
+            max_prompt_chars=max_prompt_chars,
+        )
+    except ds.DatasetProblems as exc:
+        problems.extend(p for p in exc.problems if not (reference_missing and p.field == ds.REFERENCE_FIELD))
+        return problems
+    shards = math.ceil(len(records) / evaluation.ShardSize)
+    if shards > MAX_SHARDS:
+        problems.append(
+            Problem(
+                "Evaluation.ShardSize",
+                f"{len(records)} records in shards of {evaluation.ShardSize} "
+                f"make {shards} shards, more than {MAX_SHARDS}",
+                f"use a ShardSize of at least {math.ceil(len(records) / MAX_SHARDS)}",
+            )
+        )
+    return problems
+
+
+def _format(problems: list[Problem]) -> str:
+    lines = list(dict.fromkeys(str(p) for p in problems))
+    if len(lines) > MAX_REPORTED:
+        lines = [*lines[:MAX_REPORTED], f"Input: {len(lines) - MAX_REPORTED} more problems not shown; fix these first"]
+    return "\n".join(lines)
+
+
+# --- S3 and handler -----------------------------------------------------------------------------------
+
+
+class Fetched(bytes):
+    """The first bytes of an S3 object, with the size of the whole object."""
+
+    total_size: int
+
+
+def s3_fetcher(s3: Any, cap: int) -> Fetch:
+    """``fetch(bucket, key)`` reading at most ``cap`` bytes; None if the object is missing or unreadable."""
+
+    def fetch(bucket: str, key: str) -> bytes | None:
+        try:
+            response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{cap - 1}")
+        except s3.exceptions.NoSuchKey:
+            return None
+        except Exception as exc:  # botocore ClientError: classify by code
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code == "InvalidRange":  # an empty object cannot be read with a Range
+                empty = Fetched(b"")
+                empty.total_size = 0
+                return empty
+            if code in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "NoSuchBucket"):
+                return None
+            raise
+        body = Fetched(response["Body"].read())
+        content_range = response.get("ContentRange") or ""
+        body.total_size = int(content_range.rsplit("/", 1)[1]) if "/" in content_range else len(body)
+        return body
+
+    return fetch
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    try:
+        request = ValidateEvent.model_validate(event)
+    except PydanticError as exc:
+        raise InvalidInput(
+            "\n".join(
+                f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}; pass Input, ExecutionArn ($$.Execution.Id) "
+                "and ExecutionName ($$.Execution.Name) in the ValidateInput payload"
+                for err in exc.errors()
+            )
+        ) from None
+    settings = Settings.from_env()
+    s3 = client("s3")
+
+    def fetch(bucket: str, key: str) -> bytes | None:
+        cap = TRAINING_READ_CAP if bucket == settings.training_bucket else VALIDATION_READ_CAP
+        return s3_fetcher(s3, cap)(bucket, key)
+
+    try:
+        run = validate_execution_input(
+            request.Input,
+            settings=settings,
+            execution_name=request.ExecutionName,
+            execution_arn=request.ExecutionArn,
+            fetch=fetch,
+        )
+    except InvalidInput as exc:
+        logger.warning("invalid input for %s:\n%s", request.ExecutionName, exc)
+        raise
+    for warning in run.warnings:
+        logger.warning("%s", warning)
+    return run.to_state()
