@@ -1,0 +1,305 @@
+# IAM of the workflow: the Bedrock customization service role, the policies of
+# the root functions (their roles live in modules/lambda-function) and the role
+# of the parent state machine. Every "*" resource is an API without
+# resource-level permissions and says so.
+
+locals {
+  training_objects   = "${module.storage.training_bucket_arn}/*"
+  validation_objects = "${module.storage.validation_bucket_arn}/*"
+  runs_objects       = "${module.storage.artifacts_bucket_arn}/runs/*"
+}
+
+# ---------------------------------------------------------------------------
+# Bedrock model customization service role (passed in CreateModelCustomizationJob)
+
+data "aws_iam_policy_document" "bedrock_assume" {
+  statement {
+    sid     = "BedrockAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["bedrock.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.customization_jobs_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "bedrock" {
+  name               = "${var.name_prefix}-bedrock-customization"
+  description        = "Service role of the Bedrock model customization jobs started by ${local.parent_state_machine_name}."
+  assume_role_policy = data.aws_iam_policy_document.bedrock_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "bedrock" {
+  statement {
+    sid       = "ReadTrainingAndValidationData"
+    actions   = ["s3:GetObject"]
+    resources = [local.training_objects, local.validation_objects]
+  }
+
+  statement {
+    sid       = "ListTrainingAndValidationBuckets"
+    actions   = ["s3:ListBucket"]
+    resources = [module.storage.training_bucket_arn, module.storage.validation_bucket_arn]
+  }
+
+  statement {
+    sid       = "WriteCustomizationOutput"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = [local.runs_objects]
+  }
+
+  statement {
+    sid       = "ListArtifactsBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [module.storage.artifacts_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["runs/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "BucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "bedrock" {
+  name   = "customization-data"
+  role   = aws_iam_role.bedrock.id
+  policy = data.aws_iam_policy_document.bedrock.json
+}
+
+# ---------------------------------------------------------------------------
+# Function policies (attached inline by modules/lambda-function)
+
+data "aws_iam_policy_document" "bucket_key" {
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "BucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "validate_input" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_key.json]
+
+  statement {
+    sid       = "ReadDatasets"
+    actions   = ["s3:GetObject"]
+    resources = [local.training_objects, local.validation_objects]
+  }
+
+  statement {
+    # Lets a missing dataset answer 404 instead of 403, for a readable error.
+    sid       = "ListDatasetBuckets"
+    actions   = ["s3:ListBucket"]
+    resources = [module.storage.training_bucket_arn, module.storage.validation_bucket_arn]
+  }
+}
+
+data "aws_iam_policy_document" "release_throughput" {
+  statement {
+    sid = "ReleaseRunThroughput"
+    actions = [
+      "bedrock:GetProvisionedModelThroughput",
+      "bedrock:DeleteProvisionedModelThroughput",
+      "bedrock:ListTagsForResource",
+    ]
+    resources = [local.provisioned_models_arn]
+  }
+
+  statement {
+    sid       = "DeleteLosingCustomModel"
+    actions   = ["bedrock:GetCustomModel", "bedrock:DeleteCustomModel", "bedrock:ListTagsForResource"]
+    resources = [local.custom_models_arn]
+  }
+}
+
+data "aws_iam_policy_document" "notify" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_key.json]
+
+  statement {
+    # In the SES sandbox the recipients are verified identities and are authorised too.
+    sid       = "SendFromSender"
+    actions   = ["ses:SendEmail"]
+    resources = concat([module.notification.identity_arn], local.recipient_identity_arns)
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.sender_email]
+    }
+  }
+
+  statement {
+    # Read-only access to the run's report, to link to it from the email.
+    sid       = "ReadRunReports"
+    actions   = ["s3:GetObject"]
+    resources = [local.runs_objects]
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Parent state machine role
+
+data "aws_iam_policy_document" "states_assume" {
+  statement {
+    sid     = "StatesAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "parent" {
+  name               = "${local.parent_state_machine_name}-sfn"
+  description        = "Role of the ${local.parent_state_machine_name} state machine."
+  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "parent" {
+  statement {
+    sid     = "InvokeFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = flatten([
+      for fn in [module.fn_validate_input, module.fn_release_throughput, module.fn_notify] : [fn.arn, "${fn.arn}:*"]
+    ])
+  }
+
+  statement {
+    sid       = "RunCustomizationJobs"
+    actions   = ["bedrock:CreateModelCustomizationJob"]
+    resources = [local.customization_jobs_arn, local.custom_models_arn, local.foundation_models_arn]
+  }
+
+  statement {
+    sid       = "TrackCustomizationJobs"
+    actions   = ["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"]
+    resources = [local.customization_jobs_arn]
+  }
+
+  statement {
+    # Jobs, custom models and throughputs are created with the run tags.
+    sid       = "TagRunResources"
+    actions   = ["bedrock:TagResource"]
+    resources = [local.customization_jobs_arn, local.custom_models_arn, local.provisioned_models_arn]
+  }
+
+  statement {
+    sid       = "CreateThroughput"
+    actions   = ["bedrock:CreateProvisionedModelThroughput"]
+    resources = [local.provisioned_models_arn, local.custom_models_arn]
+  }
+
+  statement {
+    sid       = "PollThroughput"
+    actions   = ["bedrock:GetProvisionedModelThroughput"]
+    resources = [local.provisioned_models_arn]
+  }
+
+  statement {
+    sid       = "PassBedrockRole"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.bedrock.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["bedrock.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "StartEvaluation"
+    actions   = ["states:StartExecution"]
+    resources = [module.evaluation.state_machine_arn]
+  }
+
+  statement {
+    sid       = "TrackEvaluation"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [local.evaluation_executions_arns]
+  }
+
+  statement {
+    # startExecution.sync:2 waits through this Step Functions managed rule.
+    sid       = "SyncEventsRule"
+    actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+    resources = ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]
+  }
+
+  statement {
+    sid = "LogDelivery"
+    # CloudWatch Logs vended delivery APIs do not support resource-level permissions.
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "XRay"
+    # X-Ray APIs do not support resource-level permissions.
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "StateMachineKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "parent" {
+  name   = "state-machine"
+  role   = aws_iam_role.parent.id
+  policy = data.aws_iam_policy_document.parent.json
+}

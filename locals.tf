@@ -1,0 +1,32 @@
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  parent_state_machine_name = "${var.name_prefix}-customize"
+
+  # Function names follow docs/contracts.md: "<name_prefix>-<key with - for _>".
+  root_function_keys = ["validate_input", "release_throughput", "notify"]
+  function_names     = { for key in local.root_function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
+
+  default_memory_sizes = { validate_input = 512, release_throughput = 256, notify = 256 }
+  default_timeouts     = { validate_input = 120, release_throughput = 60, notify = 60 }
+  memory_sizes         = merge(local.default_memory_sizes, var.lambda.memory_size)
+  timeouts             = merge(local.default_timeouts, var.lambda.timeout)
+
+  # The Lambda architecture decides the wheels of the zip and the platform of the image.
+  architecture   = var.lambda.architectures[0]
+  python_version = trimprefix(var.lambda.runtime, "python")
+
+  tags = merge(var.tags, { "bedrock-customize:name-prefix" = var.name_prefix })
+
+  # Bedrock ARNs the workflow works with.
+  bedrock_arn_prefix         = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}"
+  foundation_models_arn      = "arn:${local.partition}:bedrock:${local.region}::foundation-model/*"
+  custom_models_arn          = "${local.bedrock_arn_prefix}:custom-model/*"
+  customization_jobs_arn     = "${local.bedrock_arn_prefix}:model-customization-job/*"
+  provisioned_models_arn     = "${local.bedrock_arn_prefix}:provisioned-model/*"
+  ses_identity_arn_prefix    = "arn:${local.partition}:ses:${local.region}:${local.account_id}:identity"
+  recipient_identity_arns    = [for email in var.recipient_emails : "${local.ses_identity_arn_prefix}/${email}"]
+  evaluation_executions_arns = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${module.evaluation.state_machine_name}:*"
+}

@@ -1,0 +1,208 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name_prefix              = var.name_prefix
+  existing_buckets         = var.existing_buckets
+  kms_key_arn              = var.kms_key_arn
+  artifact_expiration_days = var.artifact_expiration_days
+  force_destroy            = var.force_destroy
+  tags                     = local.tags
+}
+
+module "notification" {
+  source = "./modules/notification"
+
+  sender_email          = var.sender_email
+  existing_identity_arn = var.ses_identity_arn
+  tags                  = local.tags
+}
+
+module "lambda_package" {
+  source = "./modules/lambda-package"
+
+  source_dir        = "${path.module}/lambdas"
+  requirements_file = "${path.module}/lambdas/requirements.txt"
+  package_path      = var.lambda.package_path
+  python_executable = var.lambda.python_executable
+  python_version    = local.python_version
+  architecture      = local.architecture
+}
+
+module "evaluator_image" {
+  source = "./modules/evaluator-image"
+
+  name_prefix  = var.name_prefix
+  image_uri    = var.evaluator_image_uri
+  source_dir   = "${path.module}/evaluator"
+  architecture = local.architecture
+  build_args   = { BERTSCORE_MODEL = var.evaluator_model.name }
+  kms_key_arn  = var.kms_key_arn
+  force_delete = var.force_destroy
+  tags         = local.tags
+}
+
+module "fn_validate_input" {
+  source = "./modules/lambda-function"
+
+  function_key = "validate_input"
+  name         = local.function_names.validate_input
+  description  = "Validates the execution input and the datasets, and builds the run context."
+  handler      = "workflow_lambdas.validate_input.handler"
+  environment_variables = {
+    TRAINING_BUCKET               = module.storage.training_bucket_name
+    VALIDATION_BUCKET             = module.storage.validation_bucket_name
+    ARTIFACTS_BUCKET              = module.storage.artifacts_bucket_name
+    DEFAULT_MODEL_UNITS           = tostring(var.default_model_units)
+    THROUGHPUT_POLL_SECONDS       = tostring(var.throughput_poll_seconds)
+    THROUGHPUT_MAX_POLLS          = tostring(var.throughput_max_polls)
+    DEFAULT_RECIPIENTS            = join(",", var.recipient_emails)
+    SHARD_SIZE                    = tostring(var.shard_size)
+    INFERENCE_MAX_CONCURRENCY     = tostring(var.inference_max_concurrency)
+    CUSTOMIZATION_TIMEOUT_SECONDS = tostring(var.customization_timeout_seconds)
+    EVALUATION_TIMEOUT_SECONDS    = tostring(var.evaluation_timeout_seconds)
+  }
+  memory_size = local.memory_sizes.validate_input
+  timeout     = local.timeouts.validate_input
+  policy_json = data.aws_iam_policy_document.validate_input.json
+
+  filename         = module.lambda_package.path
+  source_code_hash = module.lambda_package.base64sha256
+  runtime          = var.lambda.runtime
+  architectures    = var.lambda.architectures
+
+  log_level          = var.lambda.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = local.tags
+}
+
+module "fn_release_throughput" {
+  source = "./modules/lambda-function"
+
+  function_key          = "release_throughput"
+  name                  = local.function_names.release_throughput
+  description           = "Deletes the run's provisioned throughput (only if tagged for the run, never a committed term) and optionally the losing custom model."
+  handler               = "workflow_lambdas.release_throughput.handler"
+  environment_variables = {}
+  memory_size           = local.memory_sizes.release_throughput
+  timeout               = local.timeouts.release_throughput
+  policy_json           = data.aws_iam_policy_document.release_throughput.json
+
+  filename         = module.lambda_package.path
+  source_code_hash = module.lambda_package.base64sha256
+  runtime          = var.lambda.runtime
+  architectures    = var.lambda.architectures
+
+  log_level          = var.lambda.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = local.tags
+}
+
+module "fn_notify" {
+  source = "./modules/lambda-function"
+
+  function_key = "notify"
+  name         = local.function_names.notify
+  description  = "Emails the outcome of a run (win, loss, inconclusive or failure) with SES."
+  handler      = "workflow_lambdas.notify.handler"
+  environment_variables = {
+    SENDER_EMAIL       = module.notification.sender_email
+    DEFAULT_RECIPIENTS = join(",", var.recipient_emails)
+  }
+  memory_size = local.memory_sizes.notify
+  timeout     = local.timeouts.notify
+  policy_json = data.aws_iam_policy_document.notify.json
+
+  filename         = module.lambda_package.path
+  source_code_hash = module.lambda_package.base64sha256
+  runtime          = var.lambda.runtime
+  architectures    = var.lambda.architectures
+
+  log_level          = var.lambda.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = local.tags
+}
+
+module "evaluation" {
+  source = "./modules/evaluation"
+
+  name_prefix           = var.name_prefix
+  artifacts_bucket_arn  = module.storage.artifacts_bucket_arn
+  validation_bucket_arn = module.storage.validation_bucket_arn
+
+  package_filename         = module.lambda_package.path
+  package_source_code_hash = module.lambda_package.base64sha256
+  evaluator_image_uri      = module.evaluator_image.image_uri
+  evaluator_model = {
+    name       = var.evaluator_model.name
+    num_layers = var.evaluator_model.num_layers
+  }
+
+  runtime                = var.lambda.runtime
+  architectures          = var.lambda.architectures
+  memory_sizes           = { for key, value in var.lambda.memory_size : key => value if contains(["plan_shards", "infer", "score", "aggregate"], key) }
+  timeouts               = { for key, value in var.lambda.timeout : key => value if contains(["plan_shards", "infer", "score", "aggregate"], key) }
+  inference_threads      = var.inference_threads
+  inference_max_attempts = var.inference_max_attempts
+
+  log_level          = var.lambda.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = local.tags
+}
+
+locals {
+  # The parent workflow; the placeholders are exactly those of docs/contracts.md.
+  parent_definition = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
+    validate_input_function_arn     = module.fn_validate_input.arn
+    release_throughput_function_arn = module.fn_release_throughput.arn
+    notify_function_arn             = module.fn_notify.arn
+    evaluation_state_machine_arn    = module.evaluation.state_machine_arn
+    bedrock_role_arn                = aws_iam_role.bedrock.arn
+  }))
+}
+
+resource "aws_cloudwatch_log_group" "parent" {
+  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  name              = "/aws/vendedlogs/states/${local.parent_state_machine_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_sfn_state_machine" "parent" {
+  name       = local.parent_state_machine_name
+  type       = "STANDARD"
+  role_arn   = aws_iam_role.parent.arn
+  definition = jsonencode(local.parent_definition)
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.parent.arn}:*"
+    include_execution_data = true
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      type                              = "CUSTOMER_MANAGED_KMS_KEY"
+      kms_key_id                        = encryption_configuration.value
+      kms_data_key_reuse_period_seconds = 300
+    }
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_iam_role_policy.parent]
+}

@@ -1,0 +1,154 @@
+locals {
+  runs_objects = "${var.artifacts_bucket_arn}/runs/*"
+
+  bedrock_invoke_resources = [
+    # Base models of this region (on-demand inference).
+    "arn:${local.partition}:bedrock:${local.region}::foundation-model/*",
+    # The custom model's provisioned throughput (created per run by the parent workflow).
+    "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:provisioned-model/*",
+    # Inference profiles of this account, for base models only served through one.
+    "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
+  ]
+}
+
+# Statements shared by the functions that work on a run's artifacts.
+data "aws_iam_policy_document" "run_artifacts" {
+  statement {
+    sid       = "RunArtifactsReadWrite"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = [local.runs_objects]
+  }
+
+  statement {
+    # Lets a missing key answer 404 (not 403), which the resume logic relies on.
+    sid       = "ListRunArtifacts"
+    actions   = ["s3:ListBucket"]
+    resources = [var.artifacts_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["runs/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "BucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "plan_shards" {
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+
+  statement {
+    sid       = "ReadValidationData"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.validation_bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "ListValidationData"
+    actions   = ["s3:ListBucket"]
+    resources = [var.validation_bucket_arn]
+  }
+}
+
+data "aws_iam_policy_document" "infer" {
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+
+  statement {
+    sid = "InvokeModels"
+    # Converse uses the InvokeModel permission.
+    actions   = ["bedrock:InvokeModel"]
+    resources = local.bedrock_invoke_resources
+  }
+}
+
+data "aws_iam_policy_document" "score" {
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+}
+
+data "aws_iam_policy_document" "aggregate" {
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+}
+
+# Role of the evaluation state machine.
+data "aws_iam_policy_document" "states_assume" {
+  statement {
+    sid     = "StatesAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = "${local.state_machine_name}-sfn"
+  description        = "Role of the ${local.state_machine_name} state machine."
+  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid     = "InvokeFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = flatten([
+      for fn in [module.fn_plan_shards, module.fn_infer, module.fn_score, module.fn_aggregate] : [fn.arn, "${fn.arn}:*"]
+    ])
+  }
+
+  statement {
+    sid = "LogDelivery"
+    # CloudWatch Logs vended delivery APIs do not support resource-level permissions.
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "XRay"
+    # X-Ray APIs do not support resource-level permissions.
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "StateMachineKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "state-machine"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}

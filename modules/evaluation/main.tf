@@ -1,0 +1,163 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  state_machine_name = "${var.name_prefix}-evaluate"
+  function_keys      = ["plan_shards", "infer", "score", "aggregate"]
+  function_names     = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
+
+  default_memory_sizes = { plan_shards = 512, infer = 1024, score = 3008, aggregate = 3008 }
+  default_timeouts     = { plan_shards = 300, infer = 900, score = 900, aggregate = 900 }
+  memory_sizes         = merge(local.default_memory_sizes, var.memory_sizes)
+  timeouts             = merge(local.default_timeouts, var.timeouts)
+
+  definition = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
+    plan_shards_function_arn = module.fn_plan_shards.arn
+    infer_function_arn       = module.fn_infer.arn
+    score_function_arn       = module.fn_score.arn
+    aggregate_function_arn   = module.fn_aggregate.arn
+  }))
+}
+
+module "fn_plan_shards" {
+  source = "../lambda-function"
+
+  function_key          = "plan_shards"
+  name                  = local.function_names.plan_shards
+  description           = "Splits the validation set of a run into shards under runs/<RunId>/evaluation/."
+  handler               = "workflow_lambdas.plan_shards.handler"
+  environment_variables = {}
+  memory_size           = local.memory_sizes.plan_shards
+  timeout               = local.timeouts.plan_shards
+  policy_json           = data.aws_iam_policy_document.plan_shards.json
+
+  filename         = var.package_filename
+  source_code_hash = var.package_source_code_hash
+  runtime          = var.runtime
+  architectures    = var.architectures
+
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+module "fn_infer" {
+  source = "../lambda-function"
+
+  function_key = "infer"
+  name         = local.function_names.infer
+  description  = "Runs the base and the custom model on one shard of the validation set."
+  handler      = "workflow_lambdas.infer.handler"
+  environment_variables = {
+    INFERENCE_CONCURRENCY  = tostring(var.inference_threads)
+    INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
+  }
+  memory_size = local.memory_sizes.infer
+  timeout     = local.timeouts.infer
+  policy_json = data.aws_iam_policy_document.infer.json
+
+  filename         = var.package_filename
+  source_code_hash = var.package_source_code_hash
+  runtime          = var.runtime
+  architectures    = var.architectures
+
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+module "fn_score" {
+  source = "../lambda-function"
+
+  function_key  = "score"
+  name          = local.function_names.score
+  description   = "Scores one shard of base and custom outputs against the references with BERTScore."
+  image_command = ["bertscore_evaluator.handlers.score"]
+  environment_variables = {
+    BERTSCORE_MODEL      = var.evaluator_model.name
+    BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
+    HF_HUB_OFFLINE       = "1"
+  }
+  memory_size = local.memory_sizes.score
+  timeout     = local.timeouts.score
+  policy_json = data.aws_iam_policy_document.score.json
+
+  image_uri     = var.evaluator_image_uri
+  architectures = var.architectures
+
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+module "fn_aggregate" {
+  source = "../lambda-function"
+
+  function_key  = "aggregate"
+  name          = local.function_names.aggregate
+  description   = "Aggregates the shard scores into the verdict and the run report."
+  image_command = ["bertscore_evaluator.handlers.aggregate"]
+  environment_variables = {
+    BERTSCORE_MODEL      = var.evaluator_model.name
+    BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
+    HF_HUB_OFFLINE       = "1"
+  }
+  memory_size = local.memory_sizes.aggregate
+  timeout     = local.timeouts.aggregate
+  policy_json = data.aws_iam_policy_document.aggregate.json
+
+  image_uri     = var.evaluator_image_uri
+  architectures = var.architectures
+
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "state_machine" {
+  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name       = local.state_machine_name
+  type       = "STANDARD"
+  role_arn   = aws_iam_role.state_machine.arn
+  definition = jsonencode(local.definition)
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = true
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      type                              = "CUSTOMER_MANAGED_KMS_KEY"
+      kms_key_id                        = encryption_configuration.value
+      kms_data_key_reuse_period_seconds = 300
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.state_machine]
+}

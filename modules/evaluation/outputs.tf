@@ -1,0 +1,49 @@
+output "state_machine_arn" {
+  description = "ARN of the evaluation (child) state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the evaluation (child) state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "state_machine_role_arn" {
+  description = "ARN of the evaluation state machine's role."
+  value       = aws_iam_role.state_machine.arn
+}
+
+output "log_group_name" {
+  description = "Log group of the evaluation state machine."
+  value       = aws_cloudwatch_log_group.state_machine.name
+}
+
+output "function_arns" {
+  description = "ARNs of the evaluation functions, by function key."
+  value = {
+    plan_shards = module.fn_plan_shards.arn
+    infer       = module.fn_infer.arn
+    score       = module.fn_score.arn
+    aggregate   = module.fn_aggregate.arn
+  }
+}
+
+output "function_names" {
+  description = "Names of the evaluation functions, by function key."
+  value = {
+    plan_shards = module.fn_plan_shards.name
+    infer       = module.fn_infer.name
+    score       = module.fn_score.name
+    aggregate   = module.fn_aggregate.name
+  }
+}
+
+output "function_role_arns" {
+  description = "ARNs of the evaluation functions' execution roles, by function key."
+  value = {
+    plan_shards = module.fn_plan_shards.role_arn
+    infer       = module.fn_infer.role_arn
+    score       = module.fn_score.role_arn
+    aggregate   = module.fn_aggregate.role_arn
+  }
+}

@@ -1,0 +1,118 @@
+variable "name_prefix" {
+  description = "Prefix of every name: the state machine is \"<name_prefix>-evaluate\", functions \"<name_prefix>-<key with - for _>\"."
+  type        = string
+  nullable    = false
+}
+
+variable "artifacts_bucket_arn" {
+  description = "ARN of the artifacts bucket; the functions read and write under runs/."
+  type        = string
+  nullable    = false
+}
+
+variable "validation_bucket_arn" {
+  description = "ARN of the validation data bucket, read by plan_shards."
+  type        = string
+  nullable    = false
+}
+
+variable "package_filename" {
+  description = "Path of the zip of the workflow_lambdas package (plan_shards, infer)."
+  type        = string
+  nullable    = false
+}
+
+variable "package_source_code_hash" {
+  description = "Base64-encoded SHA-256 of the zip."
+  type        = string
+  nullable    = false
+}
+
+variable "evaluator_image_uri" {
+  description = "ECR image URI of the BERTScore evaluator (score, aggregate)."
+  type        = string
+  nullable    = false
+}
+
+variable "evaluator_model" {
+  description = "BERTScore model baked into the evaluator image (BERTSCORE_MODEL, path or hub id) and the layer whose embeddings are used (BERTSCORE_NUM_LAYERS)."
+  type = object({
+    name       = string
+    num_layers = number
+  })
+  nullable = false
+}
+
+variable "runtime" {
+  description = "Lambda runtime of the zip functions."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+}
+
+variable "architectures" {
+  description = "Lambda architecture of every function ([\"x86_64\"] or [\"arm64\"])."
+  type        = list(string)
+  default     = ["x86_64"]
+  nullable    = false
+}
+
+variable "memory_sizes" {
+  description = "Memory in MB per function key (plan_shards, infer, score, aggregate); missing keys use the module defaults."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+}
+
+variable "timeouts" {
+  description = "Timeout in seconds per function key (plan_shards, infer, score, aggregate); missing keys use the module defaults."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+}
+
+variable "inference_threads" {
+  description = "Threads the infer function uses inside one shard (INFERENCE_CONCURRENCY)."
+  type        = number
+  default     = 8
+  nullable    = false
+}
+
+variable "inference_max_attempts" {
+  description = "Attempts per model call in the infer function, throttling included (INFERENCE_MAX_ATTEMPTS)."
+  type        = number
+  default     = 6
+  nullable    = false
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of the functions."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  description = "Retention in days of the functions' and the state machine's log groups."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value: 0 (never expire), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key used for the buckets, logs, Lambda environment and state machine data; null for AWS-managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

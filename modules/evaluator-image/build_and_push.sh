@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build the evaluator image and push it to ECR, unless the tag is already there
+# (tags are immutable and named by content hash, so an existing tag is this build).
+# Inputs come from the environment set by the terraform_data local-exec.
+set -euo pipefail
+
+: "${REGION:?}" "${REPOSITORY_NAME:?}" "${REGISTRY:?}" "${IMAGE:?}" "${TAG:?}" "${PLATFORM:?}" "${CONTEXT_DIR:?}" "${DOCKERFILE:?}"
+
+if aws ecr describe-images --region "$REGION" --repository-name "$REPOSITORY_NAME" \
+  --image-ids "imageTag=$TAG" >/dev/null 2>&1; then
+  echo "evaluator image $IMAGE already pushed"
+  exit 0
+fi
+
+build_args=()
+if [[ -n "${BUILD_ARGS_JSON:-}" && "$BUILD_ARGS_JSON" != "{}" ]]; then
+  while IFS= read -r -d '' arg; do
+    build_args+=(--build-arg "$arg")
+  done < <(python3 -c 'import json, os, sys
+for k, v in sorted(json.loads(os.environ["BUILD_ARGS_JSON"]).items()):
+    sys.stdout.write(f"{k}={v}\0")')
+fi
+
+aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY"
+
+# Lambda needs a single-platform image manifest: no provenance/SBOM attestations.
+docker buildx build --platform "$PLATFORM" --provenance=false --sbom=false \
+  --file "$DOCKERFILE" ${build_args[@]+"${build_args[@]}"} --tag "$IMAGE" --load "$CONTEXT_DIR"
+docker push "$IMAGE"
+echo "pushed evaluator image $IMAGE"

@@ -1,0 +1,75 @@
+variable "name_prefix" {
+  description = "Prefix of the ECR repository name (\"<name_prefix>-evaluator\")."
+  type        = string
+  nullable    = false
+}
+
+variable "image_uri" {
+  description = "URI of an evaluator image you built and pushed yourself (it must be in an ECR repository of this account and region for Lambda). null creates the repository and builds and pushes source_dir with docker."
+  type        = string
+  default     = null
+}
+
+variable "source_dir" {
+  description = "Docker build context of the evaluator image (the repository's evaluator/ directory)."
+  type        = string
+  nullable    = false
+}
+
+variable "dockerfile" {
+  description = "Dockerfile path, relative to source_dir."
+  type        = string
+  default     = "Dockerfile"
+  nullable    = false
+}
+
+variable "architecture" {
+  description = "Lambda architecture the image is built for: \"x86_64\" (linux/amd64) or \"arm64\" (linux/arm64)."
+  type        = string
+  default     = "x86_64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be \"x86_64\" or \"arm64\"."
+  }
+}
+
+variable "build_args" {
+  description = "Docker build arguments (for example BERTSCORE_MODEL, the model baked into the image). They are part of the image tag's content hash."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for ECR repository encryption; null uses AES256."
+  type        = string
+  default     = null
+}
+
+variable "keep_images" {
+  description = "Number of tagged images the lifecycle policy keeps in the repository."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.keep_images >= 1 && floor(var.keep_images) == var.keep_images
+    error_message = "keep_images must be a whole number, at least 1."
+  }
+}
+
+variable "force_delete" {
+  description = "Allow terraform destroy to delete the repository while it still holds images."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "tags" {
+  description = "Tags applied to the repository."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,140 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  is_image       = var.image_command != null
+  log_group_name = "/aws/lambda/${var.name}"
+  log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
+
+  environment = merge(var.environment_variables, {
+    LOG_LEVEL    = var.log_level
+    SERVICE_NAME = var.name
+  })
+
+  tags = merge(var.tags, { "bedrock-customize:function-key" = var.function_key })
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    sid     = "LambdaAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${var.name}-role"
+  description        = "Execution role of the ${var.name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = local.tags
+}
+
+# Permissions every function needs: its own log group, X-Ray, and the KMS key when one is set.
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:*"]
+  }
+
+  statement {
+    sid = "XRay"
+    # X-Ray trace and telemetry APIs do not support resource-level permissions.
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "DecryptEnvironment"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "base" {
+  name   = "logging-tracing"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.base.json
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "function"
+  role   = aws_iam_role.this.id
+  policy = var.policy_json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches; a DLQ only serves async invocations.
+  # checkov:skip=CKV_AWS_117:The functions call only public AWS APIs (S3, Bedrock, SES); no VPC resources to reach.
+  # checkov:skip=CKV_AWS_115:Concurrency is bounded by the state machines (Map MaxConcurrency); reserved concurrency would take from the account pool.
+  # checkov:skip=CKV_AWS_272:Code signing is not part of v1; the package is built from this repository by Terraform.
+  function_name = var.name
+  description   = var.description
+  role          = aws_iam_role.this.arn
+  architectures = var.architectures
+  memory_size   = var.memory_size
+  timeout       = var.timeout
+  kms_key_arn   = var.kms_key_arn
+
+  package_type     = local.is_image ? "Image" : "Zip"
+  image_uri        = local.is_image ? var.image_uri : null
+  filename         = local.is_image ? null : var.filename
+  source_code_hash = local.is_image ? null : var.source_code_hash
+  handler          = local.is_image ? null : var.handler
+  runtime          = local.is_image ? null : var.runtime
+
+  dynamic "image_config" {
+    for_each = local.is_image ? [var.image_command] : []
+
+    content {
+      command = image_config.value
+    }
+  }
+
+  environment {
+    variables = local.environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = local.tags
+
+  # The role must be able to write logs before the first invocation.
+  depends_on = [aws_iam_role_policy.base, aws_iam_role_policy.function]
+
+  lifecycle {
+    precondition {
+      condition     = (var.handler == null) != (var.image_command == null)
+      error_message = "Set exactly one of handler (zip package) or image_command (container image)."
+    }
+
+    precondition {
+      condition     = local.is_image ? var.image_uri != null : (var.filename != null && var.source_code_hash != null)
+      error_message = "An image function needs image_uri; a zip function needs filename and source_code_hash."
+    }
+  }
+}
