@@ -194,6 +194,8 @@ class BedrockWorld:
     def delete_throughput(self, identifier: str) -> None:
         with self.lock:
             self.delete_calls.append(identifier)
+            if self.config.throttle_first_delete and len(self.delete_calls) == 1:
+                raise ThrottlingException("Rate exceeded (emulated fault on the first deletion)")
             pt = self._find(identifier)
             if pt.commitment:
                 raise ValidationException("A provisioned throughput with a commitment term cannot be deleted")

