@@ -23,8 +23,12 @@ def emulator_factory() -> Iterator[Callable[..., Emulator]]:
     yield start
     for emu in started:
         try:
-            for arn in [e["executionArn"] for e in emu.client("stepfunctions").list_executions(
-                stateMachineArn=emu.deployment.parent_arn)["executions"]]:
+            for arn in [
+                e["executionArn"]
+                for e in emu.client("stepfunctions").list_executions(stateMachineArn=emu.deployment.parent_arn)[
+                    "executions"
+                ]
+            ]:
                 ENTERED["customize"].update(emu.entered_states(arn))
             for arn in emu.child_executions():
                 ENTERED["evaluate"].update(emu.entered_states(arn))

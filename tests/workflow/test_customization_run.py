@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from workflow_support import demo_input
 
 pytestmark = pytest.mark.workflow
@@ -35,9 +34,9 @@ def test_custom_model_better_keeps_throughput_and_reports(emulator_factory):
     report_prefix = f"runs/{run_id}/report/"
     keys = {
         o["Key"]
-        for o in emu.client("s3").list_objects_v2(
-            Bucket=emu.deployment.buckets["artifacts"], Prefix=report_prefix
-        )["Contents"]
+        for o in emu.client("s3").list_objects_v2(Bucket=emu.deployment.buckets["artifacts"], Prefix=report_prefix)[
+            "Contents"
+        ]
     }
     assert {report_prefix + name for name in ("summary.json", "scores.jsonl", "report.html")} <= keys
     scores = [json.loads(line) for line in _read(emu, "artifacts", report_prefix + "scores.jsonl").splitlines()]

@@ -185,7 +185,7 @@ class Emulator:
             "BERTSCORE_NUM_LAYERS": str(c.evaluator_num_layers),
             "BERTSCORE_IDF": "false",
             "HF_HUB_OFFLINE": "1",
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": c.log_level,
             "SERVICE_NAME": "bedrock-customize",
             "POWERTOOLS_SERVICE_NAME": "bedrock-customize",
         }
@@ -474,6 +474,21 @@ class Emulator:
             "notifications": len(run_emails),
             "report": evaluation.get("ReportS3Uri"),
         }
+
+    def download_report(self, execution_arn: str, destination: Path) -> list[Path]:
+        """Copy ``runs/<run-id>/report/*`` from the emulated artifacts bucket to a local folder."""
+        assert self.deployment is not None
+        run_id = execution_arn.rsplit(":", 1)[-1]
+        s3 = self.client("s3")
+        bucket = self.deployment.buckets["artifacts"]
+        prefix = f"runs/{run_id}/report/"
+        written = []
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
+            target = destination / item["Key"][len(prefix) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+            written.append(target)
+        return written
 
     def _failure_of(self, execution_arn: str) -> str | None:
         for event in reversed(self.history(execution_arn)):

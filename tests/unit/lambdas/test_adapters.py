@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+
 from workflow_lambdas import adapters
 from workflow_lambdas.adapters import Completion, InferenceSettings, ModelResponseError
 from workflow_lambdas.common.errors import InvalidInput

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from workflow_lambdas import datasets as ds
 from workflow_lambdas import model_families as mf
 

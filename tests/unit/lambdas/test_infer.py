@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
+
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from workflow_lambdas import model_families as mf
 
 

@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
 from workflow_lambdas.common.aws import reset_clients
 
 REGION = "us-east-1"

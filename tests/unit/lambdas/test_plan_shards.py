@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import DatasetError
 

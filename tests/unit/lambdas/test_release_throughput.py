@@ -7,6 +7,7 @@ import datetime as dt
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from workflow_lambdas import release_throughput as rt
 from workflow_lambdas.common.errors import ThroughputNotOwned
 

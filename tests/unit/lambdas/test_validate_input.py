@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import boto3
 import pytest
 from moto import mock_aws
+
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import InvalidInput

@@ -1,0 +1,161 @@
+"""``bedrock-customize``: run a customization on the local emulator, score offline, and more."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+SCENARIOS = ("better", "worse", "same")
+
+
+class CliError(Exception):
+    """A user mistake: printed as one line, exit 2."""
+
+
+def _load_json_file(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CliError(f"{what}: file {path} does not exist; check the path") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"{what}: {path} is not valid UTF-8 JSON ({exc}); fix the file") from exc
+
+
+def _demo_input(path: str | None) -> dict[str, Any]:
+    if path:
+        data = _load_json_file(path, "--input")
+    else:
+        data = json.loads((paths.sample_data_dir().parent / "examples" / "demo-input.json").read_text())
+    if not isinstance(data, dict):
+        raise CliError("--input: the execution input must be a JSON object; wrap the fields in {...}")
+    return data
+
+
+def _print_summary(summary: dict[str, Any], out) -> None:
+    scores = summary["scores"]
+
+    def fmt(value: Any) -> str:
+        return f"{value:.4f}" if isinstance(value, int | float) else "n/a"
+
+    lines = [
+        "",
+        "== bedrock-customize demo: result ==",
+        f"execution status : {summary['execution_status']}" + (f" ({summary['error']})" if summary["error"] else ""),
+        f"verdict          : {summary['verdict'] or 'n/a'}",
+        f"mean F1          : base {fmt(scores['base_f1'])}   custom {fmt(scores['custom_f1'])}",
+    ]
+    diff = scores.get("difference") or {}
+    if diff:
+        lines.append(
+            f"difference       : {fmt(diff.get('Mean'))} "
+            f"[{fmt(diff.get('Low'))}, {fmt(diff.get('High'))}] at {diff.get('ConfidenceLevel', 'n/a')}"
+        )
+    for pt in summary["provisioned_throughputs"]:
+        action = "kept" if pt["status"] != "Deleted" else "deleted"
+        lines.append(f"throughput       : {action} ({pt['status']}) {pt['arn']}")
+    if not summary["provisioned_throughputs"]:
+        lines.append("throughput       : none was created")
+    lines.append(f"leaked throughput: {summary['leaked_throughputs']}")
+    for email in summary["emails"]:
+        lines.append(f"email            : to {', '.join(email['to'])}: {email['subject']}")
+    if not summary["emails"]:
+        lines.append("email            : none sent")
+    lines.append(f"report           : {summary['report'] or 'n/a'}")
+    if summary.get("report_local"):
+        lines.append(f"report (local)   : {summary['report_local']}")
+    print("\n".join(lines), file=out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .emulator import Emulator, EmulatorConfig
+    from .emulator.faults import FaultError, apply_faults, load_faults
+
+    execution_input = _demo_input(args.input)
+    config = EmulatorConfig.scenario(args.scenario, wait_scale=0.0)
+    if args.faults:
+        try:
+            apply_faults(config, load_faults(args.faults))
+        except FaultError as exc:
+            raise CliError(str(exc)) from exc
+    if args.verbose:
+        config.log_level = "INFO"
+    out = sys.stderr if args.json else sys.stdout
+    t0 = time.monotonic()
+    print(f"starting the local emulator (moto, in-process); scenario: custom model {args.scenario}", file=out)
+    with Emulator(config) as emu:
+        emu.upload_sample()
+        dep = emu.deployment
+        print(f"deployed from Terraform code: {dep.parent_arn}", file=out)
+        print(f"input: {json.dumps(execution_input)}", file=out)
+
+        def on_state(workflow: str, state: str, elapsed: float) -> None:
+            indent = "  " if workflow == "customize" else "      "
+            print(f"[{elapsed:6.1f}s]{indent}{workflow}: {state}", file=out, flush=True)
+
+        summary = emu.run(execution_input, timeout=args.timeout, on_state=on_state)
+        run_id = summary["execution_arn"].rsplit(":", 1)[-1]
+        files = emu.download_report(summary["execution_arn"], Path(args.out) / run_id)
+        summary["report_local"] = str(Path(args.out) / run_id / "report.html") if files else None
+    summary["elapsed_seconds"] = round(time.monotonic() - t0, 1)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        _print_summary(summary, out)
+        print(f"finished in {summary['elapsed_seconds']} s", file=out)
+    return EXIT_OK if summary["execution_status"] in ("SUCCEEDED", "FAILED") else EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bedrock-customize",
+        description="Amazon Bedrock model customization with Step Functions: local emulator and tools.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run one complete customization on the local emulator")
+    demo.add_argument("--scenario", choices=SCENARIOS, default="better", help="how good the emulated custom model is")
+    demo.add_argument("--custom-better", dest="scenario", action="store_const", const="better")
+    demo.add_argument("--custom-worse", dest="scenario", action="store_const", const="worse")
+    demo.add_argument("--input", metavar="INPUT.json", help="execution input (default: the shipped example)")
+    demo.add_argument("--faults", metavar="FILE.json", help="emulated faults to inject (see README)")
+    demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")
+    demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the run (600)")
+    demo.set_defaults(func=cmd_demo)
+
+    try:
+        from . import score_command
+    except ImportError:  # pragma: no cover
+        score_command = None
+    if score_command is not None:
+        score_command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"bedrock-customize: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Generate the README's reference tables from the code, or check them for drift.
+
+    python tools/gen_docs.py          # rewrite the generated blocks in README.md
+    python tools/gen_docs.py --check  # exit 1 if README.md is out of date
+
+Blocks live between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``:
+``inputs`` and ``outputs`` come from the root module's variables.tf/outputs.tf,
+``requirements`` from versions.tf, ``execution-input`` from the execution input JSON Schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import hcl2
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "lambdas" / "workflow_lambdas" / "schemas" / "execution-input.schema.json"
+_BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)", re.S
+)
+
+
+def _load(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return hcl2.load(
+            handle, serialization_options=hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+        )
+
+
+def _expr(value: object) -> str:
+    if isinstance(value, str):
+        return value[2:-1] if value.startswith("${") and value.endswith("}") else value
+    return json.dumps(value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def inputs_table(module_dir: Path = ROOT) -> str:
+    rows = ["| Name | Description | Type | Default | Required |", "| --- | --- | --- | --- | :---: |"]
+    for block in _load(module_dir / "variables.tf").get("variable", []):
+        for name, spec in block.items():
+            required = "default" not in spec
+            default = (
+                "" if required else f"`{_cell(_expr(spec['default']) if spec['default'] is not None else 'null')}`"
+            )
+            rows.append(
+                f"| `{name}` | {_cell(spec.get('description', ''))} | `{_cell(_expr(spec.get('type', 'any')))}` "
+                f"| {default} | {'yes' if required else 'no'} |"
+            )
+    return "\n".join(rows) + "\n"
+
+
+def outputs_table(module_dir: Path = ROOT) -> str:
+    rows = ["| Name | Description |", "| --- | --- |"]
+    for block in _load(module_dir / "outputs.tf").get("output", []):
+        for name, spec in block.items():
+            rows.append(f"| `{name}` | {_cell(spec.get('description', ''))} |")
+    return "\n".join(rows) + "\n"
+
+
+def requirements_table(module_dir: Path = ROOT) -> str:
+    terraform = _load(module_dir / "versions.tf")["terraform"][0]
+    rows = ["| Name | Version |", "| --- | --- |", f"| terraform | `{terraform['required_version']}` |"]
+    for providers in terraform.get("required_providers", []):
+        for name, spec in providers.items():
+            rows.append(f"| {name} ({spec['source']}) | `{spec['version']}` |")
+    return "\n".join(rows) + "\n"
+
+
+def _schema_type(spec: dict) -> str:
+    if "enum" in spec:
+        return " \\| ".join(f"`{v}`" for v in spec["enum"])
+    kinds = spec.get("type") or [s.get("type") for s in spec.get("anyOf", spec.get("oneOf", []))]
+    if isinstance(kinds, list):
+        return " or ".join(str(k) for k in kinds if k)
+    return str(kinds)
+
+
+def execution_input_table() -> str:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    required = set(schema.get("required", []))
+    rows = ["| Field | Type | Required | Description |", "| --- | --- | :---: | --- |"]
+
+    def walk(properties: dict, prefix: str, required_here: set[str]) -> None:
+        for name, spec in properties.items():
+            field = f"{prefix}{name}"
+            rows.append(
+                f"| `{field}` | {_schema_type(spec)} | {'yes' if name in required_here else 'no'} "
+                f"| {_cell(spec.get('description', ''))} |"
+            )
+            if spec.get("type") == "object" and "properties" in spec:
+                walk(spec["properties"], f"{field}.", set(spec.get("required", [])))
+
+    walk(schema["properties"], "", required)
+    return "\n".join(rows) + "\n"
+
+
+GENERATORS = {
+    "inputs": inputs_table,
+    "outputs": outputs_table,
+    "requirements": requirements_table,
+    "execution-input": execution_input_table,
+}
+
+
+def render(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in GENERATORS:
+            raise SystemExit(f"README.md: unknown generated block {name!r}")
+        return match.group(1) + GENERATORS[name]() + match.group(4)
+
+    return _BLOCK.sub(replace, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if README.md is out of date")
+    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    args = parser.parse_args(argv)
+    path = Path(args.readme)
+    current = path.read_text(encoding="utf-8")
+    wanted = render(current)
+    if args.check:
+        if wanted != current:
+            print(f"{path}: generated reference tables are out of date; run: python tools/gen_docs.py", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(wanted, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
