@@ -1,0 +1,305 @@
+"""Lambda handlers of the evaluator image: ``score`` (one shard) and ``aggregate`` (the run).
+
+Contracts: docs/contracts.md ("Handler events and results", "S3 layout").
+
+* ``score``: ``{"run", "shard": {"Index", "Key", "Count"}}`` -> ``{"Index", "Key", "Records"}``.
+  Joins the shard records and the shard's inference lines by ``id`` (never by
+  position); a record without a line for a model counts as an error for that
+  model. Writes ``runs/<RunId>/evaluation/scores/<NNNNN>.jsonl`` with one line per
+  record carrying prompt, reference, both outputs, errors and scores.
+* ``aggregate``: ``{"run", "plan": {"RecordCount", "RecordsKey", "Shards"}}`` -> the
+  aggregate result; reads every scores shard, checks that no record was lost,
+  applies the ``run.Evaluation`` policy and writes ``runs/<RunId>/report/``.
+
+The model is loaded lazily, once per process (``scoring.get_scorer``), and reused by
+warm invocations; ``aggregate`` never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from . import report, scoring, stats
+from .aws import client
+from .errors import DatasetError, EvaluationFailed
+
+__all__ = ["score", "aggregate", "DatasetError", "EvaluationFailed"]
+
+logger = logging.getLogger(__name__)
+logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+
+MODELS = ("base", "custom")
+MISSING_FROM_INFERENCE = "no inference result for this record"
+READ_THREADS = 8
+
+
+# --- S3 helpers -------------------------------------------------------------------------
+
+
+def _run_prefix(run: Mapping[str, Any]) -> str:
+    prefix = run.get("RunPrefix") or f"runs/{run['RunId']}/"
+    return prefix if prefix.endswith("/") else prefix + "/"
+
+
+def shard_key(run: Mapping[str, Any], kind: str, index: int) -> str:
+    """``runs/<RunId>/evaluation/<kind>/<NNNNN>.jsonl``."""
+    return f"{_run_prefix(run)}evaluation/{kind}/{index:05d}.jsonl"
+
+
+def _get_text(bucket: str, key: str, error: type[Exception], what: str) -> str:
+    s3 = client("s3")
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey as exc:
+        raise error(f"{what} s3://{bucket}/{key} does not exist") from exc
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code in {"NoSuchKey", "404", "NoSuchBucket"}:
+            raise error(f"{what} s3://{bucket}/{key} does not exist ({code})") from exc
+        raise
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} s3://{bucket}/{key} is not UTF-8: {exc}") from exc
+
+
+def _parse_jsonl(text: str, where: str, error: type[Exception]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise error(f"{where} line {number}: not JSON ({exc.__class__.__name__}: {exc})") from exc
+        if not isinstance(row, dict):
+            raise error(f"{where} line {number}: expected a JSON object")
+        rows.append(row)
+    return rows
+
+
+def _put(bucket: str, key: str, text: str, content_type: str) -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
+
+
+def _require(mapping: Any, name: str, where: str) -> Any:
+    if not isinstance(mapping, Mapping) or name not in mapping:
+        raise EvaluationFailed(f"{where} has no {name!r}")
+    return mapping[name]
+
+
+# --- joining ----------------------------------------------------------------------------
+
+
+def _id_key(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise DatasetError(f"{where}: 'id' must be a non-empty string or an integer, got {value!r}")
+    return str(value)
+
+
+def join_records(
+    records: list[dict[str, Any]], inference: list[dict[str, Any]], where: str = "shard"
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Join shard records and inference lines by id.
+
+    Returns the records as ``{"id","prompt","reference","base":{"output","error"},"custom":{...}}``
+    and the number of inference lines that matched no record (reported, not fatal).
+    A model output that is not a string, or a missing line, is an error for that model.
+    When a retry left several lines for one (id, model), an output beats an error and
+    the last output wins.
+    """
+    joined: dict[str, dict[str, Any]] = {}
+    for n, rec in enumerate(records, start=1):
+        key = _id_key(rec.get("id"), f"{where} record {n}")
+        if key in joined:
+            raise DatasetError(f"{where}: duplicate record id {rec.get('id')!r}")
+        reference = rec.get("reference")
+        if not isinstance(reference, str):
+            raise DatasetError(f"{where}: record {rec.get('id')!r} has no string 'reference'")
+        joined[key] = {
+            "id": rec.get("id"),
+            "prompt": rec.get("prompt"),
+            "reference": reference,
+            **{m: {"output": None, "error": MISSING_FROM_INFERENCE} for m in MODELS},
+        }
+
+    unmatched = {"unknown_id": 0, "unknown_model": 0}
+    for n, line in enumerate(inference, start=1):
+        key = str(line.get("id"))
+        model = line.get("model")
+        if key not in joined:
+            unmatched["unknown_id"] += 1
+            continue
+        if model not in MODELS:
+            unmatched["unknown_model"] += 1
+            continue
+        slot = joined[key][model]
+        output = line.get("output")
+        if isinstance(output, str) and not line.get("error"):
+            slot["output"], slot["error"] = output, None
+        elif slot["output"] is None:
+            err = line.get("error") or f"inference line {n} has no string 'output'"
+            slot["error"] = err if isinstance(err, str) else json.dumps(err, default=str)
+    return list(joined.values()), unmatched
+
+
+def score_joined(
+    joined: list[dict[str, Any]],
+    config: scoring.ScorerConfig | None = None,
+    idf_dict: Any = None,
+) -> list[dict[str, Any]]:
+    """Add precision/recall/f1 (``None`` when errored) to every model entry, in one BERTScore call."""
+    config = config or scoring.ScorerConfig.from_env()
+    references = [r["reference"] for r in joined]
+    candidates = {m: [r[m]["output"] if r[m]["error"] is None else None for r in joined] for m in MODELS}
+    scores = scoring.score_models(references, candidates, config=config, idf_dict=idf_dict)
+    for i, rec in enumerate(joined):
+        for m in MODELS:
+            s = scores[m][i]
+            rec[m].update(s.as_dict() if s is not None else {"precision": None, "recall": None, "f1": None})
+    return joined
+
+
+# --- global idf (only when BERTSCORE_IDF=true) ------------------------------------------
+
+_idf_lock = threading.Lock()
+_idf_cache: dict[tuple[str, str, str, scoring.ScorerConfig], Any] = {}
+
+
+def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
+    """IDF weights over the run's FULL reference set (``evaluation/records.jsonl``), so that a
+    sharded run scores exactly like a single pass. Cached per object version."""
+    bucket = run["ArtifactsBucket"]
+    key = f"{_run_prefix(run)}evaluation/records.jsonl"
+    with _idf_lock:
+        text = _get_text(bucket, key, DatasetError, "records file")
+        cache_key = (bucket, key, str(hash(text)), config)
+        if cache_key not in _idf_cache:
+            rows = _parse_jsonl(text, f"s3://{bucket}/{key}", DatasetError)
+            refs = [r.get("reference") for r in rows]
+            if not all(isinstance(r, str) for r in refs):
+                raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
+            _idf_cache.clear()
+            _idf_cache[cache_key] = scoring.compute_idf(refs, config)
+        return _idf_cache[cache_key]
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    run = _require(event, "run", "score event")
+    shard = _require(event, "shard", "score event")
+    bucket = _require(run, "ArtifactsBucket", "run context")
+    index = int(_require(shard, "Index", "shard"))
+    key = _require(shard, "Key", "shard")
+    expected = shard.get("Count")
+
+    records = _parse_jsonl(_get_text(bucket, key, DatasetError, "shard"), f"s3://{bucket}/{key}", DatasetError)
+    if expected is not None and len(records) != int(expected):
+        raise DatasetError(f"s3://{bucket}/{key} has {len(records)} records, the plan says {expected}")
+    inference_key = shard_key(run, "inference", index)
+    inference = _parse_jsonl(
+        _get_text(bucket, inference_key, DatasetError, "inference file"),
+        f"s3://{bucket}/{inference_key}",
+        DatasetError,
+    )
+    joined, unmatched = join_records(records, inference, where=f"s3://{bucket}/{key}")
+    if any(unmatched.values()):
+        logger.warning("shard %s: ignored inference lines %s", index, unmatched)
+
+    config = scoring.ScorerConfig.from_env()
+    idf_dict = _global_idf(run, config) if config.idf else None
+    scored = score_joined(joined, config, idf_dict)
+
+    scores_key = shard_key(run, "scores", index)
+    _put(
+        bucket,
+        scores_key,
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in scored),
+        "application/x-ndjson",
+    )
+    errors = {m: sum(1 for r in scored if r[m]["error"] is not None) for m in MODELS}
+    logger.info("shard %s: %s records scored, errors %s", index, len(scored), errors)
+    return {"Index": index, "Key": scores_key, "Records": len(scored)}
+
+
+def read_scores(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every scored record of the run, in shard order; a lost or duplicated record is an error."""
+    bucket = run["ArtifactsBucket"]
+    shards = sorted(_require(plan, "Shards", "plan"), key=lambda s: int(s["Index"]))
+    record_count = int(_require(plan, "RecordCount", "plan"))
+
+    def load(shard: Mapping[str, Any]) -> list[dict[str, Any]]:
+        key = shard_key(run, "scores", int(shard["Index"]))
+        rows = _parse_jsonl(_get_text(bucket, key, EvaluationFailed, "scores shard"), key, EvaluationFailed)
+        if shard.get("Count") is not None and len(rows) != int(shard["Count"]):
+            raise EvaluationFailed(f"scores shard {key} has {len(rows)} records, the plan says {shard['Count']}")
+        return rows
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        parts = list(pool.map(load, shards))
+    records = [r for part in parts for r in part]
+    seen: set[str] = set()
+    for r in records:
+        k = str(r.get("id"))
+        if k in seen:
+            raise EvaluationFailed(f"record id {r.get('id')!r} was scored twice")
+        seen.add(k)
+    if len(records) != record_count:
+        raise EvaluationFailed(f"scores hold {len(records)} records but the plan has {record_count}: records were lost")
+    return records
+
+
+def _scorer_description() -> dict[str, Any]:
+    try:
+        return scoring.model_description(scoring.ScorerConfig.from_env())
+    except EvaluationFailed as exc:  # the report still gets written; the score step used the same env
+        return {"Model": os.environ.get("BERTSCORE_MODEL"), "Error": str(exc)}
+
+
+def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    run = _require(event, "run", "aggregate event")
+    plan = _require(event, "plan", "aggregate event")
+    bucket = _require(run, "ArtifactsBucket", "run context")
+    policy = stats.Policy.from_evaluation(run.get("Evaluation"))
+
+    records = read_scores(run, plan)
+    summary = report.build_summary(
+        records,
+        policy,
+        scorer=_scorer_description(),
+        versions=scoring.library_versions(),
+        run_id=run.get("RunId"),
+    )
+    files = report.render_all(summary, records)
+    prefix = f"{_run_prefix(run)}report/"
+    content_types = {
+        "summary.json": "application/json",
+        "scores.jsonl": "application/x-ndjson",
+        "report.html": "text/html; charset=utf-8",
+    }
+    for name, text in files.items():
+        _put(bucket, prefix + name, text, content_types[name])
+
+    diff = summary["Difference"]
+    counts = summary["Counts"]
+    result = {
+        "Verdict": summary["Verdict"],
+        "Metric": summary["Metric"],
+        "Base": summary["Base"],
+        "Custom": summary["Custom"],
+        "Difference": {k: diff[k] for k in ("Mean", "Low", "High", "ConfidenceLevel")},
+        "Counts": {k: counts[k] for k in ("Records", "Scored", "BaseErrors", "CustomErrors")},
+        "ReportS3Uri": f"s3://{bucket}/{prefix}report.html",
+        "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
+        "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
+    }
+    logger.info("aggregate: %s", json.dumps(result))
+    return result

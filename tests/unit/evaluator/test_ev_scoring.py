@@ -1,0 +1,159 @@
+"""Scoring core: parity with ``bert_score.score``, idf, rescaling, skipped and blank candidates."""
+
+from __future__ import annotations
+
+import threading
+
+import bert_score
+import pytest
+
+from bertscore_evaluator import scoring
+from bertscore_evaluator.errors import EvaluationFailed
+
+pytestmark = pytest.mark.slow
+
+REFS = [
+    "The customer asks for a refund because the parcel arrived damaged.",
+    "Two colleagues agree to move the budget meeting to Thursday morning.",
+    "The tenant reports a broken heater and the landlord promises a repair.",
+    "A student asks the librarian where the chemistry books are kept.",
+]
+BASE = [
+    "Someone talks about a package.",
+    "The colleagues discuss a meeting and move it to Thursday.",
+    "Photosynthesis converts light into chemical energy in plants.",
+    "A student asks a librarian for chemistry books.",
+]
+CUSTOM = [
+    "The customer wants a refund since the parcel was damaged on arrival.",
+    "Two colleagues move the budget meeting to Thursday morning.",
+    "The tenant says the heater is broken; the landlord will repair it.",
+    "The student asks the librarian where chemistry books are.",
+]
+
+
+def test_identical_pair_scores_one_and_unrelated_pair_scores_low(config):
+    out = scoring.score_models(
+        ["the cat sat on the mat", "the cat sat on the mat"],
+        {"m": ["the cat sat on the mat", "quarterly tax filings for offshore wind farms"]},
+        config=config,
+    )
+    same, unrelated = out["m"]
+    assert same.f1 == pytest.approx(1.0, abs=1e-5)
+    assert same.precision == pytest.approx(1.0, abs=1e-5) and same.recall == pytest.approx(1.0, abs=1e-5)
+    assert unrelated.f1 < 0.3
+
+
+def test_one_combined_call_matches_two_bert_score_calls(config):
+    out = scoring.score_models(REFS, {"base": BASE, "custom": CUSTOM}, config=config)
+    for name, cands in (("base", BASE), ("custom", CUSTOM)):
+        p, r, f = bert_score.score(cands, REFS, model_type=config.model, num_layers=6)
+        for mine, bp, br, bf in zip(out[name], p.tolist(), r.tolist(), f.tolist(), strict=True):
+            assert mine.precision == pytest.approx(bp, abs=1e-5)
+            assert mine.recall == pytest.approx(br, abs=1e-5)
+            assert mine.f1 == pytest.approx(bf, abs=1e-5)
+    # the fine-tuned-looking outputs win on average
+    assert sum(s.f1 for s in out["custom"]) > sum(s.f1 for s in out["base"])
+
+
+def test_none_candidates_are_skipped_and_others_unchanged(config):
+    full = scoring.score_models(REFS, {"base": BASE}, config=config)["base"]
+    partial = scoring.score_models(REFS, {"base": [BASE[0], None, BASE[2], None]}, config=config)["base"]
+    assert partial[1] is None and partial[3] is None
+    assert partial[0].f1 == pytest.approx(full[0].f1, abs=1e-5)
+    assert partial[2].f1 == pytest.approx(full[2].f1, abs=1e-5)
+    nothing = scoring.score_models(REFS[:2], {"a": [None, None]}, config=config)
+    assert nothing == {"a": [None, None]}
+
+
+def test_blank_candidate_scores_zero_instead_of_crashing(config):
+    # bert_score 0.3.13 crashes on "" with transformers 5; its documented value is 0.
+    out = scoring.score_models(REFS[:2], {"m": ["", "   "]}, config=config)["m"]
+    assert [tuple(s) for s in out] == [(0.0, 0.0, 0.0), (0.0, 0.0, 0.0)]
+
+
+def test_idf_matches_bert_score_idf(config):
+    idf_config = scoring.ScorerConfig.create(config.model, 6, idf=True)
+    out = scoring.score_models(REFS, {"custom": CUSTOM}, config=idf_config)["custom"]
+    _, _, f = bert_score.score(CUSTOM, REFS, model_type=config.model, num_layers=6, idf=True, nthreads=0)
+    assert [s.f1 for s in out] == pytest.approx(f.tolist(), abs=1e-5)
+    plain = scoring.score_models(REFS, {"custom": CUSTOM}, config=config)["custom"]
+    assert any(abs(a.f1 - b.f1) > 1e-4 for a, b in zip(out, plain, strict=True))
+
+
+def test_shard_with_global_idf_equals_single_pass(config):
+    idf_config = scoring.ScorerConfig.create(config.model, 6, idf=True)
+    single = scoring.score_models(REFS, {"custom": CUSTOM}, config=idf_config)["custom"]
+    weights = scoring.compute_idf(REFS, idf_config)
+    first = scoring.score_models(REFS[:2], {"custom": CUSTOM[:2]}, config=idf_config, idf_dict=weights)["custom"]
+    second = scoring.score_models(REFS[2:], {"custom": CUSTOM[2:]}, config=idf_config, idf_dict=weights)["custom"]
+    assert [s.f1 for s in first + second] == pytest.approx([s.f1 for s in single], abs=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
+def test_rescaling_with_a_baseline_file(config, tmp_path):
+    baseline = tmp_path / "baseline.tsv"
+    rows = ["LAYER,P,R,F"] + [f"{layer},0.3{layer},0.2{layer},0.25" for layer in range(7)]
+    baseline.write_text("\n".join(rows) + "\n")
+    cfg = scoring.ScorerConfig.create(config.model, 6, baseline_path=str(baseline))
+    out = scoring.score_models(REFS, {"custom": CUSTOM}, config=cfg)["custom"]
+    p, r, f = bert_score.score(
+        CUSTOM,
+        REFS,
+        model_type=config.model,
+        num_layers=6,
+        lang="en",
+        rescale_with_baseline=True,
+        baseline_path=str(baseline),
+    )
+    assert [s.precision for s in out] == pytest.approx(p.tolist(), abs=1e-5)
+    assert [s.recall for s in out] == pytest.approx(r.tolist(), abs=1e-5)
+    assert [s.f1 for s in out] == pytest.approx(f.tolist(), abs=1e-5)
+    raw = scoring.score_models(REFS, {"custom": CUSTOM}, config=config)["custom"]
+    assert out[0].f1 == pytest.approx((raw[0].f1 - 0.25) / 0.75, abs=1e-5)
+
+
+def test_missing_baseline_file_fails_loudly(config, tmp_path):
+    with pytest.raises(EvaluationFailed, match="does not exist"):
+        scoring.ScorerConfig.create(config.model, 6, baseline_path=str(tmp_path / "nope.tsv"))
+
+
+def test_local_path_without_layers_is_a_clear_error(tmp_path):
+    with pytest.raises(EvaluationFailed, match="BERTSCORE_NUM_LAYERS"):
+        scoring.ScorerConfig.create(str(tmp_path), None)
+
+
+def test_length_mismatch_is_rejected(config):
+    with pytest.raises(ValueError, match="2 candidates for 3 references"):
+        scoring.score_models(["a", "b", "c"], {"m": ["a", "b"]}, config=config)
+
+
+def test_scorer_is_loaded_once_and_safe_across_threads(config):
+    assert scoring.get_scorer(config) is scoring.get_scorer(scoring.ScorerConfig.create(config.model, 6))
+    expected = scoring.score_models(REFS, {"custom": CUSTOM}, config=config)["custom"]
+    results: list = []
+
+    def work() -> None:
+        results.append(scoring.score_models(REFS, {"custom": CUSTOM}, config=config)["custom"])
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 3
+    for got in results:
+        assert [s.f1 for s in got] == pytest.approx([s.f1 for s in expected], abs=1e-6)
+
+
+def test_config_from_env(monkeypatch, minilm_path):
+    monkeypatch.setenv("BERTSCORE_MODEL", minilm_path)
+    monkeypatch.setenv("BERTSCORE_NUM_LAYERS", "5")
+    monkeypatch.setenv("BERTSCORE_IDF", "TRUE")
+    monkeypatch.setenv("BERTSCORE_BATCH_SIZE", "16")
+    monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)
+    cfg = scoring.ScorerConfig.from_env()
+    assert (cfg.model, cfg.num_layers, cfg.idf, cfg.batch_size, cfg.rescale) == (minilm_path, 5, True, 16, False)
+    monkeypatch.setenv("BERTSCORE_IDF", "maybe")
+    with pytest.raises(EvaluationFailed, match="BERTSCORE_IDF"):
+        scoring.ScorerConfig.from_env()
