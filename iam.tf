@@ -37,10 +37,11 @@ data "aws_iam_policy_document" "bedrock_assume" {
 }
 
 resource "aws_iam_role" "bedrock" {
-  name               = "${var.name_prefix}-bedrock-customization"
-  description        = "Service role of the Bedrock model customization jobs started by ${local.parent_state_machine_name}."
-  assume_role_policy = data.aws_iam_policy_document.bedrock_assume.json
-  tags               = local.tags
+  name                 = "${var.name_prefix}-bedrock-customization"
+  description          = "Service role of the Bedrock model customization jobs started by ${local.parent_state_machine_name}."
+  assume_role_policy   = data.aws_iam_policy_document.bedrock_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "bedrock" {
@@ -75,12 +76,135 @@ data "aws_iam_policy_document" "bedrock" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "BucketKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    # The job writes the custom model encrypted with the key (CustomModelKmsKeyId).
+    for_each = local.use_kms ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "CustomModelKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.bedrock_kms_via_service]
+      }
+    }
+  }
+
+  # customization_vpc_config: the job's network interfaces in the caller's subnets
+  # (https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-model-customization.html).
+  dynamic "statement" {
+    for_each = local.use_vpc ? [var.customization_vpc_config] : []
+
+    content {
+      sid = "DescribeNetwork"
+      # EC2 Describe* APIs do not support resource-level permissions.
+      actions = [
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+      ]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [var.customization_vpc_config] : []
+
+    content {
+      sid       = "CreateJobNetworkInterfaces"
+      actions   = ["ec2:CreateNetworkInterface"]
+      resources = ["${local.ec2_arn_prefix}:network-interface/*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/BedrockManaged"
+        values   = ["true"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:RequestTag/BedrockModelCustomizationJobArn"
+        values   = [local.customization_jobs_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [var.customization_vpc_config] : []
+
+    content {
+      sid     = "UseJobSubnetsAndSecurityGroups"
+      actions = ["ec2:CreateNetworkInterface"]
+      resources = concat(
+        [for id in statement.value.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
+        [for id in statement.value.security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
+      )
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [var.customization_vpc_config] : []
+
+    content {
+      sid     = "ManageJobNetworkInterfaces"
+      actions = ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
+      # The interfaces do not exist before the job (and DeleteNetworkInterfacePermission has no
+      # resource type): scoped by the conditions to Bedrock-managed interfaces of the job subnets.
+      resources = ["*"]
+
+      condition {
+        test     = "ArnEquals"
+        variable = "ec2:Subnet"
+        values   = [for id in statement.value.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "ec2:ResourceTag/BedrockModelCustomizationJobArn"
+        values   = [local.customization_jobs_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "ec2:ResourceTag/BedrockManaged"
+        values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [var.customization_vpc_config] : []
+
+    content {
+      sid       = "TagJobNetworkInterfaces"
+      actions   = ["ec2:CreateTags"]
+      resources = ["${local.ec2_arn_prefix}:network-interface/*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ec2:CreateAction"
+        values   = ["CreateNetworkInterface"]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = ["BedrockManaged", "BedrockModelCustomizationJobArn"]
+      }
     }
   }
 }
@@ -96,7 +220,7 @@ resource "aws_iam_role_policy" "bedrock" {
 
 data "aws_iam_policy_document" "bucket_key" {
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "BucketKey"
@@ -187,10 +311,11 @@ data "aws_iam_policy_document" "states_assume" {
 }
 
 resource "aws_iam_role" "parent" {
-  name               = "${local.parent_state_machine_name}-sfn"
-  description        = "Role of the ${local.parent_state_machine_name} state machine."
-  assume_role_policy = data.aws_iam_policy_document.states_assume.json
-  tags               = local.tags
+  name                 = "${local.parent_state_machine_name}-sfn"
+  description          = "Role of the ${local.parent_state_machine_name} state machine."
+  assume_role_policy   = data.aws_iam_policy_document.states_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "parent" {
@@ -288,12 +413,30 @@ data "aws_iam_policy_document" "parent" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "StateMachineKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    # CreateModelCustomizationJob with CustomModelKmsKeyId, and provisioned throughput of a
+    # custom model encrypted with the key, need the caller to grant Bedrock the key's use.
+    for_each = local.use_kms ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "CustomModelKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.bedrock_kms_via_service]
+      }
     }
   }
 }

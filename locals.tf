@@ -20,12 +20,22 @@ locals {
 
   tags = merge(var.tags, { "bedrock-customize:name-prefix" = var.name_prefix })
 
+  # Bring-your-own toggles, decided once here (the submodules decide theirs the same way:
+  # storage per bucket kind, evaluator-image from evaluator_image_uri, notification from
+  # ses_identity_arn).
+  use_kms = var.kms_key_arn != null
+  use_vpc = var.customization_vpc_config != null
+
+  # Calls through Bedrock only: the customization role and the caller may use the key for custom models.
+  bedrock_kms_via_service = "bedrock.${local.region}.amazonaws.com"
+
   # Bedrock ARNs the workflow works with.
   bedrock_arn_prefix         = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}"
   foundation_models_arn      = "arn:${local.partition}:bedrock:${local.region}::foundation-model/*"
   custom_models_arn          = "${local.bedrock_arn_prefix}:custom-model/*"
   customization_jobs_arn     = "${local.bedrock_arn_prefix}:model-customization-job/*"
   provisioned_models_arn     = "${local.bedrock_arn_prefix}:provisioned-model/*"
+  ec2_arn_prefix             = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
   ses_identity_arn_prefix    = "arn:${local.partition}:ses:${local.region}:${local.account_id}:identity"
   recipient_identity_arns    = [for email in var.recipient_emails : "${local.ses_identity_arn_prefix}/${email}"]
   evaluation_executions_arns = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${module.evaluation.state_machine_name}:*"

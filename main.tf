@@ -39,7 +39,11 @@ module "evaluator_image" {
   image_uri    = var.evaluator_image_uri
   source_dir   = "${path.module}/evaluator"
   architecture = local.architecture
-  build_args   = { BERTSCORE_MODEL = var.evaluator_model.name }
+  # Exactly the ARGs evaluator/Dockerfile declares (a structure test compares them).
+  build_args = {
+    BERTSCORE_MODEL_NAME = var.evaluator_model.name
+    BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
+  }
   kms_key_arn  = var.kms_key_arn
   force_delete = var.force_destroy
   tags         = local.tags
@@ -74,10 +78,11 @@ module "fn_validate_input" {
   runtime          = var.lambda.runtime
   architectures    = var.lambda.architectures
 
-  log_level          = var.lambda.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = local.tags
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }
 
 module "fn_release_throughput" {
@@ -97,10 +102,11 @@ module "fn_release_throughput" {
   runtime          = var.lambda.runtime
   architectures    = var.lambda.architectures
 
-  log_level          = var.lambda.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = local.tags
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }
 
 module "fn_notify" {
@@ -123,10 +129,11 @@ module "fn_notify" {
   runtime          = var.lambda.runtime
   architectures    = var.lambda.architectures
 
-  log_level          = var.lambda.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = local.tags
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }
 
 module "evaluation" {
@@ -140,7 +147,7 @@ module "evaluation" {
   package_source_code_hash = module.lambda_package.base64sha256
   evaluator_image_uri      = module.evaluator_image.image_uri
   evaluator_model = {
-    name       = var.evaluator_model.name
+    path       = var.evaluator_model.path
     num_layers = var.evaluator_model.num_layers
   }
 
@@ -151,15 +158,16 @@ module "evaluation" {
   inference_threads      = var.inference_threads
   inference_max_attempts = var.inference_max_attempts
 
-  log_level          = var.lambda.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = local.tags
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }
 
 locals {
   # The parent workflow; the placeholders are exactly those of docs/contracts.md.
-  parent_definition = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
+  parent_template = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
     validate_input_function_arn     = module.fn_validate_input.arn
     release_throughput_function_arn = module.fn_release_throughput.arn
     notify_function_arn             = module.fn_notify.arn
@@ -168,8 +176,34 @@ locals {
   }))
 }
 
+# Optional CreateModelCustomizationJob parameters, added to the decoded template only when
+# set: CustomModelKmsKeyId (custom models encrypted with kms_key_arn) and VpcConfig
+# (customization_vpc_config). The template itself never holds them, so the local emulator,
+# which renders the template as it is, runs without them. This block uses only var.* and
+# local.parent_template: tests/terraform evaluates it with Terraform on a scratch copy and
+# checks that the state and the Parameters it targets exist in the template.
+locals {
+  customize_model_options = {
+    for name, value in {
+      CustomModelKmsKeyId = var.kms_key_arn
+      VpcConfig = var.customization_vpc_config == null ? null : {
+        SubnetIds        = var.customization_vpc_config.subnet_ids
+        SecurityGroupIds = var.customization_vpc_config.security_group_ids
+      }
+    } : name => value if value != null
+  }
+
+  parent_definition = merge(local.parent_template, {
+    States = merge(local.parent_template.States, {
+      CustomizeModel = merge(local.parent_template.States.CustomizeModel, {
+        Parameters = merge(local.parent_template.States.CustomizeModel.Parameters, local.customize_model_options)
+      })
+    })
+  })
+}
+
 resource "aws_cloudwatch_log_group" "parent" {
-  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  # checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30 days; 365+ or 0 for audit needs).
   name              = "/aws/vendedlogs/states/${local.parent_state_machine_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -193,7 +227,7 @@ resource "aws_sfn_state_machine" "parent" {
   }
 
   dynamic "encryption_configuration" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       type                              = "CUSTOMER_MANAGED_KMS_KEY"

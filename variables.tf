@@ -170,7 +170,7 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for buckets, log groups, Lambda environments, state machines and the ECR repository; null uses AWS-managed encryption. Its key policy must allow the CloudWatch Logs service principal of the region."
+  description = "Customer managed KMS key for buckets, log groups, Lambda environments, state machines, the ECR repository and the custom models the runs create (CustomModelKmsKeyId); null uses AWS-managed encryption. Its key policy must allow the CloudWatch Logs service principal of the region and let IAM policies of the account grant its use."
   type        = string
   default     = null
 
@@ -184,20 +184,26 @@ variable "evaluator_image_uri" {
   description = "URI of a prebuilt evaluator image in an ECR repository of this account and region; null creates a repository and builds and pushes evaluator/ with docker (tag = content hash)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.evaluator_image_uri == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$", var.evaluator_image_uri))
+    error_message = "evaluator_image_uri must be an ECR image URI with a tag or digest (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG); Lambda pulls container images from ECR only."
+  }
 }
 
 variable "evaluator_model" {
-  description = "BERTScore model baked into the evaluator image (name: path or hub id, BERTSCORE_MODEL) and the layer used (num_layers, BERTSCORE_NUM_LAYERS)."
+  description = "BERTScore model of the evaluator: name is the hub id baked into the built image (build arg BERTSCORE_MODEL_NAME), num_layers the layer whose embeddings are used (build arg and BERTSCORE_NUM_LAYERS), path where the image holds the weights (BERTSCORE_MODEL of the functions; with evaluator_image_uri, the path or hub id inside your image)."
   type = object({
     name       = optional(string, "roberta-large")
     num_layers = optional(number, 17)
+    path       = optional(string, "/opt/bertscore-model")
   })
   default  = {}
   nullable = false
 
   validation {
-    condition     = length(var.evaluator_model.name) > 0 && var.evaluator_model.num_layers >= 1 && floor(var.evaluator_model.num_layers) == var.evaluator_model.num_layers
-    error_message = "evaluator_model.name must not be empty and evaluator_model.num_layers must be a whole number, at least 1."
+    condition     = length(var.evaluator_model.name) > 0 && length(var.evaluator_model.path) > 0 && var.evaluator_model.num_layers >= 1 && floor(var.evaluator_model.num_layers) == var.evaluator_model.num_layers
+    error_message = "evaluator_model.name and evaluator_model.path must not be empty and evaluator_model.num_layers must be a whole number, at least 1 (for example { name = \"roberta-large\", num_layers = 17 })."
   }
 }
 
@@ -277,4 +283,40 @@ variable "force_destroy" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of an IAM policy set as the permissions boundary of every role the module creates (Bedrock service role, state machine roles, function roles); null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)."
+  }
+}
+
+variable "customization_vpc_config" {
+  description = "Subnets and security groups the Bedrock customization jobs run in (VpcConfig of CreateModelCustomizationJob; the subnets need an S3 gateway endpoint or another route to S3); null runs them without a VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.customization_vpc_config == null || (
+      length(var.customization_vpc_config.subnet_ids) >= 1 && length(var.customization_vpc_config.subnet_ids) <= 16 &&
+      alltrue([for id in var.customization_vpc_config.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    )
+    error_message = "customization_vpc_config.subnet_ids must hold 1-16 subnet IDs such as \"subnet-0123456789abcdef0\"."
+  }
+
+  validation {
+    condition = var.customization_vpc_config == null || (
+      length(var.customization_vpc_config.security_group_ids) >= 1 && length(var.customization_vpc_config.security_group_ids) <= 5 &&
+      alltrue([for id in var.customization_vpc_config.security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    )
+    error_message = "customization_vpc_config.security_group_ids must hold 1-5 security group IDs such as \"sg-0123456789abcdef0\"."
+  }
 }

@@ -7,6 +7,10 @@
 Blocks live between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``:
 ``inputs`` and ``outputs`` come from the root module's variables.tf/outputs.tf,
 ``requirements`` from versions.tf, ``execution-input`` from the execution input JSON Schema.
+
+The README.md of every ``modules/*`` and ``examples/*`` directory is processed too (when it
+holds generated blocks): its ``inputs``, ``outputs`` and ``requirements`` come from that
+directory's own .tf files. ``--readme PATH`` processes only PATH, with the root module's tables.
 """
 
 from __future__ import annotations
@@ -111,31 +115,59 @@ GENERATORS = {
 }
 
 
-def render(text: str) -> str:
+# Blocks a module or example README may hold (generated from that directory's .tf files).
+MODULE_GENERATORS = ("inputs", "outputs", "requirements")
+
+
+def render(text: str, module_dir: Path = ROOT) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group("name")
         if name not in GENERATORS:
             raise SystemExit(f"README.md: unknown generated block {name!r}")
+        if module_dir != ROOT:
+            if name not in MODULE_GENERATORS:
+                raise SystemExit(f"{module_dir}/README.md: block {name!r} belongs in the root README only")
+            if not (module_dir / _SOURCES[name]).is_file():
+                return match.group(1) + f"_No {_SOURCES[name]}._\n" + match.group(4)
+            return match.group(1) + GENERATORS[name](module_dir) + match.group(4)
         return match.group(1) + GENERATORS[name]() + match.group(4)
 
     return _BLOCK.sub(replace, text)
 
 
+_SOURCES = {"inputs": "variables.tf", "outputs": "outputs.tf", "requirements": "versions.tf"}
+
+
+def readmes() -> list[tuple[Path, Path]]:
+    """(README, module directory) pairs: the root README, then every module / example README."""
+    pairs = [(ROOT / "README.md", ROOT)]
+    for sub in ("modules", "examples"):
+        for readme in sorted((ROOT / sub).glob("*/README.md")):
+            if _BLOCK.search(readme.read_text(encoding="utf-8")):
+                pairs.append((readme, readme.parent))
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if README.md is out of date")
-    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    parser.add_argument("--check", action="store_true", help="fail if a README is out of date")
+    parser.add_argument("--readme", default=None, help="process only this README (root module tables)")
     args = parser.parse_args(argv)
-    path = Path(args.readme)
-    current = path.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.check:
-        if wanted != current:
-            print(f"{path}: generated reference tables are out of date; run: python tools/gen_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(wanted, encoding="utf-8")
-    return 0
+    pairs = [(Path(args.readme), ROOT)] if args.readme else readmes()
+    stale = 0
+    for path, module_dir in pairs:
+        current = path.read_text(encoding="utf-8")
+        wanted = render(current, module_dir)
+        if args.check:
+            if wanted != current:
+                print(
+                    f"{path}: generated reference tables are out of date; run: python tools/gen_docs.py",
+                    file=sys.stderr,
+                )
+                stale += 1
+        elif wanted != current:
+            path.write_text(wanted, encoding="utf-8")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -1,18 +1,3 @@
-terraform {
-  required_version = ">= 1.6"
-
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 6.0"
-    }
-    external = {
-      source  = "hashicorp/external"
-      version = ">= 2.3"
-    }
-  }
-}
-
 provider "aws" {
   region = var.region
 
@@ -30,6 +15,8 @@ module "customization" {
   sender_email     = var.sender_email
   recipient_emails = var.recipient_emails
   tags             = var.tags
+
+  evaluator_image_uri = var.evaluator_image_uri
 
   log_retention_days = 30
   force_destroy      = var.force_destroy

@@ -36,3 +36,9 @@ variable "force_destroy" {
   default     = false
   nullable    = false
 }
+
+variable "evaluator_image_uri" {
+  description = "Evaluator image already in ECR (for example from CI); null builds evaluator/ with docker during apply."
+  type        = string
+  default     = null
+}

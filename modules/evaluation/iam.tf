@@ -33,7 +33,8 @@ data "aws_iam_policy_document" "run_artifacts" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    # Also what infer needs to call a custom model encrypted with the key (through Bedrock).
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "BucketKey"
@@ -98,10 +99,11 @@ data "aws_iam_policy_document" "states_assume" {
 }
 
 resource "aws_iam_role" "state_machine" {
-  name               = "${local.state_machine_name}-sfn"
-  description        = "Role of the ${local.state_machine_name} state machine."
-  assume_role_policy = data.aws_iam_policy_document.states_assume.json
-  tags               = var.tags
+  name                 = "${local.state_machine_name}-sfn"
+  description          = "Role of the ${local.state_machine_name} state machine."
+  assume_role_policy   = data.aws_iam_policy_document.states_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "state_machine" {
@@ -137,7 +139,7 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "StateMachineKey"

@@ -8,6 +8,7 @@ locals {
   region     = data.aws_region.current.region
 
   state_machine_name = "${var.name_prefix}-evaluate"
+  use_kms            = var.kms_key_arn != null
   function_keys      = ["plan_shards", "infer", "score", "aggregate"]
   function_names     = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
@@ -41,10 +42,11 @@ module "fn_plan_shards" {
   runtime          = var.runtime
   architectures    = var.architectures
 
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = var.tags
+  log_level                = var.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
 }
 
 module "fn_infer" {
@@ -67,10 +69,11 @@ module "fn_infer" {
   runtime          = var.runtime
   architectures    = var.architectures
 
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = var.tags
+  log_level                = var.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
 }
 
 module "fn_score" {
@@ -81,7 +84,7 @@ module "fn_score" {
   description   = "Scores one shard of base and custom outputs against the references with BERTScore."
   image_command = ["bertscore_evaluator.handlers.score"]
   environment_variables = {
-    BERTSCORE_MODEL      = var.evaluator_model.name
+    BERTSCORE_MODEL      = var.evaluator_model.path
     BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
     HF_HUB_OFFLINE       = "1"
   }
@@ -92,10 +95,11 @@ module "fn_score" {
   image_uri     = var.evaluator_image_uri
   architectures = var.architectures
 
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = var.tags
+  log_level                = var.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
 }
 
 module "fn_aggregate" {
@@ -106,7 +110,7 @@ module "fn_aggregate" {
   description   = "Aggregates the shard scores into the verdict and the run report."
   image_command = ["bertscore_evaluator.handlers.aggregate"]
   environment_variables = {
-    BERTSCORE_MODEL      = var.evaluator_model.name
+    BERTSCORE_MODEL      = var.evaluator_model.path
     BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
     HF_HUB_OFFLINE       = "1"
   }
@@ -117,14 +121,15 @@ module "fn_aggregate" {
   image_uri     = var.evaluator_image_uri
   architectures = var.architectures
 
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = var.kms_key_arn
-  tags               = var.tags
+  log_level                = var.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
-  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  # checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30 days; 365+ or 0 for audit needs).
   name              = "/aws/vendedlogs/states/${local.state_machine_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -148,7 +153,7 @@ resource "aws_sfn_state_machine" "this" {
   }
 
   dynamic "encryption_configuration" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       type                              = "CUSTOMER_MANAGED_KMS_KEY"

@@ -35,19 +35,29 @@ variable "evaluator_image_uri" {
 }
 
 variable "evaluator_model" {
-  description = "BERTScore model baked into the evaluator image (BERTSCORE_MODEL, path or hub id) and the layer whose embeddings are used (BERTSCORE_NUM_LAYERS)."
+  description = "BERTScore model of the evaluator image: path is where the image holds it (BERTSCORE_MODEL: a directory, or a hub id in the image's cache), num_layers the layer whose embeddings are used (BERTSCORE_NUM_LAYERS)."
   type = object({
-    name       = string
+    path       = string
     num_layers = number
   })
   nullable = false
+
+  validation {
+    condition     = length(var.evaluator_model.path) > 0 && var.evaluator_model.num_layers >= 1 && floor(var.evaluator_model.num_layers) == var.evaluator_model.num_layers
+    error_message = "evaluator_model.path must not be empty and evaluator_model.num_layers must be a whole number, at least 1."
+  }
 }
 
 variable "runtime" {
-  description = "Lambda runtime of the zip functions."
+  description = "Lambda runtime of the zip functions, for example \"python3.12\"."
   type        = string
   default     = "python3.12"
   nullable    = false
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
+    error_message = "runtime must be a Python runtime such as \"python3.12\"."
+  }
 }
 
 variable "architectures" {
@@ -55,6 +65,11 @@ variable "architectures" {
   type        = list(string)
   default     = ["x86_64"]
   nullable    = false
+
+  validation {
+    condition     = length(var.architectures) == 1 && alltrue([for a in var.architectures : contains(["x86_64", "arm64"], a)])
+    error_message = "architectures must hold exactly one of \"x86_64\" or \"arm64\"."
+  }
 }
 
 variable "memory_sizes" {
@@ -62,6 +77,11 @@ variable "memory_sizes" {
   type        = map(number)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for key, mb in var.memory_sizes : contains(["plan_shards", "infer", "score", "aggregate"], key) && mb >= 128 && mb <= 10240])
+    error_message = "memory_sizes keys must be plan_shards, infer, score or aggregate, with values of 128-10240 (MB)."
+  }
 }
 
 variable "timeouts" {
@@ -69,6 +89,11 @@ variable "timeouts" {
   type        = map(number)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for key, seconds in var.timeouts : contains(["plan_shards", "infer", "score", "aggregate"], key) && seconds >= 1 && seconds <= 900])
+    error_message = "timeouts keys must be plan_shards, infer, score or aggregate, with values of 1-900 (seconds)."
+  }
 }
 
 variable "inference_threads" {
@@ -86,10 +111,15 @@ variable "inference_max_attempts" {
 }
 
 variable "log_level" {
-  description = "LOG_LEVEL of the functions."
+  description = "LOG_LEVEL of the functions: one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
   type        = string
   default     = "INFO"
   nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  }
 }
 
 variable "log_retention_days" {
@@ -115,4 +145,10 @@ variable "tags" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the IAM policy set as the permissions boundary of every role of this module (state machine and functions); null sets none."
+  type        = string
+  default     = null
 }

@@ -15,6 +15,12 @@ fi
 build_args=()
 if [[ -n "${BUILD_ARGS_JSON:-}" && "$BUILD_ARGS_JSON" != "{}" ]]; then
   while IFS= read -r -d '' arg; do
+    # docker only warns about a build arg the Dockerfile does not declare, and the image
+    # silently keeps its default (for example another BERTScore model): refuse instead.
+    if ! grep -Eq "^[[:space:]]*ARG[[:space:]]+${arg%%=*}([=[:space:]]|$)" "$DOCKERFILE"; then
+      echo "build_and_push.sh: build arg ${arg%%=*} is not declared (ARG) in $DOCKERFILE" >&2
+      exit 2
+    fi
     build_args+=(--build-arg "$arg")
   done < <(python3 -c 'import json, os, sys
 for k, v in sorted(json.loads(os.environ["BUILD_ARGS_JSON"]).items()):

@@ -3,7 +3,8 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  create = var.image_uri == null
+  create  = var.image_uri == null
+  use_kms = var.kms_key_arn != null
 
   # Content hash of the build context and build settings: the image tag. It
   # changes only when a file, the Dockerfile, a build argument or the platform
@@ -32,7 +33,7 @@ resource "aws_ecr_repository" "this" {
   }
 
   encryption_configuration {
-    encryption_type = var.kms_key_arn == null ? "AES256" : "KMS"
+    encryption_type = local.use_kms ? "KMS" : "AES256"
     kms_key         = var.kms_key_arn
   }
 

@@ -36,7 +36,7 @@ variable "architecture" {
 }
 
 variable "build_args" {
-  description = "Docker build arguments (for example BERTSCORE_MODEL, the model baked into the image). They are part of the image tag's content hash."
+  description = "Docker build arguments, each one an ARG of the Dockerfile (for the evaluator: BERTSCORE_MODEL_NAME, the hub id baked into the image, and BERTSCORE_NUM_LAYERS); build_and_push.sh refuses undeclared ones. They are part of the image tag's content hash."
   type        = map(string)
   default     = {}
   nullable    = false

@@ -4,6 +4,7 @@ data "aws_caller_identity" "current" {}
 
 locals {
   is_image       = var.image_command != null
+  use_kms        = var.kms_key_arn != null
   log_group_name = "/aws/lambda/${var.name}"
   log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
 
@@ -28,10 +29,11 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-role"
-  description        = "Execution role of the ${var.name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = local.tags
+  name                 = "${var.name}-role"
+  description          = "Execution role of the ${var.name} Lambda function."
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = local.tags
 }
 
 # Permissions every function needs: its own log group, X-Ray, and the KMS key when one is set.
@@ -50,7 +52,7 @@ data "aws_iam_policy_document" "base" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = local.use_kms ? [var.kms_key_arn] : []
 
     content {
       sid       = "DecryptEnvironment"
@@ -73,7 +75,7 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  # checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_days).
+  # checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30 days; 365+ or 0 for audit needs).
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -82,9 +84,9 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches; a DLQ only serves async invocations.
-  # checkov:skip=CKV_AWS_117:The functions call only public AWS APIs (S3, Bedrock, SES); no VPC resources to reach.
+  # checkov:skip=CKV_AWS_117:The functions reach only AWS API endpoints (S3, Bedrock, SES), no VPC resources; a VPC would need NAT or endpoints for each.
   # checkov:skip=CKV_AWS_115:Concurrency is bounded by the state machines (Map MaxConcurrency); reserved concurrency would take from the account pool.
-  # checkov:skip=CKV_AWS_272:Code signing is not part of v1; the package is built from this repository by Terraform.
+  # checkov:skip=CKV_AWS_272:The zip is built from this repository at plan time and pinned by source_code_hash; code signing needs a signer profile outside this module.
   function_name = var.name
   description   = var.description
   role          = aws_iam_role.this.arn

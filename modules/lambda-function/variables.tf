@@ -154,3 +154,9 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the IAM policy set as the permissions boundary of the function's role; null sets none."
+  type        = string
+  default     = null
+}

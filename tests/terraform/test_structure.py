@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -147,7 +148,17 @@ def test_lambda_entry_points_match_contract():
 
 def test_lambda_environment_matches_contract():
     contract = tfparse.contract_environment(CONTRACTS)
-    assert tfparse.check_environment(tfparse.all_lambda_functions(ROOT), contract) == []
+    optional = tfparse.contract_optional_environment(CONTRACTS)
+    assert tfparse.check_environment(tfparse.all_lambda_functions(ROOT), contract, optional) == []
+
+
+def test_contract_environment_table_is_read():
+    contract = tfparse.contract_environment(CONTRACTS)
+    optional = tfparse.contract_optional_environment(CONTRACTS)
+    assert {"TRAINING_BUCKET", "SHARD_SIZE"} <= contract["validate_input"]
+    assert contract["notify"] == {"SENDER_EMAIL", "DEFAULT_RECIPIENTS"}
+    assert "BERTSCORE_MODEL" in contract["score"] | optional["score"]
+    assert all("_" in name for names in contract.values() for name in names)
 
 
 def test_lambda_function_module_adds_common_environment():
@@ -250,6 +261,9 @@ def test_seeded_environment_mismatch_is_found():
     assert "fn_a" in problems and "missing ['Y'], extra ['Z']" in problems
     assert "fn_b" not in problems
     assert "fn_c: function key 'c' not in the contract" in problems
+    # optional names are allowed, never required
+    assert tfparse.check_environment(specs[:2], {"a": {"X"}, "b": set()}, {"a": {"Z"}}) == []
+    assert "missing ['Y']" in "\n".join(tfparse.check_environment(specs[:1], contract, {"a": {"Y", "Z"}}))
 
 
 # --------------------------------------------------------------------------- templates
@@ -361,3 +375,362 @@ def test_example_has_tfvars():
     text = (ROOT / "examples" / "basic" / "terraform.tfvars").read_text()
     for name in ("name_prefix", "sender_email", "recipient_emails", "region"):
         assert re.search(rf"^{name}\s*=", text, re.M), name
+
+
+# --------------------------------------------------------------------------- validations
+
+
+@pytest.mark.parametrize("module_dir", MODULE_DIRS, ids=_ids(MODULE_DIRS))
+def test_validations_name_the_variable_and_cover_enums(module_dir):
+    assert tfparse.check_validations(tfparse.blocks(module_dir, "variable")) == []
+
+
+def test_enum_like_variables_are_recognised():
+    found = {
+        (d.name, b.labels[0])
+        for d in MODULE_DIRS
+        for b in tfparse.blocks(d, "variable")
+        if tfparse.enum_choices(str(b.body.get("description", "")))
+    }
+    assert {
+        ("evaluator-image", "architecture"),
+        ("lambda-package", "architecture"),
+        ("evaluation", "log_level"),
+    } <= found
+
+
+def test_seeded_validation_mistakes_are_found(tmp_path):
+    _write(
+        tmp_path,
+        "variables.tf",
+        """
+        variable "arch" {
+          description = "Either \\"x86_64\\" or \\"arm64\\"."
+          type        = string
+        }
+
+        variable "level" {
+          description = "One of DEBUG, INFO."
+          type        = string
+
+          validation {
+            condition     = contains(["DEBUG", "INFO"], var.level)
+            error_message = "Bad value"
+          }
+        }
+
+        variable "mode" {
+          description = "Mode: one of fast, slow."
+          type        = string
+
+          validation {
+            condition     = contains(["fast", "slow"], var.other)
+            error_message = "mode must be valid."
+          }
+        }
+
+        variable "fine" {
+          description = "Either \\"a\\" or \\"b\\"."
+          type        = string
+
+          validation {
+            condition     = contains(["a", "b"], var.fine)
+            error_message = "fine must be \\"a\\" or \\"b\\"."
+          }
+        }
+        """,
+    )
+    problems = "\n".join(tfparse.check_validations(tfparse.blocks(tmp_path)))
+    assert '"arch": enum-like (x86_64 / arm64) but no validation block' in problems
+    assert '"level": error_message must start with the variable name' in problems
+    assert '"level": error_message must be a sentence' in problems
+    assert '"mode": validation condition does not use var.mode' in problems
+    assert "no error_message lists the allowed values ['fast', 'slow']" in problems
+    assert '"fine"' not in problems
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@pytest.mark.parametrize("module_dir", MODULE_DIRS, ids=_ids(MODULE_DIRS))
+def test_versions_declare_lower_bounds(module_dir):
+    assert tfparse.check_versions(module_dir) == []
+
+
+def test_seeded_versions_mistakes_are_found(tmp_path):
+    _write(
+        tmp_path,
+        "child/versions.tf",
+        "terraform {\n  required_providers {\n"
+        '    external = { source = "hashicorp/external", version = ">= 2.3" }\n  }\n}\n',
+    )
+    _write(tmp_path, "child/main.tf", 'data "external" "x" {\n  program = ["true"]\n}\n')
+    _write(
+        tmp_path,
+        "main.tf",
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n\nresource "terraform_data" "t" {}\n\n'
+        'module "child" {\n  source = "./child"\n}\n',
+    )
+    assert tfparse.check_versions(tmp_path) == [f"{tmp_path}: no versions.tf"]
+    _write(
+        tmp_path,
+        "versions.tf",
+        'terraform {\n  required_version = "~> 1.6"\n  required_providers {\n'
+        '    aws = { source = "hashicorp/aws", version = "6.1.0" }\n  }\n}\n',
+    )
+    problems = "\n".join(tfparse.check_versions(tmp_path))
+    assert "required_version must be a lower bound" in problems
+    assert "provider 'aws' needs a lower bound version" in problems
+    assert "provider 'external' is used but not in required_providers" in problems
+    assert "terraform" not in problems.replace("terraform block", "")
+
+
+# --------------------------------------------------------------------------- IAM
+
+MODULES_NOT_EXAMPLES = [d for d in MODULE_DIRS if d.parent.name != "examples"]
+
+
+@pytest.mark.parametrize("module_dir", MODULES_NOT_EXAMPLES, ids=_ids(MODULES_NOT_EXAMPLES))
+def test_every_role_takes_the_permissions_boundary(module_dir):
+    assert tfparse.check_roles_have_boundary(module_dir) == []
+
+
+def test_root_passes_the_boundary_everywhere():
+    text = "\n".join(p.read_text() for p in ROOT.glob("*.tf"))
+    assert text.count("permissions_boundary = var.permissions_boundary_arn") == 2  # bedrock and parent roles
+    calls = [b for b in tfparse.blocks(ROOT, "module") if b.labels[0].startswith("fn_") or b.labels[0] == "evaluation"]
+    assert calls and all(b.body.get("permissions_boundary_arn") == "${var.permissions_boundary_arn}" for b in calls)
+
+
+def test_seeded_missing_boundary_is_found(tmp_path):
+    _write(tmp_path, "child/variables.tf", 'variable "permissions_boundary_arn" {\n  type = string\n}\n')
+    _write(
+        tmp_path,
+        "main.tf",
+        """
+        resource "aws_iam_role" "bare" {
+          assume_role_policy = "{}"
+        }
+
+        resource "aws_iam_role" "bounded" {
+          assume_role_policy   = "{}"
+          permissions_boundary = var.permissions_boundary_arn
+        }
+
+        module "child" {
+          source = "./child"
+        }
+        """,
+    )
+    problems = "\n".join(tfparse.check_roles_have_boundary(tmp_path))
+    assert 'resource "aws_iam_role" "bare": no permissions_boundary' in problems
+    assert "bounded" not in problems
+    assert 'module "child": does not pass permissions_boundary_arn' in problems
+
+
+@pytest.mark.parametrize("module_dir", MODULE_DIRS, ids=_ids(MODULE_DIRS))
+def test_wildcard_resources_are_explained_and_passrole_is_scoped(module_dir):
+    assert tfparse.check_wildcard_resources(module_dir) == []
+
+
+def test_seeded_wildcard_mistakes_are_found(tmp_path):
+    _write(
+        tmp_path,
+        "iam.tf",
+        """
+        data "aws_iam_policy_document" "p" {
+          statement {
+            actions   = ["s3:GetObject"]
+            resources = ["*"]
+          }
+
+          statement {
+            # X-Ray has no resource-level permissions.
+            actions   = ["xray:PutTraceSegments"]
+            resources = ["*"]
+          }
+
+          dynamic "statement" {
+            for_each = [1]
+
+            content {
+              actions   = ["iam:PassRole"]
+              resources = ["*"]
+            }
+          }
+
+          statement {
+            actions   = ["iam:PassRole"]
+            resources = [aws_iam_role.r.arn]
+          }
+        }
+        """,
+    )
+    problems = tfparse.check_wildcard_resources(tmp_path)
+    joined = "\n".join(problems)
+    assert 'iam.tf:3: statement with resources ["*"] has no comment' in joined
+    assert "iam.tf:8" not in joined
+    assert 'iam.tf:14: iam:PassRole on resources ["*"]' in joined
+    assert "iam.tf:14: iam:PassRole without an iam:PassedToService condition" in joined
+    assert "iam.tf:23: iam:PassRole without an iam:PassedToService condition" in joined
+
+
+def test_bedrock_role_vpc_statements_are_scoped_to_the_configured_network():
+    policy = next(b for b in tfparse.blocks(ROOT, "data") if b.labels == ("aws_iam_policy_document", "bedrock"))
+    dynamics = {
+        s["content"][0]["sid"]: s for s in policy.body["dynamic"] for s in [s["statement"]] if "sid" in s["content"][0]
+    }
+    assert {"DescribeNetwork", "CreateJobNetworkInterfaces", "UseJobSubnetsAndSecurityGroups"} <= set(dynamics)
+    assert all(
+        s["for_each"] == "${local.use_vpc ? [var.customization_vpc_config] : []}"
+        for k, s in dynamics.items()
+        if "Network" in k or "Subnet" in k
+    )
+    scoped = dynamics["UseJobSubnetsAndSecurityGroups"]["content"][0]["resources"]
+    assert "statement.value.subnet_ids" in scoped and "statement.value.security_group_ids" in scoped
+
+
+# --------------------------------------------------------------------------- evaluator image build arguments
+
+DOCKERFILE = ROOT / "evaluator" / "Dockerfile"
+
+
+def _root_build_args() -> dict:
+    call = next(b for b in tfparse.blocks(ROOT, "module") if b.labels[0] == "evaluator_image")
+    return call.body["build_args"]
+
+
+def test_build_args_are_the_dockerfile_args():
+    assert tfparse.check_build_args(_root_build_args(), DOCKERFILE, "BERTSCORE_") == []
+    assert set(_root_build_args()) == {"BERTSCORE_MODEL_NAME", "BERTSCORE_NUM_LAYERS"}
+
+
+def test_seeded_build_arg_mismatch_is_found(tmp_path):
+    dockerfile = _write(
+        tmp_path, "Dockerfile", "FROM x\nARG BERTSCORE_MODEL_NAME=a\nARG BERTSCORE_NUM_LAYERS=1\nARG OTHER=1\n"
+    )
+    problems = "\n".join(tfparse.check_build_args({"BERTSCORE_MODEL": "x"}, dockerfile, "BERTSCORE_"))
+    assert "build arg BERTSCORE_MODEL is not declared" in problems
+    assert "ARG BERTSCORE_MODEL_NAME" in problems and "ARG BERTSCORE_NUM_LAYERS" in problems
+    assert "OTHER" not in problems
+
+
+def _fake_tools(tmp_path: Path) -> tuple[Path, Path]:
+    bin_dir = tmp_path / "bin"
+    log = tmp_path / "docker.log"
+    _write(tmp_path, "bin/aws", '#!/bin/sh\n[ "$2" = describe-images ] && exit 1\necho password\n')
+    _write(tmp_path, "bin/docker", f'#!/bin/sh\necho "$@" >> "{log}"\ncat > /dev/null\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    return bin_dir, log
+
+
+def _build_and_push(bin_dir: Path, build_args: dict) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "REGION": "us-east-1",
+        "REPOSITORY_NAME": "acme-evaluator",
+        "REGISTRY": "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "IMAGE": "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme-evaluator:src-1",
+        "TAG": "src-1",
+        "PLATFORM": "linux/amd64",
+        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "DOCKERFILE": str(DOCKERFILE),
+        "BUILD_ARGS_JSON": json.dumps(build_args),
+    }
+    script = ROOT / "modules" / "evaluator-image" / "build_and_push.sh"
+    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_build_script_passes_model_name_and_layers(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path)
+    proc = _build_and_push(
+        bin_dir, {"BERTSCORE_MODEL_NAME": "microsoft/deberta-xlarge-mnli", "BERTSCORE_NUM_LAYERS": "40"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    build = next(line for line in log.read_text().splitlines() if line.startswith("buildx build"))
+    assert "--build-arg BERTSCORE_MODEL_NAME=microsoft/deberta-xlarge-mnli" in build
+    assert "--build-arg BERTSCORE_NUM_LAYERS=40" in build
+    assert "--provenance=false" in build
+
+
+def test_build_script_refuses_an_undeclared_build_arg(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path)
+    proc = _build_and_push(bin_dir, {"BERTSCORE_MODEL": "roberta-large"})
+    assert proc.returncode == 2
+    assert "build arg BERTSCORE_MODEL is not declared (ARG)" in proc.stderr
+    assert not log.exists() or "buildx" not in log.read_text()
+
+
+def test_scoring_functions_point_at_the_baked_model():
+    """The image's weights are at evaluator_model.path; BERTSCORE_MODEL must not be the hub id (offline at run time)."""
+    for spec in tfparse.lambda_functions(ROOT / "modules" / "evaluation"):
+        if spec.image_command:
+            assert spec.environment["BERTSCORE_MODEL"] == "${var.evaluator_model.path}", spec.module_name
+    assert "/opt/bertscore-model" in DOCKERFILE.read_text()
+    variable = next(b for b in tfparse.blocks(ROOT, "variable") if b.labels[0] == "evaluator_model")
+    assert 'path       = optional(string, "/opt/bertscore-model")' in variable.body[
+        "type"
+    ] or "/opt/bertscore-model" in str(variable.body["type"])
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def test_complete_example_brings_its_own_resources():
+    call = next(b for b in tfparse.blocks(ROOT / "examples" / "complete", "module") if b.labels[0] == "customization")
+    body = call.body
+    assert body["source"] == "../.."
+    for name in ("existing_buckets", "kms_key_arn", "permissions_boundary_arn", "customization_vpc_config"):
+        assert name in body, name
+    assert set(body["existing_buckets"]) == {"training", "validation", "artifacts"}
+    for example in ("basic", "complete"):
+        for file in ("README.md", "terraform.tfvars", "versions.tf", "variables.tf", "outputs.tf", "main.tf"):
+            assert (ROOT / "examples" / example / file).is_file(), f"examples/{example}/{file}"
+
+
+# --------------------------------------------------------------------------- pre-commit
+
+
+def check_precommit(config: dict, repo_root: Path) -> list[str]:
+    """The usual hooks are configured; local hooks call tools that exist; ruff's rev is the pinned ruff."""
+    problems = []
+    hooks = {
+        hook["id"]: (repo["repo"], repo.get("rev"), hook) for repo in config.get("repos", []) for hook in repo["hooks"]
+    }
+    for wanted in ("terraform-fmt", "ruff", "ruff-format", "check-json", "end-of-file-fixer", "asl-validator"):
+        if wanted not in hooks:
+            problems.append(f"hook {wanted} missing")
+    pin = re.search(r'"ruff==([\d.]+)"', (repo_root / "pyproject.toml").read_text())
+    if "ruff" in hooks and pin and hooks["ruff"][1] != f"v{pin.group(1)}":
+        problems.append(f"ruff-pre-commit rev {hooks['ruff'][1]} != pinned ruff {pin.group(1)}")
+    for hook_id, (repo, _, hook) in hooks.items():
+        if repo != "local":
+            continue
+        for script in re.findall(r"(?:tools|tests)/[\w/]+\.py", hook["entry"]):
+            if not (repo_root / script).is_file():
+                problems.append(f"hook {hook_id}: {script} does not exist")
+    return problems
+
+
+def test_precommit_config():
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    assert check_precommit(config, ROOT) == []
+    fmt = next(h for r in config["repos"] for h in r["hooks"] if h["id"] == "terraform-fmt")
+    assert "tools/terraform.py fmt" in fmt["entry"]
+
+
+def test_seeded_precommit_mistakes_are_found(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('dev = ["ruff==1.2.3"]\n')
+    config = {
+        "repos": [
+            {"repo": "https://github.com/astral-sh/ruff-pre-commit", "rev": "v1.0.0", "hooks": [{"id": "ruff"}]},
+            {"repo": "local", "hooks": [{"id": "terraform-fmt", "entry": "python tools/nope.py fmt"}]},
+        ]
+    }
+    problems = "\n".join(check_precommit(config, tmp_path))
+    assert "hook ruff-format missing" in problems and "hook check-json missing" in problems
+    assert "rev v1.0.0 != pinned ruff 1.2.3" in problems
+    assert "tools/nope.py does not exist" in problems

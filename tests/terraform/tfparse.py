@@ -409,19 +409,45 @@ def contract_functions(contracts: str | Path = REPO_ROOT / "docs/contracts.md") 
     return result
 
 
-def contract_environment(contracts: str | Path = REPO_ROOT / "docs/contracts.md") -> dict[str, set[str]]:
-    """Environment variables table of docs/contracts.md: ``{function key: {NAME, ...}}``."""
+def _environment_rows(contracts: str | Path) -> Iterator[tuple[list[str], str, set[str]]]:
+    """(function keys, row text, names) of the Environment variables table of docs/contracts.md."""
     text = Path(contracts).read_text(encoding="utf-8")
     rows = list(_table_rows(_section(text, "Environment variables")))
-    result: dict[str, set[str]] = {}
     for row in rows[1:]:
         names = {
             token.split("=")[0]
             for token in re.findall(r"`([^`]+)`", row[1])
-            if re.match(r"^[A-Z][A-Z0-9_]*(=.*)?$", token)
+            if re.match(r"^[A-Z][A-Z0-9_]*(=.*)?$", token) and "_" in token.split("=")[0]
         }
-        for key in row[0].split(","):
-            result[key.strip().strip("`")] = names
+        keys = [re.sub(r"\(.*?\)", "", key).strip().strip("`") for key in row[0].split(",")]
+        yield keys, row[0] + " | " + row[1], names
+
+
+def _optional_row(text: str) -> bool:
+    # "infer (optional)" rows, and variables the image sets (Terraform may repeat or override them).
+    return "(optional)" in text.split("|")[0] or "set by the image" in text
+
+
+def contract_environment(contracts: str | Path = REPO_ROOT / "docs/contracts.md") -> dict[str, set[str]]:
+    """Environment variables table of docs/contracts.md: ``{function key: {NAME, ...}}`` (required names)."""
+    result: dict[str, set[str]] = {}
+    for keys, text, names in _environment_rows(contracts):
+        for key in keys:
+            result.setdefault(key, set())
+            if not _optional_row(text):
+                result[key] |= names
+    return result
+
+
+def contract_optional_environment(contracts: str | Path = REPO_ROOT / "docs/contracts.md") -> dict[str, set[str]]:
+    """Names a function may but need not get from Terraform: rows "<key> (optional)" and
+    rows of variables "set by the image"."""
+    result: dict[str, set[str]] = {}
+    for keys, text, names in _environment_rows(contracts):
+        for key in keys:
+            result.setdefault(key, set())
+            if _optional_row(text):
+                result[key] |= names
     return result
 
 
@@ -525,18 +551,282 @@ def check_templatefile_calls(module_dir: str | Path) -> list[str]:
     return problems
 
 
-def check_environment(specs: Iterable[LambdaSpec], contract: dict[str, set[str]]) -> list[str]:
-    """Each function's environment_variables names are exactly those of the contract."""
+def check_environment(
+    specs: Iterable[LambdaSpec], contract: dict[str, set[str]], optional: dict[str, set[str]] | None = None
+) -> list[str]:
+    """Each function gets every required name of the contract, and nothing beyond required + optional."""
     problems = []
+    optional = optional or {}
     for spec in specs:
         if spec.function_key not in contract:
             problems.append(f"{spec.module_name}: function key {spec.function_key!r} not in the contract")
             continue
         names = set(spec.environment)
         expected = contract[spec.function_key]
-        if names != expected:
+        allowed = expected | optional.get(spec.function_key, set())
+        if not expected <= names <= allowed:
             problems.append(
                 f"{spec.module_name}: environment {sorted(names)} != contract {sorted(expected)}"
-                f" (missing {sorted(expected - names)}, extra {sorted(names - expected)})"
+                f" (missing {sorted(expected - names)}, extra {sorted(names - allowed)})"
             )
+    return problems
+
+
+# --------------------------------------------------------------------------- variable validations
+
+_CHOICE_RE = re.compile(r'"([^"\s]+)"[^"]{0,60}?\bor\b[^"]{0,6}"([^"\s]+)"')
+
+
+def enum_choices(description: str) -> list[str]:
+    """Alternatives a description offers (``"x86_64" or "arm64"``, ``one of A, B, C``); empty if none."""
+    text = description.replace('\\"', '"')
+    match = _CHOICE_RE.search(text)
+    if match:
+        return [match.group(1), match.group(2)]
+    match = re.search(r"\bone of\b:?\s*([A-Za-z0-9_, ]+)", text)
+    if match:
+        return [c.strip() for c in re.split(r",|\bor\b", match.group(1)) if c.strip()]
+    return []
+
+
+def check_validations(items: Iterable[Block]) -> list[str]:
+    """Validation blocks name their variable and say what is wrong; enum-like variables have one.
+
+    * every ``validation`` block's condition uses ``var.<name>`` and its error_message starts
+      with the variable name (``name``, ``name.field``) and ends with a period: the message
+      names the field and the fix;
+    * a variable whose description offers alternatives (``"a" or "b"``, ``one of A, B``) is
+      enum-like: it needs a validation whose error message quotes at least one alternative.
+    """
+    problems = []
+    for block in items:
+        if block.kind != "variable":
+            continue
+        name = block.labels[0]
+        validations = block.body.get("validation") or []
+        for rule in validations:
+            condition = str(rule.get("condition", ""))
+            message = str(rule.get("error_message", "")).replace('\\"', '"')
+            if f"var.{name}" not in condition:
+                problems.append(f"{block.where()}: validation condition does not use var.{name}")
+            if not re.match(rf"^{re.escape(name)}\b", message):
+                problems.append(f"{block.where()}: error_message must start with the variable name: {message!r}")
+            if not message.rstrip().endswith((".", "?", ")")):
+                problems.append(f"{block.where()}: error_message must be a sentence: {message!r}")
+        choices = enum_choices(str(block.body.get("description", "")))
+        if choices:
+            messages = " ".join(str(r.get("error_message", "")).replace('\\"', '"') for r in validations)
+            if not validations:
+                problems.append(f"{block.where()}: enum-like ({' / '.join(choices)}) but no validation block")
+            elif not any(choice in messages for choice in choices):
+                problems.append(f"{block.where()}: no error_message lists the allowed values {choices}")
+    return problems
+
+
+# --------------------------------------------------------------------------- versions
+
+
+# Providers that need no required_providers entry (built into Terraform).
+BUILTIN_RESOURCE_TYPES = {"terraform_data"}
+
+
+def used_providers(module_dir: str | Path) -> set[str]:
+    """Local provider names the resources and data sources of a module directory use."""
+    names = set()
+    for block in blocks(module_dir):
+        if block.kind in ("resource", "data") and block.labels[0] not in BUILTIN_RESOURCE_TYPES:
+            names.add(block.labels[0].split("_", 1)[0])
+    return names
+
+
+def check_versions(module_dir: str | Path) -> list[str]:
+    """versions.tf holds ``required_version >= X`` and a ``>=`` lower bound for every provider used.
+
+    Module calls count too: a provider a called local module declares must be declared
+    by the caller (Terraform needs the source address in every module that passes it on).
+    """
+    module_dir = Path(module_dir)
+    path = module_dir / "versions.tf"
+    if not path.is_file():
+        return [f"{module_dir}: no versions.tf"]
+    terraform_blocks = [b for b in file_blocks(path) if b.kind == "terraform"]
+    if len(terraform_blocks) != 1:
+        return [f"{path}: needs exactly one terraform block"]
+    body = terraform_blocks[0].body
+    problems = []
+    if not re.match(r"^>=\s*\d+\.\d+", str(body.get("required_version", ""))):
+        problems.append(f'{path}: required_version must be a lower bound such as ">= 1.6"')
+    declared: dict[str, dict] = {}
+    for entry in body.get("required_providers") or []:
+        declared.update(entry)
+    needed = used_providers(module_dir)
+    for call in blocks(module_dir, "module"):
+        source = str(call.body.get("source", ""))
+        if source.startswith("."):
+            child = (module_dir / source).resolve()
+            if (child / "versions.tf").is_file():
+                for entry in file_blocks(child / "versions.tf"):
+                    for providers in entry.body.get("required_providers") or []:
+                        needed.update(providers)
+    for name in sorted(needed):
+        spec = declared.get(name)
+        if spec is None:
+            problems.append(f"{path}: provider {name!r} is used but not in required_providers")
+            continue
+        if not str(spec.get("source", "")).startswith("hashicorp/"):
+            problems.append(f"{path}: provider {name!r} needs a source address (hashicorp/{name})")
+        if not re.match(r"^>=\s*\d+", str(spec.get("version", ""))):
+            problems.append(f'{path}: provider {name!r} needs a lower bound version such as ">= 6.0"')
+    return problems
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+def check_roles_have_boundary(module_dir: str | Path) -> list[str]:
+    """Every aws_iam_role sets permissions_boundary; every call of a local module that accepts
+    permissions_boundary_arn passes it."""
+    module_dir = Path(module_dir)
+    problems = []
+    for block in blocks(module_dir, "resource"):
+        if block.labels[0] == "aws_iam_role" and "permissions_boundary" not in block.body:
+            problems.append(f"{block.where()}: no permissions_boundary")
+    for call in blocks(module_dir, "module"):
+        source = str(call.body.get("source", ""))
+        if not source.startswith("."):
+            continue
+        child = (module_dir / source).resolve()
+        accepts = any(b.labels[0] == "permissions_boundary_arn" for b in blocks(child, "variable"))
+        if accepts and "permissions_boundary_arn" not in call.body:
+            problems.append(f"{call.where()}: does not pass permissions_boundary_arn")
+    return problems
+
+
+def _statement_blocks(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, source) of every ``statement {`` / ``dynamic "statement" {`` block of a file."""
+    for match in re.finditer(r'^[ \t]*(?:dynamic\s+"statement"|statement)\s*\{', text, re.M):
+        yield text.count("\n", 0, match.start()) + 1, text[match.start() : _block_end(text, match.end() - 1)]
+
+
+def _block_end(text: str, open_index: int) -> int:
+    """Index just past the ``}`` matching ``text[open_index] == "{"`` (strings and comments skipped)."""
+    depth, i = 0, open_index
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif char == "#" or text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                return len(text)
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError("unbalanced braces")
+
+
+def check_wildcard_resources(module_dir: str | Path) -> list[str]:
+    """Every IAM statement with ``resources = ["*"]`` carries a comment saying why (the API has no
+    resource-level permissions); iam:PassRole is never on "*" and always has iam:PassedToService."""
+    problems = []
+    for path in sorted(Path(module_dir).glob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        for line, source in _statement_blocks(text):
+            inner = source[source.index("{") + 1 :]
+            if re.search(r'resources\s*=\s*\[\s*"\*"\s*\]', inner) and not re.search(r"^\s*#\s*\S", inner, re.M):
+                problems.append(f'{path}:{line}: statement with resources ["*"] has no comment saying why')
+            if '"iam:PassRole"' in inner:
+                if re.search(r'resources\s*=\s*\[\s*"\*"\s*\]', inner):
+                    problems.append(f'{path}:{line}: iam:PassRole on resources ["*"]')
+                if '"iam:PassedToService"' not in inner:
+                    problems.append(f"{path}:{line}: iam:PassRole without an iam:PassedToService condition")
+    return problems
+
+
+# --------------------------------------------------------------------------- HCL source
+
+
+def top_level_block_sources(path: str | Path) -> list[str]:
+    """Source text of every top-level block of a ``.tf`` file (with the comments just above it)."""
+    text = Path(path).read_text(encoding="utf-8")
+    sources, i = [], 0
+    pattern = re.compile(r'^[a-z_]+(?:\s+"[^"]*")*\s*\{', re.M)
+    while True:
+        match = pattern.search(text, i)
+        if not match:
+            return sources
+        end = _block_end(text, match.end() - 1)
+        start = match.start()
+        # keep the comment lines right above the block
+        while True:
+            previous = text.rfind("\n", 0, start - 1)
+            line = text[previous + 1 : start].strip()
+            if start == 0 or not line.startswith("#"):
+                break
+            start = previous + 1
+        sources.append(text[start:end])
+        i = end
+
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+def dockerfile_args(path: str | Path) -> set[str]:
+    """Names of the ``ARG`` instructions of a Dockerfile."""
+    return set(re.findall(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", Path(path).read_text(encoding="utf-8"), re.M))
+
+
+def check_build_args(build_args: dict[str, Any], dockerfile: str | Path, prefix: str) -> list[str]:
+    """Every build arg is an ARG of the Dockerfile, and every ARG starting with ``prefix`` is passed."""
+    declared = dockerfile_args(dockerfile)
+    passed = set(build_args)
+    problems = [f"build arg {name} is not declared (ARG) in {dockerfile}" for name in sorted(passed - declared)]
+    problems += [
+        f"ARG {name} of {dockerfile} is not passed (the image would keep its default)"
+        for name in sorted(n for n in declared - passed if n.startswith(prefix))
+    ]
+    return problems
+
+
+# --------------------------------------------------------------------------- ASL
+
+
+def _asl_scopes(definition: dict, where: str = "") -> Iterator[tuple[str, dict]]:
+    """(location, {"StartAt", "States"}) of the definition and of every nested Map / Parallel."""
+    yield where or "top level", definition
+    for name, state in (definition.get("States") or {}).items():
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                yield from _asl_scopes(state[key], f"{where}{name}.{key}/")
+        for index, branch in enumerate(state.get("Branches") or []):
+            yield from _asl_scopes(branch, f"{where}{name}.Branches[{index}]/")
+
+
+def check_asl_transitions(definition: dict) -> list[str]:
+    """Every StartAt / Next / Default / Choices[].Next / Catch[].Next names a state of the same scope,
+    and every state other than Choice / Succeed / Fail has either Next or End."""
+    problems = []
+    for where, scope in _asl_scopes(definition):
+        states = scope.get("States") or {}
+        if scope.get("StartAt") not in states:
+            problems.append(f"{where}: StartAt {scope.get('StartAt')!r} is not a state")
+        for name, state in states.items():
+            targets = []
+            if "Next" in state:
+                targets.append(("Next", state["Next"]))
+            if "Default" in state:
+                targets.append(("Default", state["Default"]))
+            targets += [(f"Choices[{i}].Next", c.get("Next")) for i, c in enumerate(state.get("Choices") or [])]
+            targets += [(f"Catch[{i}].Next", c.get("Next")) for i, c in enumerate(state.get("Catch") or [])]
+            for field_name, target in targets:
+                if target not in states:
+                    problems.append(f"{where}{name}: {field_name} {target!r} is not a state")
+            if state.get("Type") not in ("Choice", "Succeed", "Fail") and ("Next" in state) == bool(state.get("End")):
+                problems.append(f"{where}{name}: needs exactly one of Next or End")
     return problems

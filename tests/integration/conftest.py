@@ -1,0 +1,151 @@
+"""Opt-in integration tier: deploy examples/basic with a real `terraform` binary, run, destroy.
+
+Skipped unless BEDROCK_CUSTOMIZE_INTEGRATION=1, a `terraform` binary is on PATH and AWS
+credentials are available (or BEDROCK_CUSTOMIZE_LOCALSTACK_ENDPOINT points at a LocalStack
+you run yourself). See tests/integration/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "basic"
+
+ENABLE = "BEDROCK_CUSTOMIZE_INTEGRATION"
+LOCALSTACK = "BEDROCK_CUSTOMIZE_LOCALSTACK_ENDPOINT"
+
+# Services the module uses, for the LocalStack provider endpoint overrides.
+LOCALSTACK_SERVICES = ("s3", "iam", "sts", "lambda", "sfn", "cloudwatchlogs", "ecr", "sesv2", "ses", "kms", "bedrock")
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get(ENABLE) != "1":
+        return f"integration tests are opt-in: set {ENABLE}=1 (they deploy real resources and cost money)"
+    if shutil.which("terraform") is None:
+        return "integration tests need a terraform binary (>= 1.6) on PATH"
+    if os.environ.get(LOCALSTACK):
+        return None
+    try:
+        import boto3
+
+        credentials = boto3.Session().get_credentials()
+    except Exception as exc:  # botocore configuration errors
+        return f"integration tests need AWS credentials: {exc}"
+    if credentials is None:
+        return "integration tests need AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., or an instance role)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _skip_reason()
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config):
+    reason = _skip_reason()
+    return [f"integration tier: {'SKIPPED: ' + reason if reason else 'ENABLED'}"]
+
+
+@dataclass
+class Workspace:
+    """A copy of examples/basic whose module source points at this checkout."""
+
+    directory: Path
+    region: str
+    endpoint: str | None
+    outputs: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)
+
+    def terraform(self, *args: str, check: bool = True, timeout: int = 3600) -> subprocess.CompletedProcess:
+        proc = subprocess.run(
+            ["terraform", f"-chdir={self.directory}", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"terraform {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
+        return proc
+
+    def client(self, service: str):
+        import boto3
+
+        kwargs = {"region_name": self.region}
+        if self.endpoint:
+            kwargs.update(endpoint_url=self.endpoint, aws_access_key_id="test", aws_secret_access_key="test")
+        return boto3.client(service, **kwargs)
+
+
+def _localstack_override(endpoint: str) -> str:
+    endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in LOCALSTACK_SERVICES)
+    return (
+        'provider "aws" {\n'
+        '  access_key                  = "test"\n'
+        '  secret_key                  = "test"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_requesting_account_id  = false\n"
+        "  s3_use_path_style           = true\n\n"
+        f"  endpoints {{\n{endpoints}\n  }}\n"
+        "}\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory) -> Workspace:
+    """init + apply examples/basic (in a scratch copy), yield, then destroy (failure is reported)."""
+    endpoint = os.environ.get(LOCALSTACK)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    directory = tmp_path_factory.mktemp("examples-basic")
+    for path in EXAMPLE.iterdir():
+        if path.suffix in (".tf", ".md"):
+            shutil.copy(path, directory / path.name)
+    main_tf = directory / "main.tf"
+    main_tf.write_text(re.sub(r'source\s*=\s*"\.\./\.\."', f'source = "{REPO}"', main_tf.read_text()))
+    if endpoint:
+        (directory / "localstack_override.tf").write_text(_localstack_override(endpoint))
+
+    prefix = os.environ.get("BEDROCK_CUSTOMIZE_NAME_PREFIX") or f"bcit-{secrets.token_hex(3)}"
+    variables = {
+        "region": region,
+        "name_prefix": prefix,
+        "sender_email": os.environ.get("BEDROCK_CUSTOMIZE_SENDER_EMAIL", "integration@example.com"),
+        "recipient_emails": [os.environ.get("BEDROCK_CUSTOMIZE_RECIPIENT_EMAIL", "integration@example.com")],
+        "tags": {"purpose": "bedrock-customize-integration-test"},
+        "force_destroy": True,
+        "evaluator_image_uri": os.environ.get("BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI") or None,
+    }
+    (directory / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
+
+    env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", AWS_REGION=region)
+    ws = Workspace(directory=directory, region=region, endpoint=endpoint, env=env)
+    ws.terraform("init", "-input=false", "-no-color")
+    try:
+        ws.terraform("apply", "-input=false", "-no-color", "-auto-approve", timeout=5400)
+        outputs = json.loads(ws.terraform("output", "-json", "-no-color").stdout)
+        ws.outputs = {name: spec["value"] for name, spec in outputs.items()}
+        yield ws
+    finally:
+        proc = ws.terraform("destroy", "-input=false", "-no-color", "-auto-approve", check=False, timeout=5400)
+        if proc.returncode != 0:
+            raise AssertionError(
+                f"terraform destroy failed; resources of {prefix} may be left in the account "
+                f"(state in {directory}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            )
