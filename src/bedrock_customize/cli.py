@@ -23,6 +23,13 @@ class CliError(Exception):
     """A user mistake: printed as one line, exit 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2), for every subcommand too."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def _load_json_file(path: str, what: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -117,7 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bedrock-customize",
         description="Amazon Bedrock model customization with Step Functions: local emulator and tools.",
     )
@@ -141,20 +148,65 @@ def build_parser() -> argparse.ArgumentParser:
         score_command = None
     if score_command is not None:
         score_command.add_parser(sub)
+
+    from . import report_command, start_command, validate_command
+    from .emulator import server
+
+    validate_command.add_parser(sub)
+    start_command.add_parser(sub)
+    report_command.add_parser(sub)
+    server.add_parser(sub)
     return parser
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Exceptions that are the user's to fix: one line, exit 2, no traceback."""
+    from .aws_session import AwsConfigError
+    from .deployment import DeploymentError
+    from .emulator.server import ServeError
+    from .report_command import ReportError
+    from .start_command import StartError
+    from .validate_command import UsageError
+
+    return (CliError, UsageError, AwsConfigError, DeploymentError, ReportError, StartError, ServeError)
+
+
+def _aws_error_line(exc: Exception) -> str | None:
+    """One line for a botocore error that escaped a command (credentials, endpoint, service)."""
+    import botocore.exceptions as bce
+
+    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
+        return "AWS: no credentials found; configure them (aws configure) or pass --profile"
+    if isinstance(exc, bce.EndpointConnectionError):
+        return f"--endpoint-url: cannot connect ({exc}); is `bedrock-customize emulator serve` running?"
+    if isinstance(exc, bce.ClientError):
+        from .aws_session import describe_client_error
+
+        operation = getattr(exc, "operation_name", "call")
+        return f"AWS {operation}: {describe_client_error(exc)}"
+    if isinstance(exc, bce.BotoCoreError):
+        return f"AWS: {' '.join(str(exc).split())}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    user_errors = _user_errors()
     try:
         return int(args.func(args))
-    except CliError as exc:
+    except user_errors as exc:
         print(f"bedrock-customize: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        line = _aws_error_line(exc)
+        if line is None:
+            raise
+        print(f"bedrock-customize: error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

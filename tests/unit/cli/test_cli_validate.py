@@ -1,0 +1,172 @@
+"""``bedrock-customize validate``: the shared table of bad inputs, run through the CLI with local files."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from validation_cases import CASES, SCENARIOS, TRAIN, VALID, Case, build
+
+from bedrock_customize import validate_command
+from bedrock_customize.cli import main
+from workflow_lambdas import validate_input as vi
+
+PROBLEM_LINE = re.compile(r"^[\w.\[\]]+: .+; .+$")
+FLAGS = {"training": "--training", "validation": "--validation", "references": "--references"}
+
+
+def role_keys(scenario: str) -> dict[str, tuple[str, str]]:
+    """(bucket, key) of each dataset role in the scenario's unedited input."""
+    raw = SCENARIOS[scenario][0]
+    return {
+        "training": (TRAIN, raw["TrainingDataFileName"]),
+        "validation": (VALID, raw.get("ValidationDataFileName", vi.DEFAULT_VALIDATION_FILE)),
+        "references": (VALID, raw.get("ReferenceDataFileName", vi.DEFAULT_REFERENCE_FILE)),
+    }
+
+
+def cli_args(case: Case, tmp_path: Path) -> tuple[list[str], set[str]]:
+    """Arguments for the case; the roles whose file was removed get a path that does not exist."""
+    raw, files = build(case)
+    (tmp_path / "input.json").write_text(json.dumps(raw))
+    args, absent = [str(tmp_path / "input.json")], set()
+    original = SCENARIOS[case.scenario][1]()
+    for role, location in role_keys(case.scenario).items():
+        path = tmp_path / f"{role}.data"
+        if location in files:
+            path.write_bytes(files[location])
+        elif location in original:
+            absent.add(role)  # the case removed it: point at a file that is not there
+        else:
+            continue
+        args += [FLAGS[role], str(path)]
+    return args, absent
+
+
+def run(argv: list[str], capsys) -> tuple[int, list[str], list[str]]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err.splitlines()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_every_table_case_through_the_cli(case: Case, tmp_path, capsys):
+    args, absent = cli_args(case, tmp_path)
+    code, out, err = run(["validate", *args], capsys)
+    if not case.fields:
+        assert code == 0, err
+        assert out[-1].endswith(": valid")
+        return
+    assert code == 2, (out, err)
+    assert not any("Traceback" in line for line in out + err)
+    assert all(PROBLEM_LINE.match(line) for line in err), err  # one line per problem, nothing else
+    assert {line.split(":", 1)[0] for line in err} == case.fields, err
+    if case.contains and "s3://" not in case.contains and not absent:  # S3 wording differs locally
+        assert any(case.contains in line for line in err), err
+    for role in absent:
+        assert any(FLAGS[role] in line and "does not exist" in line for line in err), err
+    assert out[-1] == f"{args[0]}: invalid ({len(err)} problem{'s' if len(err) != 1 else ''})"
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_valid_inputs_pass_unchanged(scenario, tmp_path, capsys):
+    args, _ = cli_args(Case("valid", scenario), tmp_path)
+    code, out, err = run(["validate", *args], capsys)
+    assert code == 0 and err == []
+    assert out[-1] == f"{args[0]}: valid"
+    assert not any(line.startswith("note:") for line in out)  # every dataset was checked
+
+
+def test_datasets_not_given_are_skipped_and_said_so(tmp_path, capsys):
+    raw, _ = build(Case("valid", "cohere"))
+    (tmp_path / "input.json").write_text(json.dumps(raw))
+    code, out, err = run(["validate", str(tmp_path / "input.json")], capsys)
+    assert code == 0 and err == []
+    notes = [line for line in out if line.startswith("note:")]
+    assert notes == [
+        "note: TrainingDataFileName: training-data.jsonl not checked (no --training file given)",
+        "note: ValidationDataFileName: validation-data.json not checked (no --validation file given)",
+    ]
+    assert any(line.startswith("warning: BaseModelIdentifier:") and "legacy" in line for line in out)
+
+
+def test_references_not_given_skip_only_the_reference_check(tmp_path, capsys):
+    case = Case("valid", "cohere")
+    args, _ = cli_args(case, tmp_path)
+    args = args[: args.index("--references")]
+    code, out, err = run(["validate", *args], capsys)
+    assert code == 0, err
+    assert "note: ReferenceDataFileName: reference-inference.json not checked (no --references file given)" in out
+
+
+def test_problems_and_skipped_datasets_together(tmp_path, capsys):
+    raw, _ = build(Case("valid", "nova"))
+    raw["HyperParameters"]["epochCount"] = "9"
+    (tmp_path / "input.json").write_text(json.dumps(raw))
+    code, out, err = run(["validate", str(tmp_path / "input.json")], capsys)
+    assert code == 2
+    assert [line.split(":", 1)[0] for line in err] == ["HyperParameters.epochCount"]
+    assert sum(line.startswith("note:") for line in out) == 2
+
+
+def test_input_from_stdin(monkeypatch, capsys):
+    import io
+
+    raw, _ = build(Case("bad", "nova"))
+    raw.pop("JobName")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(raw)))
+    code, _out, err = run(["validate", "-"], capsys)
+    assert code == 2 and err == ['JobName: is missing; add it, e.g. "support-summarizer-job"']
+
+
+def test_example_comes_from_the_schema(capsys):
+    code, out, _ = run(["validate", "--example"], capsys)
+    example = json.loads("\n".join(out))
+    schema = vi.load_schema()
+    assert code == 0
+    assert set(example) == set(schema["required"]) | {"HyperParameters"}
+    for name, value in example.items():
+        assert value == schema["properties"][name]["examples"][0]
+    full = validate_command.example_input(full=True)
+    assert set(full) == set(schema["properties"])
+    for candidate in (example, full):
+        assert vi.schema_problems(candidate) == []
+
+
+def test_full_example_passes_every_check_but_the_datasets(tmp_path, capsys):
+    (tmp_path / "full.json").write_text(json.dumps(validate_command.example_input(full=True)))
+    code, _out, err = run(["validate", str(tmp_path / "full.json")], capsys)
+    assert code == 0, err
+
+
+def test_docs_console_example_is_generated_from_the_schema():
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- BEGIN GENERATED: console-example -->\n```json\n(.*?)```\n<!-- END", docs, re.S)
+    assert block, "docs/cli.md has no generated console-example block"
+    assert block.group(1) == json.dumps(validate_command.example_input(), indent=2) + "\n", (
+        "docs/cli.md console example is out of date: paste the output of `bedrock-customize validate --example`"
+    )
+
+
+def test_real_process_exit_code_and_no_traceback(tmp_path):
+    """The installed entry point: exit 2, problems on stderr, no traceback."""
+    (tmp_path / "input.json").write_text(json.dumps({"BaseModelIdentifier": 42}))
+    result = subprocess.run(
+        [sys.executable, "-m", "bedrock_customize.cli", "validate", str(tmp_path / "input.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
+    assert {line.split(":", 1)[0] for line in lines} == {
+        "BaseModelIdentifier",
+        "CustomModelName",
+        "JobName",
+        "TrainingDataFileName",
+    }

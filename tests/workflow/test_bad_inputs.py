@@ -1,0 +1,78 @@
+"""Bad inputs fed to the parent state machine on the emulator: each fails at ValidateInput, before any spend.
+
+A representative subset of the shared table (tests/validation_cases.py; every case runs through the
+Lambda code and the CLI in the unit tests): schema, hyperparameters, model, names, training data,
+validation data. One emulator serves all cases; the buckets are emptied between them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from validation_cases import CASES_BY_NAME, TRAIN, VALID, build
+
+from bedrock_customize.emulator import Emulator, EmulatorConfig
+
+pytestmark = pytest.mark.workflow
+
+SUBSET = [
+    "missing base model",
+    "hyperparameter as number",
+    "misspelt top-level field",
+    "nova epochs above range",
+    "claude batch size below range",
+    "unknown model",
+    "job name too long",
+    "training file missing",
+    "one corrupt line among good ones",
+    "prompt/completion data for nova",
+    "mismatched validation and reference lengths",
+    "duplicate ids",
+]
+
+
+@pytest.fixture(scope="module")
+def emu():
+    emulator = Emulator(EmulatorConfig.scenario("better"))
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def _empty_buckets(emu: Emulator) -> None:
+    s3 = emu.client("s3")
+    for kind in ("training", "validation"):
+        bucket = emu.deployment.buckets[kind]
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def test_subset_is_representative():
+    assert len(SUBSET) >= 10 and all(CASES_BY_NAME[name].fields for name in SUBSET)
+    assert {CASES_BY_NAME[name].scenario for name in SUBSET} == {"cohere", "nova", "claude"}
+
+
+@pytest.mark.parametrize("name", SUBSET)
+def test_bad_input_fails_at_validate_input_with_no_bedrock_resource(emu, name):
+    case = CASES_BY_NAME[name]
+    raw, files = build(case)
+    _empty_buckets(emu)
+    kinds = {TRAIN: "training", VALID: "validation"}
+    for (bucket, key), body in files.items():
+        emu.upload(kinds[bucket], key, body)
+
+    arn = emu.start_run(raw)
+    description = emu.wait(arn, timeout=120)
+
+    assert description["status"] == "FAILED"
+    assert description["error"] == "InvalidInput"
+    message = json.loads(description["cause"])["errorMessage"]
+    lines = message.splitlines()
+    assert {line.split(":", 1)[0] for line in lines} == case.fields, lines  # every problem, each naming its field
+    if case.contains and "s3://" not in case.contains:
+        assert any(case.contains in line for line in lines), lines
+    assert emu.entered_states(arn) == ["ValidateInput"]
+    assert emu.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+    assert emu.world.throughputs == {}
+    assert emu.sent_emails() == []
