@@ -1,11 +1,16 @@
-"""``notify``: the outcome email (SES v1 ``SendEmail``, text and HTML).
+"""``notify``: the outcome email (SES v1 ``SendEmail``, text and HTML) and an optional EventBridge event.
 
 Event ``{"State": <whole parent state>}`` →
-``{"Sent", "Outcome", "Subject", "Recipients", "MessageId", "Error"}``.
+``{"Sent", "Outcome", "Subject", "Recipients", "MessageId", "Error", "Event"}``.
 The state may come from any point of the run (even a failure before
 ``ValidateInput`` wrote ``$.run``), so every section is optional. Sending
 problems are reported in the result, never raised: this function is the last
 step of the failure path too.
+
+When ``EVENT_BUS_NAME`` is set, one event is also put on that bus (source
+``bedrock-customize``, ``detail-type`` per outcome, see ``DETAIL_TYPES``) so other
+automation can react; ``Event`` is then ``{"Sent", "DetailType", "EventId", "Error"}``,
+else null.
 """
 
 from __future__ import annotations
@@ -29,12 +34,20 @@ logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 PREFIX = "[bedrock-customize]"
 OUTCOMES = ("CUSTOM_BETTER", "NOT_BETTER", "INCONCLUSIVE", "FAILED")
 MAX_CAUSE = 4000
+EVENT_SOURCE = "bedrock-customize"
+DETAIL_TYPES = {
+    "CUSTOM_BETTER": "Bedrock Customization Run Won",
+    "NOT_BETTER": "Bedrock Customization Run Lost",
+    "INCONCLUSIVE": "Bedrock Customization Run Inconclusive",
+    "FAILED": "Bedrock Customization Run Failed",
+}
 
 
 class Settings(BaseModel):
     sender: str | None = None
     default_recipients: list[str] = Field(default_factory=list)
     region: str = "us-east-1"
+    event_bus: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,6 +56,7 @@ class Settings(BaseModel):
             sender=(env.get("SENDER_EMAIL") or "").strip() or None,
             default_recipients=_split(env.get("DEFAULT_RECIPIENTS", "")),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            event_bus=(env.get("EVENT_BUS_NAME") or "").strip() or None,
         )
 
 
@@ -217,6 +231,7 @@ def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tupl
     release = state.get("release") or {}
     if isinstance(release, dict) and release:
         add("Throughput action", release.get("Action"))
+        add("Throughput status", release.get("ThroughputStatus"))
         add("Release reason", release.get("Reason"))
         if release.get("CustomModelDeleted"):
             add("Losing custom model", "deleted")
@@ -243,8 +258,10 @@ def _cost_warning(state: dict[str, Any]) -> str | None:
         return None
     units = _get(state, "run", "ProvisionedModelUnits")
     units_txt = f" ({units} model unit{'s' if units != 1 else ''})" if units else ""
+    status = _get(state, "release", "ThroughputStatus")
+    status_txt = f"still exists (status {status})" if isinstance(status, str) and status else "still exists"
     return (
-        f"Cost warning: provisioned throughput {arn or '(unknown ARN)'}{units_txt} is still in service and is "
+        f"Cost warning: provisioned throughput {arn or '(unknown ARN)'}{units_txt} {status_txt} and is "
         f"billed every hour until it is deleted "
         f"(aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn or '<ARN>'})."
     )
@@ -292,9 +309,102 @@ def build_html(rows: list[tuple[str, str, str | None]], outcome: str, warning: s
     )
 
 
-def notify(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[str, Any]:
+def render(state: dict[str, Any], settings: Settings) -> dict[str, str]:
+    """``{"Outcome", "Subject", "Text", "Html"}`` of the email for this state (what ``notify`` sends)."""
     outcome = outcome_of(state)
     subject = build_subject(state, outcome)
+    try:
+        rows = _facts(state, outcome, settings)
+        warning = _cost_warning(state)
+    except Exception:  # an odd state must not cost the email
+        logger.exception("could not read the state; sending a minimal email")
+        rows, warning = [("Outcome", outcome, None), ("State", json.dumps(state, default=str)[:MAX_CAUSE], None)], None
+    return {
+        "Outcome": outcome,
+        "Subject": subject,
+        "Text": build_text(rows, outcome, warning),
+        "Html": build_html(rows, outcome, warning, subject),
+    }
+
+
+def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> dict[str, Any]:
+    """The ``detail`` of the EventBridge event: the run's result as data (no HTML, nothing to escape)."""
+    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    result = _get(state, "evaluation", "Result")
+    result = result if isinstance(result, dict) else {}
+    release = state.get("release") if isinstance(state.get("release"), dict) else {}
+    error = None
+    if outcome == "FAILED":
+        name, cause = _error_parts(state)
+        error = {"Error": name, "Cause": cause}
+    return {
+        "Outcome": outcome,
+        "RunId": run.get("RunId"),
+        "ExecutionArn": run.get("ExecutionArn"),
+        "CustomModelName": run.get("CustomModelName") or state.get("CustomModelName"),
+        "CustomModelArn": _get(state, "customization", "CustomModelArn"),
+        "ProvisionedModelArn": _get(state, "throughput", "ProvisionedModelArn") or release.get("ProvisionedModelArn"),
+        "Verdict": result.get("Verdict"),
+        "Metric": result.get("Metric"),
+        "Base": result.get("Base"),
+        "Custom": result.get("Custom"),
+        "Difference": result.get("Difference"),
+        "ReportS3Uri": result.get("ReportS3Uri"),
+        "Release": {k: release.get(k) for k in ("Action", "Reason", "ThroughputStatus", "CustomModelDeleted")}
+        if release
+        else None,
+        "ReleaseError": _error_parts({"error": state["release_error"]})[0] if state.get("release_error") else None,
+        "Error": error,
+        "EmailSent": bool(email.get("Sent")),
+    }
+
+
+def publish_event(state: dict[str, Any], outcome: str, email: dict[str, Any], *, events: Any, bus: str) -> dict:
+    detail_type = DETAIL_TYPES[outcome]
+    out: dict[str, Any] = {"Sent": False, "DetailType": detail_type, "EventId": None, "Error": None}
+    entry: dict[str, Any] = {
+        "Source": EVENT_SOURCE,
+        "DetailType": detail_type,
+        "Detail": json.dumps(event_detail(state, outcome, email), default=str),
+        "EventBusName": bus,
+    }
+    execution = _get(state, "run", "ExecutionArn")
+    if isinstance(execution, str) and execution.startswith("arn:"):
+        entry["Resources"] = [execution]
+    try:
+        response = events.put_events(Entries=[entry])
+        [answer] = response.get("Entries") or [{}]
+    except (ClientError, BotoCoreError, ValueError) as exc:
+        logger.error("putting the outcome event failed: %s", exc)
+        out["Error"] = f"{type(exc).__name__}: {exc}"
+        return out
+    if response.get("FailedEntryCount") or answer.get("ErrorCode"):
+        out["Error"] = f"{answer.get('ErrorCode')}: {answer.get('ErrorMessage')}"
+        return out
+    out.update(Sent=True, EventId=answer.get("EventId"))
+    return out
+
+
+def notify(state: dict[str, Any], *, ses: Any, settings: Settings, events: Any = None) -> dict[str, Any]:
+    result = send_email(state, ses=ses, settings=settings)
+    result["Event"] = None
+    if settings.event_bus:
+        if events is None:
+            result["Event"] = {
+                "Sent": False,
+                "DetailType": DETAIL_TYPES[result["Outcome"]],
+                "EventId": None,
+                "Error": "no EventBridge client",
+            }
+        else:
+            result["Event"] = publish_event(state, result["Outcome"], result, events=events, bus=settings.event_bus)
+    return result
+
+
+def send_email(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[str, Any]:
+    message_parts = render(state, settings)
+    outcome = message_parts["Outcome"]
+    subject = message_parts["Subject"]
     recipients = recipients_of(state, settings)
     result: dict[str, Any] = {
         "Sent": False,
@@ -310,17 +420,11 @@ def notify(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[str, 
     if not recipients:
         result["Error"] = "no recipients (run.Recipients, NotificationEmail and DEFAULT_RECIPIENTS are empty)"
         return result
-    try:
-        rows = _facts(state, outcome, settings)
-        warning = _cost_warning(state)
-    except Exception:  # an odd state must not cost the email
-        logger.exception("could not read the state; sending a minimal email")
-        rows, warning = [("Outcome", outcome, None), ("State", json.dumps(state, default=str)[:MAX_CAUSE], None)], None
     message = {
         "Subject": {"Data": subject, "Charset": "UTF-8"},
         "Body": {
-            "Text": {"Data": build_text(rows, outcome, warning), "Charset": "UTF-8"},
-            "Html": {"Data": build_html(rows, outcome, warning, subject), "Charset": "UTF-8"},
+            "Text": {"Data": message_parts["Text"], "Charset": "UTF-8"},
+            "Html": {"Data": message_parts["Html"], "Charset": "UTF-8"},
         },
     }
     try:
@@ -336,15 +440,24 @@ def notify(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[str, 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     state = NotifyEvent.model_validate(event if isinstance(event, dict) else {}).State
     settings = Settings.from_env()
+    events = None
+    if settings.event_bus:
+        try:
+            events = client("events")
+        except Exception:  # reported in the result by notify()
+            logger.exception("no EventBridge client")
     try:
         ses = client("ses")
     except Exception as exc:  # never fail the last step of the workflow
-        return {
-            "Sent": False,
-            "Outcome": outcome_of(state),
-            "Subject": build_subject(state, outcome_of(state)),
-            "Recipients": recipients_of(state, settings),
-            "MessageId": None,
-            "Error": f"{type(exc).__name__}: {exc}",
-        }
-    return notify(state, ses=ses, settings=settings)
+        ses = _Unavailable(exc)
+    return notify(state, ses=ses, settings=settings, events=events)
+
+
+class _Unavailable:
+    """Stands in for a client that could not be created: every call reports the original problem."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def send_email(self, **_kwargs: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": type(self.exc).__name__, "Message": str(self.exc)}}, "SendEmail")

@@ -1,14 +1,20 @@
 """``release_throughput``: the conditional deletion of the run's provisioned throughput.
 
 Event ``{"State": <whole parent state>, "Reason": "VERDICT"|"FAILURE"}`` →
-``{"Action", "ProvisionedModelArn", "Reason", "CustomModelDeleted"}``.
+``{"Action", "ProvisionedModelArn", "Reason", "ThroughputStatus", "CustomModelDeleted"}``.
 
-Policy: a failed run always releases; ``CUSTOM_BETTER`` keeps; ``INCONCLUSIVE``
-keeps only with ``run.Evaluation.OnInconclusive == "KEEP"``; ``NOT_BETTER`` (or
-no verdict at all) releases. A throughput is deleted only when its tags carry
-this run's id and workflow name (else ``ThroughputNotOwned``), never when it has
-a commitment term (``REFUSED``), and a throughput that is already gone is fine
-(``ALREADY_GONE``): the function is idempotent.
+Policy: a failed run always releases; ``CUSTOM_BETTER`` keeps unless
+``run.KeepThroughputOnWin`` is false; ``INCONCLUSIVE`` keeps only with
+``run.Evaluation.OnInconclusive == "KEEP"``; ``NOT_BETTER`` (or no verdict at
+all) releases, and also deletes the losing custom model when
+``run.KeepLosingCustomModel`` is false (it is true by default: deletion is opt-in).
+
+Guards: a throughput is deleted only when its tags carry this run's id and
+workflow name (else ``ThroughputNotOwned``, never retried), never when it has a
+commitment term (``REFUSED``, reported), and a throughput that is already gone
+is fine (``ALREADY_GONE``): the function is idempotent. Transient Bedrock errors
+are raised as ``ThrottlingException`` / ``ServiceUnavailableException`` so the
+state machine's ``Retry`` can match them by name.
 """
 
 from __future__ import annotations
@@ -39,6 +45,13 @@ class ThrottlingException(WorkflowError):
     ``ThrottlingException`` matches (a bare botocore ``ClientError`` would surface as ``ClientError``)."""
 
 
+class ServiceUnavailableException(WorkflowError):
+    """Bedrock answered with a transient server error (5xx): raised under this name for the ASL ``Retry``."""
+
+
+TRANSIENT_CODES = {"ServiceUnavailableException", "InternalServerException", "ServiceException"}
+
+
 class EvaluationOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -53,8 +66,8 @@ class RunView(BaseModel):
     ProvisionedModelName: str | None = None
     CustomModelName: str | None = None
     Evaluation: EvaluationOptions = Field(default_factory=EvaluationOptions)
-    KeepLosingCustomModel: bool = False
-    DeleteLosingCustomModel: bool = False
+    KeepThroughputOnWin: bool = True
+    KeepLosingCustomModel: bool = True
 
 
 class ThroughputView(BaseModel):
@@ -102,8 +115,38 @@ def _code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
-def _result(action: str, arn: str | None, reason: str, custom_deleted: bool = False) -> dict[str, Any]:
-    return {"Action": action, "ProvisionedModelArn": arn, "Reason": reason, "CustomModelDeleted": custom_deleted}
+def _result(
+    action: str, arn: str | None, reason: str, status: str | None = None, custom_deleted: bool = False
+) -> dict[str, Any]:
+    return {
+        "Action": action,
+        "ProvisionedModelArn": arn,
+        "Reason": reason,
+        "ThroughputStatus": status,
+        "CustomModelDeleted": custom_deleted,
+    }
+
+
+def _transient(exc: ClientError) -> Exception | None:
+    """The named error the state machine retries, for a transient Bedrock failure; else None."""
+    code = _code(exc)
+    if code in ("ThrottlingException", "TooManyRequestsException"):
+        return ThrottlingException(str(exc))
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if code in TRANSIENT_CODES or status >= 500:
+        return ServiceUnavailableException(str(exc))
+    return None
+
+
+def _call(fn: Callable[[], Any]) -> Any:
+    """Run one Bedrock call; a transient failure is re-raised under its retryable ASL name."""
+    try:
+        return fn()
+    except ClientError as exc:
+        named = _transient(exc)
+        if named is not None:
+            raise named from exc
+        raise
 
 
 def decide(state: StateView, reason: str) -> tuple[bool, str]:
@@ -113,7 +156,9 @@ def decide(state: StateView, reason: str) -> tuple[bool, str]:
         error = (state.error or {}).get("Error") or "unknown error"
         return False, f"run failed ({error}): throughput released"
     if verdict == "CUSTOM_BETTER":
-        return True, "custom model is better: throughput kept"
+        if state.run is not None and not state.run.KeepThroughputOnWin:
+            return False, "custom model is better but KeepThroughputOnWin is false: throughput released"
+        return True, "custom model is better and KeepThroughputOnWin is true: throughput kept"
     if verdict == "INCONCLUSIVE":
         policy = state.run.Evaluation.OnInconclusive if state.run else "RELEASE"
         if policy.upper() == "KEEP":
@@ -125,7 +170,7 @@ def decide(state: StateView, reason: str) -> tuple[bool, str]:
 
 
 def _tags(bedrock: Any, arn: str) -> dict[str, str]:
-    response = bedrock.list_tags_for_resource(resourceARN=arn)
+    response = _call(lambda: bedrock.list_tags_for_resource(resourceARN=arn))
     return {t.get("key"): t.get("value") for t in response.get("tags", [])}
 
 
@@ -142,6 +187,9 @@ def _delete_with_retry(
             return
         except ClientError as exc:
             if _code(exc) != "ThrottlingException":
+                named = _transient(exc)
+                if named is not None:
+                    raise named from exc
                 raise
             if attempt == attempts - 1:
                 raise ThrottlingException(f"still throttled after {attempts} attempts: {exc}") from exc
@@ -181,10 +229,11 @@ def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None]
         raise ThroughputNotOwned(f"{arn}: no run context to check ownership against; not deleted")
 
     if arn is None:
+        # The create call may have failed after Bedrock accepted it: look the throughput up by its run-unique name.
         if not run.ProvisionedModelName:
             return _result("NOT_CREATED", None, f"no provisioned throughput for this run; {why}")
         try:
-            found = bedrock.get_provisioned_model_throughput(provisionedModelId=run.ProvisionedModelName)
+            found = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=run.ProvisionedModelName))
         except ClientError as exc:
             if _code(exc) == NOT_FOUND:
                 return _result(
@@ -192,17 +241,19 @@ def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None]
                 )
             raise
         arn = found.get("provisionedModelArn") or run.ProvisionedModelName
+        details = found
+    else:
+        try:
+            details = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
+        except ClientError as exc:
+            if _code(exc) == NOT_FOUND:
+                return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
+            raise
+    status = details.get("status")
 
     if keep:
         logger.info("keeping %s: %s", arn, why)
-        return _result("KEPT", arn, why)
-
-    try:
-        details = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
-    except ClientError as exc:
-        if _code(exc) == NOT_FOUND:
-            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted")
-        raise
+        return _result("KEPT", arn, why, status)
 
     tags = _tags(bedrock, arn)
     if not _owned(tags, run):
@@ -212,28 +263,26 @@ def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None]
     commitment = details.get("commitmentDuration")
     if commitment:
         return _result(
-            "REFUSED", arn, f"{why}; but the throughput has a {commitment} commitment term and cannot be deleted"
+            "REFUSED",
+            arn,
+            f"{why}; but the throughput has a {commitment} commitment term and cannot be deleted",
+            status,
         )
 
     try:
         _delete_with_retry(lambda: bedrock.delete_provisioned_model_throughput(provisionedModelId=arn), sleep)
     except ClientError as exc:
         if _code(exc) == NOT_FOUND:
-            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted")
+            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
         raise
     logger.info("deleted %s: %s", arn, why)
 
     custom_deleted = False
     verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
-    if (
-        event.Reason == "VERDICT"
-        and verdict == "NOT_BETTER"
-        and not run.KeepLosingCustomModel
-        and run.DeleteLosingCustomModel
-    ):
+    if event.Reason == "VERDICT" and verdict == "NOT_BETTER" and not run.KeepLosingCustomModel:
         custom_deleted, note = _delete_custom_model(bedrock, state, sleep)
         why = f"{why}; {note}"
-    return _result("DELETED", arn, why, custom_deleted)
+    return _result("DELETED", arn, why, "Deleted", custom_deleted)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -57,6 +57,16 @@ Problem = ds.Problem
 Fetch = Callable[[str, str], "bytes | None"]
 
 
+class _NotChecked:
+    def __repr__(self) -> str:
+        return "NOT_CHECKED"
+
+
+# What ``fetch`` returns for a dataset that is not available here (the CLI without that local file):
+# its checks are skipped, no problem is reported.
+NOT_CHECKED: Any = _NotChecked()
+
+
 # --- settings ------------------------------------------------------------------------------
 
 
@@ -162,6 +172,7 @@ class RunContext(_Strict):
     ThroughputMaxPolls: int
     CustomizationTimeoutSeconds: int
     EvaluationTimeoutSeconds: int
+    KeepThroughputOnWin: bool
     KeepLosingCustomModel: bool
     Recipients: list[str]
     RunTags: list[Tag]
@@ -594,7 +605,9 @@ def validate_execution_input(
             problems.append(key_problem)
         else:
             data = fetch(settings.training_bucket, training_key)
-            if data is None:
+            if data is NOT_CHECKED:
+                pass
+            elif data is None:
                 problems.append(_missing("TrainingDataFileName", settings.training_bucket, training_key))
             elif ctype is not None:
                 problems.extend(
@@ -610,6 +623,8 @@ def validate_execution_input(
         data = None if key_problem else fetch(settings.validation_bucket, validation_key)
         if key_problem:
             problems.append(key_problem)
+        elif data is NOT_CHECKED:
+            pass
         elif data is None:
             problems.append(_missing("ValidationDataFileName", settings.validation_bucket, validation_key))
         elif getattr(data, "total_size", len(data)) > len(data):
@@ -682,7 +697,8 @@ def validate_execution_input(
         ThroughputMaxPolls=settings.throughput_max_polls,
         CustomizationTimeoutSeconds=settings.customization_timeout_seconds,
         EvaluationTimeoutSeconds=settings.evaluation_timeout_seconds,
-        KeepLosingCustomModel=raw.get("KeepLosingCustomModel", False),
+        KeepThroughputOnWin=raw.get("KeepThroughputOnWin", True),
+        KeepLosingCustomModel=raw.get("KeepLosingCustomModel", True),
         Recipients=recipients,
         RunTags=[Tag(Key=TAG_RUN_ID, Value=run_id), Tag(Key=TAG_WORKFLOW, Value=workflow_name)],
     )
@@ -722,6 +738,9 @@ def _check_validation(
         references = None if key_problem else fetch(settings.validation_bucket, reference_key)
         if key_problem:
             problems.append(key_problem)
+            reference_missing = True
+        elif references is NOT_CHECKED:
+            references = None
             reference_missing = True
         elif references is None:
             problems.append(_missing("ReferenceDataFileName", settings.validation_bucket, reference_key))

@@ -148,6 +148,27 @@ def test_two_runs_with_the_same_input_do_not_collide(emulator_factory):
     assert runs[0]["CustomModelName"] != runs[1]["CustomModelName"]
     assert runs[0]["ProvisionedModelName"] != runs[1]["ProvisionedModelName"]
     assert runs[0]["RunPrefix"] != runs[1]["RunPrefix"]
-    for arn in (first, second):
-        summary = emu.summary(arn)
+    summaries = [emu.summary(arn) for arn in (first, second)]
+    for summary in summaries:
         assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"]
+        assert summary["leaked_throughputs"] == 0
+        assert len(summary["emails"]) == 1
+    arns = [s["provisioned_throughputs"][0]["arn"] for s in summaries]
+    assert arns[0] != arns[1]
+
+    # S3: each run wrote only under its own prefix, and the two prefixes do not overlap
+    bucket = emu.deployment.buckets["artifacts"]
+    keys = [
+        item["Key"]
+        for page in emu.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for item in page.get("Contents", [])
+    ]
+    prefixes = [run["RunPrefix"] for run in runs]
+    assert not prefixes[0].startswith(prefixes[1]) and not prefixes[1].startswith(prefixes[0])
+    for run, summary in zip(runs, summaries, strict=True):
+        assert run["OutputDataS3Uri"] == f"s3://{bucket}/{run['RunPrefix']}customization/"
+        own = [k for k in keys if k.startswith(run["RunPrefix"])]
+        assert f"{run['RunPrefix']}report/report.html" in own
+        assert f"{run['RunPrefix']}evaluation/records.jsonl" in own
+        assert summary["report"] == f"s3://{bucket}/{run['RunPrefix']}report/report.html"
+    assert all(k.startswith(tuple(prefixes)) for k in keys), [k for k in keys if not k.startswith(tuple(prefixes))]

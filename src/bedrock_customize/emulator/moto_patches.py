@@ -11,7 +11,7 @@ Each patch is applied once per process and is tied to the pinned moto version:
    Bedrock to an "unsupported" class that cannot ``.sync``; we add an
    integration that creates the job and polls it by name until it ends.
 3. Bedrock control plane: provisioned throughput APIs (missing in moto), tags
-   on throughputs, job lookup by ARN (moto never decodes it).
+   on throughputs, job lookup and custom model deletion by ARN (moto never decodes it).
 4. bedrock-runtime: InvokeModel with family-shaped bodies, Converse.
 5. Lambda without Docker: the real handler runs in-process.
 6. Wait states: seconds scaled by the emulator's ``wait_scale``.
@@ -301,6 +301,14 @@ def _patch_bedrock_control_plane() -> None:
         job = self.bedrock_backend.get_model_customization_job(job_identifier=identifier)
         return json.dumps(dict(job.to_dict()))
 
+    def delete_custom_model(self):
+        # moto neither URL-decodes the identifier nor accepts an ARN here (Bedrock takes a name or an ARN).
+        identifier = unquote(self.path.split("/")[-1])
+        model = self.bedrock_backend.get_custom_model(model_identifier=identifier)
+        self.bedrock_backend.delete_custom_model(model_identifier=model.model_name)
+        return json.dumps({})
+
+    BedrockResponse.delete_custom_model = delete_custom_model
     BedrockResponse.create_provisioned_model_throughput = create_provisioned_model_throughput
     BedrockResponse.get_provisioned_model_throughput = get_provisioned_model_throughput
     BedrockResponse.delete_provisioned_model_throughput = delete_provisioned_model_throughput

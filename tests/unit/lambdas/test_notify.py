@@ -269,3 +269,172 @@ def test_failure_with_refused_release_warns_in_the_subject():
         "run failed: States.TaskFailed — throughput NOT deleted (commitment term)"
     )
     assert "billed" in notify._cost_warning(state)
+
+
+def _events_setup(monkeypatch):
+    monkeypatch.setenv("EVENT_BUS_NAME", "default")
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="capture")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = boto3.client("events", region_name=REGION)
+    events.put_rule(Name="capture", EventPattern=json.dumps({"source": ["bedrock-customize"]}))
+    events.put_targets(Rule="capture", Targets=[{"Id": "q", "Arn": arn}])
+
+    def received():
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    return received
+
+
+@pytest.mark.parametrize(
+    ("state_args", "detail_type"),
+    [
+        ({"verdict": "CUSTOM_BETTER", "action": "KEPT"}, "Bedrock Customization Run Won"),
+        ({"verdict": "NOT_BETTER", "action": "DELETED"}, "Bedrock Customization Run Lost"),
+        ({"verdict": "INCONCLUSIVE", "action": "DELETED"}, "Bedrock Customization Run Inconclusive"),
+        (
+            {"verdict": "NOT_BETTER", "action": "DELETED", "error": {"Error": "States.Timeout", "Cause": "slow"}},
+            "Bedrock Customization Run Failed",
+        ),
+    ],
+)
+def test_event_per_outcome_when_a_bus_is_set(ses, monkeypatch, state_args, detail_type):
+    received = _events_setup(monkeypatch)
+    result = _handler(_state(**state_args))
+    assert result["Sent"] is True
+    assert result["Event"]["Sent"] is True and result["Event"]["DetailType"] == detail_type, result
+    [event] = received()
+    assert event["source"] == "bedrock-customize"
+    assert event["detail-type"] == detail_type
+    assert event["resources"] == ["arn:aws:states:us-east-1:123456789012:execution:wf:exec-42"]
+    detail = event["detail"]
+    assert detail["RunId"] == "exec-42" and detail["EmailSent"] is True
+    assert detail["Release"]["Action"] == state_args["action"]
+    if "error" in state_args:
+        assert detail["Error"] == {"Error": "States.Timeout", "Cause": "slow"}
+    else:
+        assert detail["Verdict"] == state_args["verdict"] and detail["ReportS3Uri"] == REPORT
+
+
+def test_no_event_without_a_bus(ses, monkeypatch):
+    monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
+    assert _handler(_state())["Event"] is None
+
+
+def test_event_still_sent_when_the_email_is_rejected(ses, monkeypatch):
+    received = _events_setup(monkeypatch)
+    monkeypatch.setenv("SENDER_EMAIL", "unverified@example.com")
+    result = _handler(_state("NOT_BETTER", "DELETED"))
+    assert result["Sent"] is False and result["Event"]["Sent"] is True
+    [event] = received()
+    assert event["detail"]["EmailSent"] is False and event["detail"]["Outcome"] == "NOT_BETTER"
+
+
+def test_event_failure_is_reported_not_raised(ses, monkeypatch):
+    monkeypatch.setenv("EVENT_BUS_NAME", "no-such-bus")
+    result = _handler(_state())
+    assert result["Sent"] is True
+    assert result["Event"]["Sent"] is False and result["Event"]["Error"]
+
+
+def test_render_shows_the_throughput_final_state_and_cost():
+    from workflow_lambdas import notify
+
+    state = _state("CUSTOM_BETTER", "KEPT")
+    state["release"]["ThroughputStatus"] = "InService"
+    message = notify.render(state, notify.Settings())
+    assert message["Outcome"] == "CUSTOM_BETTER"
+    assert "Throughput status: InService" in message["Text"]
+    assert "still exists (status InService)" in message["Text"] and "every hour" in message["Text"]
+    assert "<td" in message["Html"] and message["Subject"] in message["Html"]
+
+
+# -- the emails shown in docs/failure-behaviour.md ---------------------------------------------------
+
+DOC = __import__("pathlib").Path(__file__).resolve().parents[3] / "docs" / "failure-behaviour.md"
+DOC_ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/4b8b3e1e6a81"
+
+
+def doc_states() -> dict[str, dict]:
+    """One realistic end-of-run state per outcome (the shapes the parent workflow passes to notify)."""
+
+    def base(verdict, release, **extra):
+        state = _state(verdict, release["Action"], name="support-summarizer-8aa58d3c")
+        state["run"].update(
+            RunId="run-20260301-0915",
+            ExecutionArn="arn:aws:states:us-east-1:123456789012:execution:acme-customize:run-20260301-0915",
+        )
+        state["throughput"] = {"ProvisionedModelArn": DOC_ARN}
+        state["evaluation"]["Result"]["ReportS3Uri"] = (
+            "s3://acme-artifacts-123456789012/runs/run-20260301-0915/report/report.html"
+        )
+        state["release"] = {"ProvisionedModelArn": DOC_ARN, "CustomModelDeleted": False, **release}
+        state.update(extra)
+        return state
+
+    win = base(
+        "CUSTOM_BETTER",
+        {
+            "Action": "KEPT",
+            "Reason": "custom model is better and KeepThroughputOnWin is true: throughput kept",
+            "ThroughputStatus": "InService",
+        },
+    )
+    loss = base(
+        "NOT_BETTER",
+        {
+            "Action": "DELETED",
+            "Reason": "custom model is not better: throughput released",
+            "ThroughputStatus": "Deleted",
+        },
+    )
+    loss["evaluation"]["Result"].update(_result("NOT_BETTER", base=0.86, custom=0.81, low=-0.08, high=-0.02))
+    loss["evaluation"]["Result"]["ReportS3Uri"] = win["evaluation"]["Result"]["ReportS3Uri"]
+    inconclusive = base(
+        "INCONCLUSIVE",
+        {
+            "Action": "DELETED",
+            "Reason": "result inconclusive and OnInconclusive is RELEASE: throughput released",
+            "ThroughputStatus": "Deleted",
+        },
+    )
+    inconclusive["evaluation"]["Result"].update(_result("INCONCLUSIVE", base=0.84, custom=0.85, low=-0.01, high=0.03))
+    inconclusive["evaluation"]["Result"]["ReportS3Uri"] = win["evaluation"]["Result"]["ReportS3Uri"]
+    failure = base(
+        "CUSTOM_BETTER",
+        {
+            "Action": "DELETED",
+            "Reason": "run failed (States.Timeout): throughput released",
+            "ThroughputStatus": "Deleted",
+        },
+        error={"Error": "States.Timeout", "Cause": None},
+    )
+    del failure["evaluation"]
+    return {"win": win, "loss": loss, "inconclusive": inconclusive, "failure": failure}
+
+
+def doc_email_blocks() -> dict[str, str]:
+    """``outcome -> "Subject: ...\\n\\n<text body>"`` exactly as notify renders it."""
+    from workflow_lambdas import notify
+
+    settings = notify.Settings(region="us-east-1")
+    out = {}
+    for name, state in doc_states().items():
+        message = notify.render(state, settings)
+        out[name] = f"Subject: {message['Subject']}\n\n{message['Text']}"
+    return out
+
+
+def test_failure_behaviour_doc_shows_the_rendered_emails():
+    """docs/failure-behaviour.md pastes these renderings; regenerate them with (from the repository root)
+    ``python -c 'import sys; sys.path[:0]=["tests/unit/lambdas","lambdas"]; import test_notify as t; t.print_doc_emails()'``
+    """  # noqa: E501
+    text = DOC.read_text(encoding="utf-8")
+    for name, block in doc_email_blocks().items():
+        assert block.rstrip("\n") in text, f"the {name} email in {DOC.name} is stale; regenerate it"
+
+
+def print_doc_emails() -> None:
+    for name, block in doc_email_blocks().items():
+        print(f"### {name}\n\n```text\n{block.rstrip()}\n```\n")

@@ -34,7 +34,6 @@ def _state(verdict="NOT_BETTER", *, arn=ARN, error=None, **run_extra):
         "CustomModelName": "support-summarizer",
         "ProvisionedModelName": NAME,
         "Evaluation": {"OnInconclusive": "RELEASE", "Margin": 0.0},
-        "KeepLosingCustomModel": False,
         **run_extra,
     }
     state = {
@@ -98,24 +97,38 @@ def test_not_better_deletes(bedrock):
         "Action": "DELETED",
         "ProvisionedModelArn": ARN,
         "Reason": result["Reason"],
+        "ThroughputStatus": "Deleted",
         "CustomModelDeleted": False,
     }
     assert "not better" in result["Reason"]
 
 
-def test_custom_better_keeps_without_touching_it(bedrock):
-    client, _ = bedrock  # no response queued: any call would fail the test
+def test_custom_better_keeps_and_only_reads_its_status(bedrock):
+    client, stub = bedrock  # only the Get is queued: a tag read or a delete would fail the test
+    _expect_get(stub)
     result = _run(client, _state("CUSTOM_BETTER"))
     assert result["Action"] == "KEPT"
     assert result["ProvisionedModelArn"] == ARN
+    assert result["ThroughputStatus"] == "InService"
     assert result["CustomModelDeleted"] is False
+    assert "KeepThroughputOnWin" in result["Reason"]
+
+
+def test_custom_better_released_when_the_run_does_not_keep_wins(bedrock):
+    client, stub = bedrock  # nothing queued for the custom model: touching the winner would fail
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    result = _run(client, _state("CUSTOM_BETTER", KeepThroughputOnWin=False, KeepLosingCustomModel=False))
+    assert (result["Action"], result["ThroughputStatus"], result["CustomModelDeleted"]) == ("DELETED", "Deleted", False)
+    assert "KeepThroughputOnWin is false" in result["Reason"]
 
 
 @pytest.mark.parametrize(("policy", "action"), [("KEEP", "KEPT"), ("RELEASE", "DELETED")])
 def test_inconclusive_follows_the_policy(bedrock, policy, action):
     client, stub = bedrock
+    _expect_get(stub)
     if action == "DELETED":
-        _expect_get(stub)
         _expect_tags(stub)
         _expect_delete(stub)
     result = _run(client, _state("INCONCLUSIVE", Evaluation={"OnInconclusive": policy}))
@@ -241,6 +254,7 @@ def test_not_created_when_no_arn_and_name_unknown(bedrock):
         "Action": "NOT_CREATED",
         "ProvisionedModelArn": None,
         "Reason": result["Reason"],
+        "ThroughputStatus": None,
         "CustomModelDeleted": False,
     }
 
@@ -248,7 +262,6 @@ def test_not_created_when_no_arn_and_name_unknown(bedrock):
 def test_looked_up_by_name_then_deleted(bedrock):
     client, stub = bedrock
     _expect_get(stub, ident=NAME)
-    _expect_get(stub)
     _expect_tags(stub)
     _expect_delete(stub)
     result = _run(client, _state(None, arn=None, error={"Error": "States.TaskFailed"}), reason="FAILURE")
@@ -282,7 +295,7 @@ def test_losing_custom_model_deleted_when_asked(bedrock):
     _expect_delete(stub)
     _expect_tags(stub, arn=CUSTOM_ARN)
     stub.add_response("delete_custom_model", {}, {"modelIdentifier": CUSTOM_ARN})
-    result = _run(client, _state("NOT_BETTER", DeleteLosingCustomModel=True))
+    result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
     assert result["Action"] == "DELETED"
     assert result["CustomModelDeleted"] is True
 
@@ -290,9 +303,9 @@ def test_losing_custom_model_deleted_when_asked(bedrock):
 @pytest.mark.parametrize(
     ("extra", "verdict", "reason"),
     [
-        ({"DeleteLosingCustomModel": True, "KeepLosingCustomModel": True}, "NOT_BETTER", "VERDICT"),
-        ({"DeleteLosingCustomModel": True}, "INCONCLUSIVE", "VERDICT"),
-        ({"DeleteLosingCustomModel": True}, "NOT_BETTER", "FAILURE"),
+        ({"KeepLosingCustomModel": True}, "NOT_BETTER", "VERDICT"),
+        ({"KeepLosingCustomModel": False}, "INCONCLUSIVE", "VERDICT"),
+        ({"KeepLosingCustomModel": False}, "NOT_BETTER", "FAILURE"),
     ],
 )
 def test_custom_model_kept_outside_a_clean_loss(bedrock, extra, verdict, reason):
@@ -310,7 +323,7 @@ def test_custom_model_not_tagged_for_the_run_is_not_deleted(bedrock):
     _expect_tags(stub)
     _expect_delete(stub)
     _expect_tags(stub, tags=[], arn=CUSTOM_ARN)
-    result = _run(client, _state("NOT_BETTER", DeleteLosingCustomModel=True))
+    result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
     assert result["CustomModelDeleted"] is False
     assert "not tagged" in result["Reason"]
 
@@ -318,5 +331,38 @@ def test_custom_model_not_tagged_for_the_run_is_not_deleted(bedrock):
 def test_handler_uses_the_shared_client(monkeypatch, bedrock):
     client, stub = bedrock
     monkeypatch.setattr(rt, "client", lambda name: client if name == "bedrock" else None)
+    _expect_get(stub)
     result = rt.handler({"State": _state("CUSTOM_BETTER"), "Reason": "VERDICT"})
     assert result["Action"] == "KEPT"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "named"),
+    [
+        ("ThrottlingException", 429, rt.ThrottlingException),
+        ("ServiceUnavailableException", 503, rt.ServiceUnavailableException),
+        ("InternalServerException", 500, rt.ServiceUnavailableException),
+    ],
+)
+def test_transient_errors_get_retryable_names(bedrock, code, status, named):
+    """The state machine retries these names only; anything else (e.g. ThroughputNotOwned) is final."""
+    client, stub = bedrock
+    stub.add_client_error("get_provisioned_model_throughput", code, "try again", status)
+    with pytest.raises(named):
+        _run(client, _state("NOT_BETTER"), reason="FAILURE")
+
+
+def test_access_denied_is_not_disguised_as_transient(bedrock):
+    client, stub = bedrock
+    stub.add_client_error("get_provisioned_model_throughput", "AccessDeniedException", "no", 403)
+    with pytest.raises(rt.ClientError):
+        _run(client, _state("NOT_BETTER"), reason="FAILURE")
+
+
+def test_committed_throughput_is_refused_even_after_a_failure(bedrock):
+    client, stub = bedrock
+    _expect_get(stub, commitment="OneMonth")
+    _expect_tags(stub)
+    result = _run(client, _state(None, error={"Error": "States.Timeout"}), reason="FAILURE")
+    assert (result["Action"], result["ThroughputStatus"]) == ("REFUSED", "InService")
+    assert "OneMonth" in result["Reason"]
