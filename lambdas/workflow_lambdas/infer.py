@@ -5,19 +5,35 @@ Writes ``runs/<RunId>/evaluation/inference/<NNNNN>.jsonl``: one line per record
 per model, in shard order, base before custom, each with ``output`` or
 ``error``. The object is written once, complete, by a single PutObject, so an
 existing object with the expected lines means the shard is done (resume).
+
+Calls run on a bounded pool of ``INFERENCE_CONCURRENCY`` threads. A call
+refused for throttling (or unavailable, not ready, timed out) goes back to the
+queue with an exponential, fully jittered delay and the thread takes the next
+ready call meanwhile, so backing off never idles the pool. Our retries are the
+only ones: the bedrock-runtime client makes one attempt per call, so a call
+costs at most ``INFERENCE_MAX_ATTEMPTS`` requests. Near the Lambda deadline no
+new call starts; the lines finished so far go to
+``evaluation/inference-partial/<NNNNN>.jsonl`` (never the shard's output key)
+and the function fails with ``InferenceDeadline``, which the Map retries: the
+next invocation reuses the saved lines and makes only the missing calls. The
+saved file is left in place (the function may not delete objects); once the
+output exists it is never read again, and it expires with the run's artifacts.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import os
 import random
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import (
     ClientError,
@@ -30,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import adapters, model_families
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
+from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -46,6 +62,7 @@ RETRYABLE_CODES = frozenset(
         "InternalServerException",
     }
 )
+THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException"})
 RETRYABLE_EXCEPTIONS = (ReadTimeoutError, ConnectTimeoutError, ConnectionClosedError, EndpointConnectionError)
 #: A model whose every call fails with one of these is misconfigured, not busy.
 ACCESS_CODES = frozenset(
@@ -54,28 +71,59 @@ ACCESS_CODES = frozenset(
 VALIDATION_CODES = frozenset({"ValidationException"})
 
 
+class InferenceDeadline(WorkflowError):
+    """The Lambda deadline came before every call of a shard was made (retryable: the Map resumes it)."""
+
+
 # --------------------------------------------------------------------------- settings and events
 
 
+_ENV = (
+    ("concurrency", "INFERENCE_CONCURRENCY"),
+    ("max_attempts", "INFERENCE_MAX_ATTEMPTS"),
+    ("backoff_base", "INFERENCE_BACKOFF_BASE_SECONDS"),
+    ("backoff_cap", "INFERENCE_BACKOFF_CAP_SECONDS"),
+    ("deadline_margin", "INFERENCE_DEADLINE_MARGIN_SECONDS"),
+    ("read_timeout", "INFERENCE_READ_TIMEOUT_SECONDS"),
+    ("client_retry_mode", "INFERENCE_CLIENT_RETRY_MODE"),
+    ("throttle_target", "INFERENCE_THROTTLE_TARGET"),
+)
+
+
 class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     concurrency: int = Field(default=8, ge=1, le=64)
+    #: Requests per model call, first one included; botocore adds none (its client makes one attempt).
     max_attempts: int = Field(default=6, ge=1, le=20)
     backoff_base: float = Field(default=0.5, ge=0)
     backoff_cap: float = Field(default=20.0, ge=0)
+    #: No call starts when less than this many seconds of the invocation remain.
+    deadline_margin: float = Field(default=75.0, ge=0)
+    #: Longest wait for one model answer (bedrock-runtime client read timeout).
+    read_timeout: float = Field(default=60.0, gt=0)
+    #: botocore retry mode of the bedrock-runtime client. With one attempt per call, "standard" only
+    #: classifies errors; "adaptive" would also rate-limit the client on every ThrottlingException.
+    client_retry_mode: Literal["standard", "adaptive"] = "standard"
+    #: Share of throttled requests above which the shard lowers its concurrency (a quota is reached).
+    throttle_target: float = Field(default=0.35, gt=0, lt=1)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for field, name in (
-            ("concurrency", "INFERENCE_CONCURRENCY"),
-            ("max_attempts", "INFERENCE_MAX_ATTEMPTS"),
-            ("backoff_base", "INFERENCE_BACKOFF_BASE_SECONDS"),
-            ("backoff_cap", "INFERENCE_BACKOFF_CAP_SECONDS"),
-        ):
+        for field, name in _ENV:
             if env.get(name, "").strip():
                 values[field] = env[name].strip()
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValueError as exc:
+            first = exc.errors()[0] if hasattr(exc, "errors") else {}
+            field = str(first.get("loc", ["?"])[0])
+            name = dict(_ENV).get(field, field)
+            raise InvalidInput(
+                f"{name}: {values.get(field)!r} is not allowed ({first.get('msg', exc)}); fix the function setting"
+            ) from None
 
 
 class RunView(BaseModel):
@@ -208,6 +256,13 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
     return (rng or random).uniform(0, ceiling)
 
 
+def _final_error(exc: BaseException, attempts: int, exhausted: bool) -> dict[str, str]:
+    message = str(exc)
+    if exhausted:
+        message = f"gave up after {attempts} attempts: {message}"
+    return {"type": _error_code(exc), "message": message}
+
+
 def call_with_retry(
     call: Callable[[], adapters.Completion],
     settings: Settings,
@@ -216,41 +271,190 @@ def call_with_retry(
     rng: random.Random | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> CallResult:
-    """Run ``call`` with our own retries; never raises an ``Exception``."""
+    """Run ``call`` with our own retries, one call at a time; never raises an ``Exception``.
+
+    The shard runner (:func:`run_calls`) does the same without sleeping in the
+    thread; this is the one-call path (and the benchmark's sequential baseline).
+    """
     last: BaseException | None = None
     for attempt in range(settings.max_attempts):
         if attempt:
             sleep(backoff_delay(attempt - 1, settings.backoff_base, settings.backoff_cap, rng))
-        started = clock()
-        try:
-            completion = call()
-        except Exception as exc:  # every failure becomes an error line, never a lost record
-            last = exc
-            if _retryable(exc):
-                logger.debug("retryable %s (attempt %d)", _error_code(exc), attempt + 1)
-                continue
-            if not isinstance(exc, ClientError | adapters.ModelResponseError):
-                logger.exception("unexpected error during inference")
-            return CallResult(
-                error={"type": _error_code(exc), "message": str(exc)},
-                latency_ms=int((clock() - started) * 1000),
-                attempts=attempt + 1,
-            )
-        return CallResult(
-            output=completion.text,
-            latency_ms=int((clock() - started) * 1000),
-            input_tokens=completion.input_tokens,
-            output_tokens=completion.output_tokens,
-            attempts=attempt + 1,
-        )
+        outcome = _attempt(call, clock)
+        if isinstance(outcome, CallResult):
+            outcome.attempts = attempt + 1
+            return outcome
+        last, latency_ms = outcome
+        if not _retryable(last):
+            return CallResult(error=_final_error(last, attempt + 1, False), latency_ms=latency_ms, attempts=attempt + 1)
     assert last is not None
+    return CallResult(error=_final_error(last, settings.max_attempts, True), attempts=settings.max_attempts)
+
+
+def _attempt(call: Callable[[], adapters.Completion], clock: Callable[[], float]) -> CallResult | tuple[Exception, int]:
+    """One request: a result, or the exception with the time it took."""
+    started = clock()
+    try:
+        completion = call()
+    except Exception as exc:  # every failure becomes an error line, never a lost record
+        if not isinstance(exc, ClientError | adapters.ModelResponseError) and not _retryable(exc):
+            logger.exception("unexpected error during inference")
+        return exc, int((clock() - started) * 1000)
     return CallResult(
-        error={
-            "type": _error_code(last),
-            "message": f"gave up after {settings.max_attempts} attempts: {last}",
-        },
-        attempts=settings.max_attempts,
+        output=completion.text,
+        latency_ms=int((clock() - started) * 1000),
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
     )
+
+
+class _Runner:
+    """A bounded pool working through calls; a retry waits in the queue, not in a thread.
+
+    Calls whose backoff is over go before fresh ones (most attempts first), so retries are spread
+    over the run instead of piling up at its end. The number of calls in flight adapts to a quota:
+    when more than ``throttle_target`` of the recent requests were throttled, it is cut by 30 %
+    (then judged again on fresh requests only, at most once per answered-call latency); while
+    throttling stays below that share it grows back by one per round of calls, up to
+    ``concurrency``. Throttling that does not depend on load (a share below the target) therefore
+    never slows the shard down.
+    """
+
+    def __init__(
+        self,
+        calls: list[Callable[[], adapters.Completion]],
+        settings: Settings,
+        *,
+        deadline: float | None,
+        clock: Callable[[], float],
+        rng: random.Random | None,
+    ) -> None:
+        self.calls = calls
+        self.settings = settings
+        self.deadline = deadline
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.results: list[CallResult | None] = [None] * len(calls)
+        self.attempts = [0] * len(calls)
+        self.ready: list[tuple[int, int]] = [(0, i) for i in range(len(calls))]  # (-attempts, index)
+        self.delayed: list[tuple[float, int]] = []  # (ready_at, index)
+        self.unresolved = len(calls)
+        self.stopping = False
+        self.cond = threading.Condition()
+        # adaptive concurrency
+        self.limit = float(settings.concurrency)
+        self.lowest_limit = self.limit
+        self.in_flight = 0
+        self.recent: deque[bool] = deque(maxlen=max(50, 4 * settings.concurrency))
+        self.throttled_recent = 0
+        self.last_cut = float("-inf")
+        self.latency = 0.0  # moving average of answered calls, seconds
+
+    def _promote(self, now: float) -> None:
+        while self.delayed and self.delayed[0][0] <= now:
+            _, index = heapq.heappop(self.delayed)
+            heapq.heappush(self.ready, (-self.attempts[index], index))
+
+    def _next(self) -> int | None:
+        with self.cond:
+            while True:
+                if self.unresolved == 0 or self.stopping:
+                    return None
+                now = self.clock()
+                if self.deadline is not None and now >= self.deadline:
+                    self.stopping = True
+                    self.cond.notify_all()
+                    return None
+                self._promote(now)
+                if self.ready and self.in_flight < max(1, int(self.limit)):
+                    _, index = heapq.heappop(self.ready)
+                    self.in_flight += 1
+                    return index
+                # wait for a backoff to end, a call to finish (a slot or a retry), or the deadline
+                until = self.delayed[0][0] if self.delayed and not self.ready else None
+                if self.deadline is not None:
+                    until = self.deadline if until is None else min(until, self.deadline)
+                self.cond.wait(timeout=None if until is None else max(0.0, until - now))
+
+    def _observe(self, throttled: bool, latency_ms: int | None) -> None:
+        """Adapt the concurrency limit to the share of throttled requests (hold the lock)."""
+        if len(self.recent) == self.recent.maxlen:
+            self.throttled_recent -= self.recent[0]
+        self.recent.append(throttled)
+        self.throttled_recent += throttled
+        if not throttled and latency_ms is not None:
+            self.latency = 0.8 * self.latency + 0.2 * latency_ms / 1000.0 if self.latency else latency_ms / 1000.0
+        if len(self.recent) < self.recent.maxlen // 2:
+            return
+        over = self.throttled_recent / len(self.recent) > self.settings.throttle_target
+        now = self.clock()
+        if throttled and over and now - self.last_cut >= self.latency:
+            self.limit = max(1.0, self.limit * 0.7)
+            self.lowest_limit = min(self.lowest_limit, self.limit)
+            self.last_cut = now
+            # judge the new limit on fresh requests only, or the old throttles would cut it again
+            self.recent.clear()
+            self.throttled_recent = 0
+        elif not throttled and not over:
+            self.limit = min(float(self.settings.concurrency), self.limit + 1.0 / self.limit)
+
+    def _work(self) -> None:
+        try:
+            while (index := self._next()) is not None:
+                outcome = _attempt(self.calls[index], self.clock)
+                with self.cond:
+                    self.in_flight -= 1
+                    self.attempts[index] += 1
+                    attempts = self.attempts[index]
+                    self.cond.notify_all()  # a slot is free (and maybe more of them)
+                    if isinstance(outcome, CallResult):
+                        self._observe(False, outcome.latency_ms)
+                        outcome.attempts = attempts
+                        self._resolve(index, outcome)
+                        continue
+                    exc, latency_ms = outcome
+                    self._observe(_error_code(exc) in THROTTLING_CODES, None)
+                    if _retryable(exc) and attempts < self.settings.max_attempts:
+                        delay = backoff_delay(
+                            attempts - 1, self.settings.backoff_base, self.settings.backoff_cap, self.rng
+                        )
+                        heapq.heappush(self.delayed, (self.clock() + delay, index))
+                        continue
+                    error = _final_error(exc, attempts, _retryable(exc))
+                    self._resolve(index, CallResult(error=error, latency_ms=latency_ms, attempts=attempts))
+        except BaseException:
+            with self.cond:  # a crash (or the runtime killing us) stops every worker
+                self.stopping = True
+                self.cond.notify_all()
+            raise
+
+    def _resolve(self, index: int, result: CallResult) -> None:
+        self.results[index] = result
+        self.unresolved -= 1
+        if self.unresolved == 0:
+            self.cond.notify_all()
+
+    def run(self) -> list[CallResult | None]:
+        workers = min(self.settings.concurrency, len(self.calls))
+        if workers == 0:
+            return []
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="infer") as executor:
+            futures = [executor.submit(self._work) for _ in range(workers)]
+            for future in futures:
+                future.result()
+        return self.results
+
+
+def run_calls(
+    calls: list[Callable[[], adapters.Completion]],
+    settings: Settings,
+    *,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> list[CallResult | None]:
+    """Every call's result, in order; ``None`` for calls not finished when ``deadline`` (a ``clock`` time) came."""
+    return _Runner(calls, settings, deadline=deadline, clock=clock, rng=rng).run()
 
 
 def _line(record: Record, model: str, result: CallResult) -> dict[str, Any]:
@@ -295,6 +499,37 @@ def _check_not_misconfigured(lines: list[dict], model_ids: dict[str, str]) -> No
             )
 
 
+def partial_key(run: RunView, index: int) -> str:
+    """Lines finished before a deadline: never read as the shard's output."""
+    return f"{run.prefix}evaluation/inference-partial/{index:05d}.jsonl"
+
+
+def _read_partial(s3: Any, bucket: str, key: str, records: list[Record]) -> dict[tuple[str, str], dict]:
+    """Reusable lines saved by an invocation that ran out of time: outputs and final (non-retryable) errors."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return {}
+        raise
+    wanted = {(json.dumps(r.id), m) for r in records for m in MODELS}
+    found: dict[tuple[str, str], dict] = {}
+    for line in body.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(item, dict):
+            continue
+        pair = (json.dumps(item.get("id")), item.get("model"))
+        error = item.get("error")
+        final = isinstance(item.get("output"), str) and error is None
+        final = final or (isinstance(error, dict) and error.get("type") not in RETRYABLE_CODES and "output" not in item)
+        if pair in wanted and final:
+            found[pair] = item
+    return found
+
+
 def infer_shard(
     event: InferEvent,
     *,
@@ -303,17 +538,28 @@ def infer_shard(
     family: str,
     settings: Settings,
     use_converse: bool | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    remaining_ms: Callable[[], int] | None = None,
+    clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
 ) -> dict[str, Any]:
     run, shard = event.run, event.shard
     bucket = run.ArtifactsBucket
     key = output_key(run, shard.Index)
     adapters.adapter_for(family)  # unknown family: fail before any call
+    deadline = None
+    if remaining_ms is not None:
+        deadline = clock() + remaining_ms() / 1000.0 - settings.deadline_margin
 
     records = read_records(s3, bucket, shard.Key)
     if shard.Count is not None and shard.Count != len(records):
         raise DatasetError(f"shard {shard.Key} holds {len(records)} records, the plan says {shard.Count}")
+    seen: set[str] = set()
+    for record in records:
+        if json.dumps(record.id) in seen:  # plan_shards never writes this; lines are joined by id downstream
+            raise DatasetError(
+                f"shard {shard.Key}: duplicate id {record.id!r}; ids must be unique (re-run plan_shards)"
+            )
+        seen.add(json.dumps(record.id))
 
     existing = read_complete(s3, bucket, key, records)
     if existing is not None:
@@ -328,26 +574,34 @@ def infer_shard(
 
     model_ids = {"base": run.InferenceModelId, "custom": event.throughput.ProvisionedModelArn}
     config = run.InferenceConfig
+    saved_key = partial_key(run, shard.Index)
+    saved = _read_partial(s3, bucket, saved_key, records)
 
-    def task(record: Record, model: str) -> CallResult:
-        return call_with_retry(
-            lambda: adapters.invoke(
-                runtime, family, model_ids[model], record.prompt, config, use_converse=use_converse
-            ),
-            settings,
-            sleep=sleep,
-            rng=rng,
+    def call(record: Record, model: str) -> Callable[[], adapters.Completion]:
+        return lambda: adapters.invoke(
+            runtime, family, model_ids[model], record.prompt, config, use_converse=use_converse
         )
 
     jobs = [(record, model) for record in records for model in MODELS]
-    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="infer")
-    try:
-        futures = [executor.submit(task, record, model) for record, model in jobs]
-        results = [future.result() for future in futures]
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    todo = [job for job in jobs if (json.dumps(job[0].id), job[1]) not in saved]
+    if saved:
+        logger.info(
+            "shard %d: resuming, %d of %d calls saved by an earlier attempt", shard.Index, len(saved), len(jobs)
+        )
+    results = run_calls([call(r, m) for r, m in todo], settings, deadline=deadline, clock=clock, rng=rng)
+    fresh = {(json.dumps(r.id), m): _line(r, m, res) for (r, m), res in zip(todo, results, strict=True) if res}
+    done = {**saved, **fresh}
 
-    lines = [_line(record, model, result) for (record, model), result in zip(jobs, results, strict=True)]
+    if len(done) < len(jobs):
+        # Out of time: keep what is finished where only a resumed invocation reads it, and fail retryably.
+        body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in done.values())
+        s3.put_object(Bucket=bucket, Key=saved_key, Body=body.encode("utf-8"), ContentType="application/x-ndjson")
+        raise InferenceDeadline(
+            f"shard {shard.Index}: {len(jobs) - len(done)} of {len(jobs)} calls not made before the Lambda deadline "
+            f"({len(done)} saved to s3://{bucket}/{saved_key}); the retry resumes from there"
+        )
+
+    lines = [done[(json.dumps(record.id), model)] for record, model in jobs]
     _check_not_misconfigured(lines, model_ids)
 
     body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
@@ -368,12 +622,23 @@ def family_for(run: RunView) -> str:
     return family
 
 
+def runtime_client(settings: Settings) -> Any:
+    """bedrock-runtime with ONE botocore attempt per call: our queue does the retrying, so a call
+    costs at most ``max_attempts`` requests (not botocore's attempts times ours)."""
+    return client(
+        "bedrock-runtime", max_attempts=1, retry_mode=settings.client_retry_mode, read_timeout=settings.read_timeout
+    )
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     parsed = InferEvent.model_validate(event)
+    settings = Settings.from_env()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
     return infer_shard(
         parsed,
         s3=client("s3"),
-        runtime=client("bedrock-runtime"),
+        runtime=runtime_client(settings),
         family=family_for(parsed.run),
-        settings=Settings.from_env(),
+        settings=settings,
+        remaining_ms=remaining if callable(remaining) else None,
     )

@@ -1,8 +1,9 @@
 """boto3 clients shared by the handlers.
 
-Clients are created lazily, once per process (a warm Lambda container reuses
-them), never at import time: tests and the emulator import handler modules
-after the AWS mock has started, and call ``reset_clients()`` between runs.
+Clients are created lazily, once per process and configuration (a warm Lambda
+container reuses them), never at import time: tests and the emulator import
+handler modules after the AWS mock has started, and call ``reset_clients()``
+between runs.
 """
 
 from __future__ import annotations
@@ -15,28 +16,57 @@ import boto3
 from botocore.config import Config
 
 _lock = threading.Lock()
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[str, int | None, str | None, float | None], Any] = {}
 
-# Adaptive client-side rate limiting plus botocore's retries for throttling.
-_DEFAULT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 6},
-    connect_timeout=10,
-    read_timeout=120,
-    max_pool_connections=64,
-)
+#: botocore's own retries (adaptive client-side rate limiting) for every other call:
+#: 6 retries after the first request (botocore's ``max_attempts`` counts retries only).
+DEFAULT_RETRIES = 6
+DEFAULT_RETRY_MODE = "adaptive"
+RETRY_MODES = ("legacy", "standard", "adaptive")
 
 
-def client(service: str) -> Any:
-    """Return the process-wide boto3 client for ``service``."""
-    found = _clients.get(service)
+def _config(max_attempts: int | None, mode: str, read_timeout: float) -> Config:
+    retries: dict[str, Any] = {"mode": mode}
+    if max_attempts is None:
+        retries["max_attempts"] = DEFAULT_RETRIES
+    else:
+        retries["total_max_attempts"] = max_attempts  # first request included
+    return Config(retries=retries, connect_timeout=10, read_timeout=read_timeout, max_pool_connections=64)
+
+
+def client(
+    service: str,
+    *,
+    max_attempts: int | None = None,
+    retry_mode: str | None = None,
+    read_timeout: float | None = None,
+) -> Any:
+    """Return the process-wide boto3 client for ``service``.
+
+    ``max_attempts`` (requests per call, the first included: 1 = botocore never retries),
+    ``retry_mode`` and ``read_timeout`` give a separately cached client with
+    that configuration: a caller that retries on its own (``infer``) asks for
+    ``max_attempts=1`` so that the attempts do not multiply.
+    """
+    if max_attempts is not None and max_attempts < 1:
+        raise ValueError(f"max_attempts: {max_attempts} is not allowed; use 1 or more")
+    if retry_mode is not None and retry_mode not in RETRY_MODES:
+        raise ValueError(
+            f"retry_mode: {retry_mode!r} is not a botocore retry mode; use one of {', '.join(RETRY_MODES)}"
+        )
+    key = (service, max_attempts, retry_mode, read_timeout)
+    found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
-        found = _clients.get(service)
+        found = _clients.get(key)
         if found is None:
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-            found = boto3.session.Session().client(service, region_name=region, config=_DEFAULT_CONFIG)
-            _clients[service] = found
+            config = _config(
+                max_attempts, retry_mode or DEFAULT_RETRY_MODE, 120 if read_timeout is None else read_timeout
+            )
+            found = boto3.session.Session().client(service, region_name=region, config=config)
+            _clients[key] = found
         return found
 
 

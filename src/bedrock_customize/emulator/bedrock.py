@@ -127,6 +127,42 @@ def family_of_model_id(model_id: str) -> str:
     raise ValidationException(f"The provided model identifier is invalid: {model_id}")
 
 
+class TokenBucket:
+    """A per-model quota: ``rate`` calls per second, at most ``capacity`` saved up.
+
+    ``clock`` is injectable so tests can drive time by hand.
+    """
+
+    def __init__(self, rate: float, capacity: float | None = None, clock=time.monotonic) -> None:
+        self.rate = float(rate)
+        self.capacity = float(capacity if capacity is not None else max(1.0, rate))
+        self.clock = clock
+        self.tokens = self.capacity
+        self.stamp = clock()
+
+    def take(self) -> bool:
+        """Spend one call of quota if there is one (not thread safe: hold the world lock)."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass
+class RuntimeStats:
+    """What the emulated models saw, per model kind (``base`` / ``custom``)."""
+
+    calls: int = 0  # every call that reached a model, refused or not
+    answered: int = 0
+    throttled: int = 0  # refused by throttle_rate
+    rate_limited: int = 0  # refused by max_rps
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
 class BedrockWorld:
     """The emulated Bedrock account: throughputs, job progress, model behaviour."""
 
@@ -137,8 +173,8 @@ class BedrockWorld:
         self.job_polls: dict[str, int] = {}
         self.oracle: dict[str, str] = {}
         self.rng = random.Random(config.seed)
-        self.calls: dict[str, int] = {"base": 0, "custom": 0}
-        self.throttled: dict[str, int] = {"base": 0, "custom": 0}
+        self.stats: dict[str, RuntimeStats] = {"base": RuntimeStats(), "custom": RuntimeStats()}
+        self.buckets: dict[str, TokenBucket] = {}
         self.delete_calls: list[str] = []
 
     # -- references the emulated models "know" -------------------------------------------
@@ -278,20 +314,53 @@ class BedrockWorld:
                 return str(model.base_model_name or model.base_model_arn)
         return model_arn
 
+    @property
+    def calls(self) -> dict[str, int]:
+        return {kind: st.calls for kind, st in self.stats.items()}
+
+    @property
+    def throttled(self) -> dict[str, int]:
+        """Calls refused with a ThrottlingException (throttle_rate or max_rps), per kind."""
+        return {kind: st.throttled + st.rate_limited for kind, st in self.stats.items()}
+
+    def _bucket(self, kind: str, behaviour: ModelBehaviour) -> TokenBucket | None:
+        if behaviour.max_rps is None:
+            return None
+        bucket = self.buckets.get(kind)
+        if bucket is None or bucket.rate != behaviour.max_rps:
+            bucket = self.buckets[kind] = TokenBucket(behaviour.max_rps, behaviour.burst)
+        return bucket
+
+    def admit(self, kind: str, behaviour: ModelBehaviour) -> None:
+        """Count one call; refuse it with a ThrottlingException as configured (no latency, no quota)."""
+        with self.lock:
+            stats = self.stats[kind]
+            stats.calls += 1
+            if behaviour.throttle_rate > 0 and self.rng.random() < behaviour.throttle_rate:
+                stats.throttled += 1
+                raise ThrottlingException()
+            bucket = self._bucket(kind, behaviour)
+            if bucket is not None and not bucket.take():
+                stats.rate_limited += 1
+                raise ThrottlingException("Too many requests, please wait before trying again. (rate limit)")
+
     def generate(self, model_id: str, prompt: str) -> tuple[str, int, int]:
         kind, _family, behaviour = self.resolve(model_id)
-        with self.lock:
-            self.calls[kind] += 1
-            throttled = behaviour.throttle_rate > 0 and self.rng.random() < behaviour.throttle_rate
-            if throttled:
-                self.throttled[kind] += 1
-        if behaviour.latency_ms:
-            time.sleep(behaviour.latency_ms / 1000.0)
-        if throttled:
-            raise ThrottlingException()
+        self.admit(kind, behaviour)
         if behaviour.poison_marker and behaviour.poison_marker in prompt:
             raise ValidationException("Input is too long for requested model (emulated poison record).")
-        text = self._answer(kind, prompt, behaviour.quality)
+        stats = self.stats[kind]
+        with self.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            if behaviour.latency_ms:
+                time.sleep(behaviour.latency_ms / 1000.0)
+            text = self._answer(kind, prompt, behaviour.quality)
+        finally:
+            with self.lock:
+                stats.in_flight -= 1
+                stats.answered += 1
         return text, len(prompt.split()), len(text.split())
 
     def _answer(self, kind: str, prompt: str, quality: float) -> str:
@@ -335,24 +404,69 @@ def _text_of_content(content: Any) -> str:
     return "\n".join(parts)
 
 
+#: Keys each family's InvokeModel body may carry (Bedrock rejects others: "extraneous key").
+_BODY_KEYS: dict[str, frozenset[str]] = {
+    "nova": frozenset({"schemaVersion", "messages", "system", "inferenceConfig", "toolConfig"}),
+    "claude": frozenset(
+        {"anthropic_version", "max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences"}
+    ),
+    "titan": frozenset({"inputText", "textGenerationConfig"}),
+    "llama": frozenset({"prompt", "max_gen_len", "temperature", "top_p", "images"}),
+    "cohere": frozenset(
+        {"prompt", "max_tokens", "temperature", "p", "k", "stop_sequences", "return_likelihoods", "stream"}
+        | {"num_generations", "logit_bias", "truncate"}
+    ),
+}
+_CONFIG_KEYS: dict[str, tuple[str, frozenset[str]]] = {
+    "nova": (
+        "inferenceConfig",
+        frozenset({"maxTokens", "max_new_tokens", "temperature", "topP", "topK", "stopSequences"}),
+    ),
+    "titan": ("textGenerationConfig", frozenset({"maxTokenCount", "temperature", "topP", "stopSequences"})),
+}
+
+
+def _check_body(family: str, body: dict[str, Any]) -> None:
+    extra = sorted(set(body) - _BODY_KEYS[family])
+    if extra:
+        raise ValidationException(f"Malformed input request: extraneous key [{extra[0]}] is not permitted")
+    if family in _CONFIG_KEYS:
+        name, allowed = _CONFIG_KEYS[family]
+        config = body.get(name, {})
+        if not isinstance(config, dict):
+            raise ValidationException(f"Malformed input request: {name} must be an object")
+        extra = sorted(set(config) - allowed)
+        if extra:
+            raise ValidationException(f"Malformed input request: extraneous key [{name}.{extra[0]}] is not permitted")
+    if family == "claude" and body.get("anthropic_version") != "bedrock-2023-05-31":
+        raise ValidationException("Malformed input request: anthropic_version must be bedrock-2023-05-31")
+    if family == "cohere" and not 0 <= float(body.get("p", 0.75)) <= 0.99:
+        raise ValidationException("Malformed input request: p must be between 0 and 0.99")
+
+
 def prompt_of_invoke_body(family: str, body: dict[str, Any]) -> str:
     """Extract the prompt as the real model would read it; reject malformed bodies."""
+    if not isinstance(body, dict):
+        raise ValidationException("Malformed input request: the body must be a JSON object")
+    if family not in _BODY_KEYS:
+        raise ValidationException(f"Unsupported model family {family}")
     try:
         if family == "nova":
             if "messages" not in body:
                 raise KeyError("messages")
-            return "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
-        if family == "claude":
+            prompt = "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
+        elif family == "claude":
             if body.get("anthropic_version") is None or "max_tokens" not in body:
                 raise KeyError("anthropic_version/max_tokens")
-            return "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
-        if family == "titan":
-            return str(body["inputText"])
-        if family in ("llama", "cohere"):
-            return str(body["prompt"])
+            prompt = "\n".join(_text_of_content(m["content"]) for m in body["messages"] if m["role"] == "user")
+        elif family == "titan":
+            prompt = str(body["inputText"])
+        else:
+            prompt = str(body["prompt"])
     except (KeyError, TypeError) as exc:
         raise ValidationException(f"Malformed input request for {family}: missing {exc}") from exc
-    raise ValidationException(f"Unsupported model family {family}")
+    _check_body(family, body)
+    return prompt
 
 
 def invoke_response_body(family: str, text: str, in_tokens: int, out_tokens: int) -> dict[str, Any]:
@@ -407,16 +521,19 @@ def invoke_model(model_id: str, body: bytes | str) -> dict[str, Any]:
 def converse(model_id: str, request: dict[str, Any]) -> dict[str, Any]:
     world = active_world()
     _kind, family, _ = world.resolve(model_id)
-    if family in ("cohere", "titan"):
-        raise ValidationException(f"This model ({family}) doesn't support the Converse API in this emulator.")
+    if family == "cohere":
+        raise ValidationException(
+            "This model doesn't support the Converse API (legacy Cohere Command: use InvokeModel)."
+        )
     messages = request.get("messages") or []
     prompt = "\n".join(_text_of_content(m.get("content")) for m in messages if m.get("role") == "user")
     if not prompt:
         raise ValidationException("messages must contain at least one user message with text")
+    started = time.monotonic()
     text, in_tokens, out_tokens = world.generate(model_id, prompt)
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
         "stopReason": "end_turn",
         "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens, "totalTokens": in_tokens + out_tokens},
-        "metrics": {"latencyMs": 1},
+        "metrics": {"latencyMs": max(1, int((time.monotonic() - started) * 1000))},
     }

@@ -150,7 +150,6 @@ def _run(s3, runtime, event=None, family="nova", max_attempts=12, **kw):
         runtime=runtime,
         family=family,
         settings=settings,
-        sleep=lambda _s: None,
         **kw,
     )
 
@@ -368,14 +367,203 @@ def test_handler_end_to_end(aws, monkeypatch):
     records = _records(5)
     _put_shard(aws, records)
     fake = FakeRuntime()
-    real_client = shared.client
-    monkeypatch.setattr(infer, "client", lambda name: fake if name == "bedrock-runtime" else real_client(name))
+    assert shared.client("s3") is shared.client("s3")
+    monkeypatch.setattr(infer, "runtime_client", lambda settings: fake)
     monkeypatch.setenv("INFERENCE_CONCURRENCY", "2")
     monkeypatch.setenv("INFERENCE_BACKOFF_BASE_SECONDS", "0.0001")
-    result = infer.handler(_event(count=5))
+    result = infer.handler(_event(count=5), LambdaContext(remaining_ms=900_000))
     assert result == {"Index": 3, "Key": OUT_KEY, "Records": 5, "Errors": {"base": 0, "custom": 0}, "Skipped": False}
     assert json.loads(json.dumps(result)) == result
     assert infer.handler(_event(count=5))["Skipped"] is True
+
+
+class LambdaContext:
+    def __init__(self, remaining_ms):
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self):
+        return self.remaining_ms
+
+
+def test_handler_near_the_deadline_starts_no_call(aws, monkeypatch):
+    from workflow_lambdas import infer
+
+    _put_shard(aws, _records(5))
+    fake = FakeRuntime()
+    monkeypatch.setattr(infer, "runtime_client", lambda settings: fake)
+    monkeypatch.setenv("INFERENCE_DEADLINE_MARGIN_SECONDS", "30")
+    with pytest.raises(infer.InferenceDeadline, match="10 of 10 calls not made"):
+        infer.handler(_event(count=5), LambdaContext(remaining_ms=29_000))
+    assert fake.calls == 0
+    assert aws.list_objects_v2(Bucket=BUCKET, Prefix=f"runs/{RUN_ID}/evaluation/inference/")["KeyCount"] == 0
+
+
+def test_handler_runtime_client_makes_one_request_per_attempt():
+    from workflow_lambdas import infer
+    from workflow_lambdas.common.aws import reset_clients
+
+    reset_clients()
+    runtime = infer.runtime_client(infer.Settings())
+    assert runtime.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert runtime.meta.config.read_timeout == 60.0
+    assert infer.runtime_client(infer.Settings()) is runtime
+    adaptive = infer.runtime_client(infer.Settings(client_retry_mode="adaptive"))
+    assert adaptive.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 1}
+    reset_clients()
+
+
+class FakeClock:
+    """Time that moves one second per model call (deterministic deadlines and backoff)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class ClockedRuntime(FakeRuntime):
+    def __init__(self, clock, **kw):
+        super().__init__(**kw)
+        self.clock = clock
+        self.order = []
+
+    def _fault(self, model_id, prompt):
+        with self.lock:
+            self.clock.now += 1.0
+            self.order.append((model_id, prompt))
+        super()._fault(model_id, prompt)
+
+
+def test_deadline_saves_finished_lines_apart_and_the_retry_resumes(aws):
+    from workflow_lambdas import infer
+
+    records = _records()
+    records[4]["prompt"] = "POISON here"  # a final error is kept across the resume, not retried
+    _put_shard(aws, records)
+    clock = FakeClock()
+    first = ClockedRuntime(clock, poison=["POISON"])
+    settings = infer.Settings(concurrency=1, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001, deadline_margin=5)
+    with pytest.raises(infer.InferenceDeadline, match=r"29 of 40 calls not made") as info:
+        infer.infer_shard(
+            infer.InferEvent.model_validate(_event()),
+            s3=aws,
+            runtime=first,
+            family="nova",
+            settings=settings,
+            remaining_ms=lambda: 15_500,  # deadline at t = 10.5: calls start at t = 0..10
+            clock=clock,
+        )
+    assert "inference-partial/00003.jsonl" in str(info.value)
+    assert first.calls == 11
+    # nothing under the shard's output key: a partial result is never taken as complete
+    assert aws.list_objects_v2(Bucket=BUCKET, Prefix=f"runs/{RUN_ID}/evaluation/inference/")["KeyCount"] == 0
+    partial_key = f"runs/{RUN_ID}/evaluation/inference-partial/00003.jsonl"
+    saved = [json.loads(x) for x in aws.get_object(Bucket=BUCKET, Key=partial_key)["Body"].read().splitlines()]
+    assert len(saved) == 11
+
+    second = FakeRuntime(poison=["POISON"])
+    result = _run(aws, second)
+    assert second.calls == 40 - 11  # only the missing calls
+    assert result["Errors"] == {"base": 1, "custom": 1}
+    lines = _lines(aws)
+    assert len(lines) == 2 * N
+    _assert_complete_and_ordered(lines, records)
+    # a third attempt (the Map retrying after the write) skips: the saved lines are not read again
+    third = FakeRuntime()
+    assert _run(aws, third)["Skipped"] is True and third.calls == 0
+
+
+def test_retryable_errors_in_the_partial_file_are_retried(aws):
+    from workflow_lambdas import infer
+
+    records = _records(2)
+    _put_shard(aws, records)
+    partial_key = f"runs/{RUN_ID}/evaluation/inference-partial/00003.jsonl"
+    saved = [
+        {"id": "r000", "model": "base", "output": "saved answer"},
+        {"id": "r000", "model": "custom", "error": {"type": "ThrottlingException", "message": "gave up"}},
+        {"id": "zzz", "model": "base", "output": "not in this shard"},
+    ]
+    aws.put_object(Bucket=BUCKET, Key=partial_key, Body="".join(json.dumps(x) + "\n" for x in saved) + "{torn")
+    fake = FakeRuntime()
+    _run(aws, fake, event=_event(count=2))
+    assert fake.calls == 3
+    lines = _lines(aws)
+    _assert_complete_and_ordered(
+        [{**x, "latency_ms": 0, "input_tokens": 0, "output_tokens": 0} for x in lines], records
+    )
+    assert lines[0]["output"] == "saved answer"
+    assert lines[1]["output"] == "custom:prompt number 0"
+    assert infer.partial_key(infer.InferEvent.model_validate(_event()).run, 3) == partial_key
+
+
+def test_a_throttled_call_waits_in_the_queue_not_in_the_thread(aws):
+    from workflow_lambdas import infer
+
+    records = _records(6)
+    _put_shard(aws, records)
+    clock = FakeClock()
+
+    class ThrottleFirst(ClockedRuntime):
+        def _fault(self, model_id, prompt):
+            super()._fault(model_id, prompt)
+            if len(self.order) == 1:
+                raise _client_error("ThrottlingException", "slow down")
+
+    fake = ThrottleFirst(clock)
+    settings = infer.Settings(concurrency=1, max_attempts=3, backoff_base=4.0, backoff_cap=4.0)
+    result = infer.infer_shard(
+        infer.InferEvent.model_validate(_event(count=6)),
+        s3=aws,
+        runtime=fake,
+        family="nova",
+        settings=settings,
+        clock=clock,
+        rng=random.Random(3),
+    )
+    assert result["Errors"] == {"base": 0, "custom": 0}
+    assert fake.calls == 13
+    # the single thread went on with other calls while the throttled one waited for its (fake) backoff
+    first = fake.order[0]
+    retry_position = fake.order.index(first, 1)
+    assert retry_position > 1
+    assert _lines(aws)[0]["attempts"] == 2
+
+
+def test_attempts_are_bounded_by_max_attempts(aws):
+    records = _records(4)
+    _put_shard(aws, records)
+    fake = FakeRuntime(throttle_rate=1.0)
+    result = _run(aws, fake, event=_event(count=4), max_attempts=4)
+    assert fake.calls == 8 * 4
+    assert result["Errors"] == {"base": 4, "custom": 4}
+    assert {x["attempts"] for x in _lines(aws)} == {4}
+
+
+def test_a_crash_in_one_thread_stops_the_others(aws):
+    records = _records()
+    _put_shard(aws, records)
+    fake = FakeRuntime(die_after=3)
+    with pytest.raises(SimulatedLambdaTimeout):
+        _run(aws, fake)
+    assert fake.calls < 2 * N
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INFERENCE_CONCURRENCY", "0"),
+        ("INFERENCE_MAX_ATTEMPTS", "many"),
+        ("INFERENCE_CLIENT_RETRY_MODE", "legacy"),
+        ("INFERENCE_DEADLINE_MARGIN_SECONDS", "-1"),
+    ],
+)
+def test_bad_setting_names_the_variable(name, value):
+    from workflow_lambdas.infer import Settings
+
+    with pytest.raises(InvalidInput, match=f"^{name}: "):
+        Settings.from_env({name: value})
 
 
 @pytest.mark.parametrize(
@@ -426,3 +614,64 @@ def test_malformed_shard_line_is_a_dataset_error(aws):
     aws.put_object(Bucket=BUCKET, Key=SHARD_KEY, Body=b'{"id": "a", "prompt": "x"}\n["not", "a", "record"]\n')
     with pytest.raises(DatasetError, match="line 2"):
         _run(aws, FakeRuntime(), event=_event(count=2))
+
+
+def test_duplicate_ids_in_a_shard_are_a_dataset_error(aws):
+    records = _records(3)
+    records[2]["id"] = records[0]["id"]
+    _put_shard(aws, records)
+    fake = FakeRuntime()
+    with pytest.raises(DatasetError, match="duplicate id 'r000'"):
+        _run(aws, fake, event=_event(count=3))
+    assert fake.calls == 0
+
+
+def test_a_shard_without_ids_is_a_dataset_error(aws):
+    aws.put_object(Bucket=BUCKET, Key=SHARD_KEY, Body=b'{"prompt": "x", "reference": "y"}\n')
+    with pytest.raises(DatasetError, match="line 1"):
+        _run(aws, FakeRuntime(), event=_event(count=1))
+
+
+def _runner(concurrency=8, clock=None):
+    from workflow_lambdas import infer
+
+    settings = infer.Settings(concurrency=concurrency, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001)
+    return infer._Runner([], settings, deadline=None, clock=clock or FakeClock(), rng=random.Random(1))
+
+
+def test_load_independent_throttling_never_lowers_concurrency():
+    runner = _runner()
+    for i in range(500):  # every 5th request throttled: 20 %, below the 35 % target
+        runner._observe(i % 5 == 4, None if i % 5 == 4 else 100)
+    assert runner.limit == runner.lowest_limit == 8.0
+
+
+def test_a_quota_lowers_concurrency_and_it_grows_back():
+    clock = FakeClock()
+    runner = _runner(clock=clock)
+    for i in range(600):  # 60 % throttled: the shard is over a quota
+        clock.now += 0.05
+        runner._observe(i % 5 < 3, None if i % 5 < 3 else 100)
+    assert runner.limit < 8 and runner.lowest_limit >= 1.0
+    low = runner.limit
+    for _ in range(400):
+        clock.now += 0.05
+        runner._observe(False, 100)
+    assert runner.limit == 8.0 > low
+
+
+def test_cuts_wait_for_fresh_evidence():
+    clock = FakeClock()
+    runner = _runner(clock=clock)
+
+    def throttles(n):
+        for _ in range(n):
+            clock.now += 1.0
+            runner._observe(True, None)
+
+    throttles(25)  # half a window (50 requests) is the least evidence for a cut
+    assert runner.limit == pytest.approx(8 * 0.7)
+    throttles(24)  # the window started over at the cut: the old throttles do not count again
+    assert runner.limit == pytest.approx(8 * 0.7)
+    throttles(1)
+    assert runner.limit == pytest.approx(8 * 0.7 * 0.7)
