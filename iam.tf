@@ -287,6 +287,16 @@ data "aws_iam_policy_document" "notify" {
     actions   = ["s3:GetObject"]
     resources = [local.runs_objects]
   }
+
+  dynamic "statement" {
+    # One event per run outcome, only on the bus named by event_bus_name.
+    for_each = var.event_bus_name == null ? [] : [var.event_bus_name]
+    content {
+      sid       = "PutOutcomeEvents"
+      actions   = ["events:PutEvents"]
+      resources = ["arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${statement.value}"]
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------

@@ -119,6 +119,7 @@ module "fn_notify" {
   environment_variables = {
     SENDER_EMAIL       = module.notification.sender_email
     DEFAULT_RECIPIENTS = join(",", var.recipient_emails)
+    EVENT_BUS_NAME     = var.event_bus_name == null ? "" : var.event_bus_name
   }
   memory_size = local.memory_sizes.notify
   timeout     = local.timeouts.notify

@@ -49,6 +49,17 @@ variable "recipient_emails" {
   }
 }
 
+variable "event_bus_name" {
+  description = "EventBridge bus that also receives one event per run outcome (source \"bedrock-customize\", detail-type per outcome); null sends no events."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.event_bus_name == null || can(regex("^[A-Za-z0-9._/-]{1,256}$", var.event_bus_name))
+    error_message = "event_bus_name must be an EventBridge bus name such as \"default\" (letters, digits, . _ / -), or null for no events."
+  }
+}
+
 variable "default_model_units" {
   description = "Model units of the provisioned throughput when a run does not set ProvisionedModelUnits."
   type        = number
