@@ -50,6 +50,7 @@ test-terraform: install
 
 benchmarks: install
 	$(BIN)/python benchmarks/evaluator.py
+	$(BIN)/python benchmarks/fanout.py
 
 clean:
 	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache .ruff_cache

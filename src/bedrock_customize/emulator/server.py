@@ -76,7 +76,10 @@ class ReferenceLearner:
 
         def reference_for(prompt: str) -> str | None:
             found = original(prompt)
-            if found is None and self.learn():
+            if found is None:
+                # Look again even when this thread taught nothing: another thread may just have
+                # learnt the file while this one waited for the lock.
+                self.learn()
                 found = original(prompt)
             return found
 
