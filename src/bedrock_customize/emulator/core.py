@@ -105,6 +105,9 @@ class Emulator:
         self._set_env("TRANSFORMERS_VERBOSITY", "error")
         self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self._set_env("TQDM_DISABLE", "1")
+        # modules/lambda-function gives every function LOG_LEVEL and SERVICE_NAME.
+        self._set_env("LOG_LEVEL", self.config.log_level)
+        self._set_env("SERVICE_NAME", "bedrock-customize")
         moto_patches.apply()
         # moto logs every failed state with a full traceback; a failed state is an expected outcome here.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
@@ -417,21 +420,40 @@ class Emulator:
             if "stateEnteredEventDetails" in e
         ]
 
-    def follow(self, execution_arn: str, timeout: float = 600.0) -> Iterator[tuple[str, str, float]]:
-        """Yield (workflow, state name, elapsed seconds) as states are entered, parent and child."""
+    def _children_of(self, execution_arn: str, known: dict[str, bool]) -> list[str]:
+        """Child executions started by this parent execution (read from their input)."""
         sfn = self.client("stepfunctions")
-        started = time.monotonic()
+        for arn in self.child_executions():
+            if arn not in known:
+                raw = sfn.describe_execution(executionArn=arn).get("input") or "{}"
+                known[arn] = json.loads(raw).get("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID") == execution_arn
+        return [arn for arn, mine in known.items() if mine]
+
+    def follow(self, execution_arn: str, timeout: float = 600.0) -> Iterator[tuple[str, str, float]]:
+        """Yield (workflow, state name, seconds since the run started) as states are entered, in order."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        started = sfn.describe_execution(executionArn=execution_arn)["startDate"]
         seen: dict[str, int] = {}
+        children: dict[str, bool] = {}
         while True:
             status = sfn.describe_execution(executionArn=execution_arn)["status"]
-            for workflow, arn in [("customize", execution_arn)] + [("evaluate", a) for a in self.child_executions()]:
-                entered = self.entered_states(arn)
-                for state in entered[seen.get(arn, 0) :]:
-                    yield workflow, state, time.monotonic() - started
+            fresh: list[tuple[Any, str, str]] = []
+            for workflow, arn in [("customize", execution_arn)] + [
+                ("evaluate", child) for child in self._children_of(execution_arn, children)
+            ]:
+                entered = [
+                    (e["timestamp"], e["stateEnteredEventDetails"]["name"])
+                    for e in self.history(arn)
+                    if "stateEnteredEventDetails" in e
+                ]
+                fresh += [(ts, workflow, name) for ts, name in entered[seen.get(arn, 0) :]]
                 seen[arn] = len(entered)
+            for ts, workflow, name in sorted(fresh, key=lambda item: item[0]):
+                yield workflow, name, max(0.0, (ts - started).total_seconds())
             if status != "RUNNING":
                 return
-            if time.monotonic() - started > timeout:
+            if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
             time.sleep(0.25)
 
