@@ -1,7 +1,7 @@
 # IAM of the workflow: the Bedrock customization service role, the policies of
-# the root functions (their roles live in modules/lambda-function) and the role
-# of the parent state machine. Every "*" resource is an API without
-# resource-level permissions and says so.
+# the root functions (their roles live in modules/lambda-function) and the policy
+# of the parent state machine (its role lives in modules/state-machine). Every "*"
+# resource is an API without resource-level permissions and says so.
 
 locals {
   training_objects   = "${module.storage.training_bucket_arn}/*"
@@ -300,33 +300,8 @@ data "aws_iam_policy_document" "notify" {
 }
 
 # ---------------------------------------------------------------------------
-# Parent state machine role
-
-data "aws_iam_policy_document" "states_assume" {
-  statement {
-    sid     = "StatesAssume"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "parent" {
-  name                 = "${local.parent_state_machine_name}-sfn"
-  description          = "Role of the ${local.parent_state_machine_name} state machine."
-  assume_role_policy   = data.aws_iam_policy_document.states_assume.json
-  permissions_boundary = var.permissions_boundary_arn
-  tags                 = local.tags
-}
+# Parent state machine policy (its role, log delivery, X-Ray and the state machine key:
+# modules/state-machine)
 
 data "aws_iam_policy_document" "parent" {
   statement {
@@ -399,39 +374,6 @@ data "aws_iam_policy_document" "parent" {
     resources = ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]
   }
 
-  statement {
-    sid = "LogDelivery"
-    # CloudWatch Logs vended delivery APIs do not support resource-level permissions.
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid = "XRay"
-    # X-Ray APIs do not support resource-level permissions.
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "StateMachineKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-
   dynamic "statement" {
     # CreateModelCustomizationJob with CustomModelKmsKeyId, and provisioned throughput of a
     # custom model encrypted with the key, need the caller to grant Bedrock the key's use.
@@ -449,10 +391,4 @@ data "aws_iam_policy_document" "parent" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "parent" {
-  name   = "state-machine"
-  role   = aws_iam_role.parent.id
-  policy = data.aws_iam_policy_document.parent.json
 }

@@ -203,41 +203,14 @@ locals {
   })
 }
 
-resource "aws_cloudwatch_log_group" "parent" {
-  # checkov:skip=CKV_AWS_338:Retention is the caller's log_retention_days (default 30 days; 365+ or 0 for audit needs).
-  name              = "/aws/vendedlogs/states/${local.parent_state_machine_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = local.tags
-}
+module "state_machine" {
+  source = "./modules/state-machine"
 
-resource "aws_sfn_state_machine" "parent" {
-  name       = local.parent_state_machine_name
-  type       = "STANDARD"
-  role_arn   = aws_iam_role.parent.arn
-  definition = jsonencode(local.parent_definition)
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.parent.arn}:*"
-    include_execution_data = true
-    level                  = "ALL"
-  }
-
-  tracing_configuration {
-    enabled = true
-  }
-
-  dynamic "encryption_configuration" {
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      type                              = "CUSTOMER_MANAGED_KMS_KEY"
-      kms_key_id                        = encryption_configuration.value
-      kms_data_key_reuse_period_seconds = 300
-    }
-  }
-
-  tags = local.tags
-
-  depends_on = [aws_iam_role_policy.parent]
+  name                     = local.parent_state_machine_name
+  definition               = jsonencode(local.parent_definition)
+  policy_json              = data.aws_iam_policy_document.parent.json
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }

@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the parent (customize) state machine: start runs here."
-  value       = aws_sfn_state_machine.parent.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the parent (customize) state machine."
-  value       = aws_sfn_state_machine.parent.name
+  value       = module.state_machine.name
 }
 
 output "evaluation_state_machine_arn" {
@@ -64,7 +64,7 @@ output "bedrock_role_arn" {
 
 output "state_machine_role_arn" {
   description = "ARN of the parent state machine's role."
-  value       = aws_iam_role.parent.arn
+  value       = module.state_machine.role_arn
 }
 
 output "ecr_repository_url" {
@@ -92,7 +92,7 @@ output "start_execution_example" {
   value = format(
     "aws stepfunctions start-execution --region %s --state-machine-arn %s --name run-$(date +%%Y%%m%%d-%%H%%M%%S) --input '%s'",
     local.region,
-    aws_sfn_state_machine.parent.arn,
+    module.state_machine.arn,
     jsonencode({
       BaseModelIdentifier  = "amazon.nova-micro-v1:0:128k"
       CustomModelName      = "support-summarizer"

@@ -79,33 +79,8 @@ data "aws_iam_policy_document" "aggregate" {
   source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
 }
 
-# Role of the evaluation state machine.
-data "aws_iam_policy_document" "states_assume" {
-  statement {
-    sid     = "StatesAssume"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "state_machine" {
-  name                 = "${local.state_machine_name}-sfn"
-  description          = "Role of the ${local.state_machine_name} state machine."
-  assume_role_policy   = data.aws_iam_policy_document.states_assume.json
-  permissions_boundary = var.permissions_boundary_arn
-  tags                 = var.tags
-}
-
+# Policy of the evaluation state machine (its role, log delivery, X-Ray and the state machine
+# key: ../state-machine).
 data "aws_iam_policy_document" "state_machine" {
   statement {
     sid     = "InvokeFunctions"
@@ -114,43 +89,4 @@ data "aws_iam_policy_document" "state_machine" {
       for fn in [module.fn_plan_shards, module.fn_infer, module.fn_score, module.fn_aggregate] : [fn.arn, "${fn.arn}:*"]
     ])
   }
-
-  statement {
-    sid = "LogDelivery"
-    # CloudWatch Logs vended delivery APIs do not support resource-level permissions.
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid = "XRay"
-    # X-Ray APIs do not support resource-level permissions.
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "StateMachineKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name   = "state-machine"
-  role   = aws_iam_role.state_machine.id
-  policy = data.aws_iam_policy_document.state_machine.json
 }

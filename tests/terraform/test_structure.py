@@ -22,7 +22,15 @@ CONTRACTS = ROOT / "docs" / "contracts.md"
 
 ROOT_FUNCTIONS = {"validate_input", "release_throughput", "notify"}
 EVALUATION_FUNCTIONS = {"plan_shards", "infer", "score", "aggregate"}
-EXPECTED_MODULES = {"storage", "lambda-function", "lambda-package", "evaluation", "evaluator-image", "notification"}
+EXPECTED_MODULES = {
+    "storage",
+    "lambda-function",
+    "lambda-package",
+    "evaluation",
+    "evaluator-image",
+    "notification",
+    "state-machine",
+}
 
 
 def _ids(paths):
@@ -350,15 +358,32 @@ def test_no_timestamp_and_no_policy_attachments():
 
 
 def test_state_machines_log_and_trace():
-    for module_dir in (ROOT, ROOT / "modules" / "evaluation"):
-        machines = [b for b in tfparse.blocks(module_dir, "resource") if b.labels[0] == "aws_sfn_state_machine"]
-        assert len(machines) == 1, module_dir
-        body = machines[0].body
-        assert body["type"] == "STANDARD"
-        assert body["logging_configuration"][0]["level"] == "ALL"
-        assert body["logging_configuration"][0]["include_execution_data"] is True
-        assert body["tracing_configuration"][0]["enabled"] is True
-        assert body["definition"].startswith("${jsonencode(local.")
+    module_dir = ROOT / "modules" / "state-machine"
+    (machine,) = [b for b in tfparse.blocks(module_dir, "resource") if b.labels[0] == "aws_sfn_state_machine"]
+    body = machine.body
+    assert body["type"] == "STANDARD"
+    assert body["logging_configuration"][0]["level"] == "ALL"
+    assert body["logging_configuration"][0]["include_execution_data"] is True
+    assert body["tracing_configuration"][0]["enabled"] is True
+    assert body["definition"] == "${var.definition}"
+    (log_group,) = [b for b in tfparse.blocks(module_dir, "resource") if b.labels[0] == "aws_cloudwatch_log_group"]
+    assert log_group.body["name"] == "/aws/vendedlogs/states/${var.name}"
+
+
+def test_both_workflows_use_the_state_machine_module():
+    """The parent (root) and the child (modules/evaluation) each call ../state-machine once, with the
+    definition rendered by the templatefile() of their own main.tf; neither declares a state machine itself."""
+    for module_dir, source, definition in (
+        (ROOT, "./modules/state-machine", "${jsonencode(local.parent_definition)}"),
+        (ROOT / "modules" / "evaluation", "../state-machine", "${jsonencode(local.definition)}"),
+    ):
+        assert not [b for b in tfparse.blocks(module_dir, "resource") if b.labels[0] == "aws_sfn_state_machine"]
+        calls = [b for b in tfparse.blocks(module_dir, "module") if b.body.get("source") == source]
+        assert len(calls) == 1, module_dir
+        assert calls[0].file.name == "main.tf"
+        assert calls[0].body["definition"] == definition, module_dir
+        assert calls[0].body["log_retention_days"] == "${var.log_retention_days}", module_dir
+        assert calls[0].body["kms_key_arn"] == "${var.kms_key_arn}", module_dir
 
 
 def test_lambda_requirements_are_pinned():
@@ -497,8 +522,13 @@ def test_every_role_takes_the_permissions_boundary(module_dir):
 
 def test_root_passes_the_boundary_everywhere():
     text = "\n".join(p.read_text() for p in ROOT.glob("*.tf"))
-    assert text.count("permissions_boundary = var.permissions_boundary_arn") == 2  # bedrock and parent roles
-    calls = [b for b in tfparse.blocks(ROOT, "module") if b.labels[0].startswith("fn_") or b.labels[0] == "evaluation"]
+    assert text.count("permissions_boundary = var.permissions_boundary_arn") == 1  # the bedrock role
+    calls = [
+        b
+        for b in tfparse.blocks(ROOT, "module")
+        if b.labels[0].startswith("fn_") or b.labels[0] in ("evaluation", "state_machine")
+    ]
+    assert {"evaluation", "state_machine"} <= {b.labels[0] for b in calls}
     assert calls and all(b.body.get("permissions_boundary_arn") == "${var.permissions_boundary_arn}" for b in calls)
 
 

@@ -80,6 +80,11 @@ REQUIRED = {
     "modules/lambda-function": {"function_key": "notify", "name": "acme-ml-notify", "policy_json": "{}"},
     "modules/lambda-package": {"source_dir": "lambdas"},
     "modules/notification": {"sender_email": "bot@example.com"},
+    "modules/state-machine": {
+        "name": "acme-ml-customize",
+        "definition": '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}',
+        "policy_json": "{}",
+    },
     "modules/storage": {"name_prefix": "acme-ml"},
 }
 
@@ -111,6 +116,8 @@ BAD_VALUES = [
     ("modules/lambda-function", "function_key", "Notify", "function_key must be snake_case"),
     ("modules/lambda-package", "architecture", "aarch64", 'architecture must be "x86_64" or "arm64"'),
     ("modules/notification", "existing_identity_arn", "arn:x", "existing_identity_arn must be an SES identity ARN"),
+    ("modules/state-machine", "name", "acme ml", "name must be 1-60 characters"),
+    ("modules/state-machine", "definition", '{"States": {}}', "definition must be a JSON state machine definition"),
     ("modules/storage", "artifact_expiration_days", 0.5, "artifact_expiration_days must be a whole number"),
 ]
 MODULES = sorted({case[0] for case in BAD_VALUES})
@@ -275,3 +282,82 @@ def test_definition_with_options_is_valid_asl(tf, tmp_path):
     outputs = _apply_outputs(tf, _definition_scratch(tmp_path, _rendered_parent()), dict(REQUIRED["."], **OPTIONS))
     ok, output = tool.validate_definition(json.loads(outputs["definition"]), "parent-with-options")
     assert ok, output
+
+
+# --------------------------------------------------------------------------- moved blocks
+
+# Addresses of the state machine resources before modules/state-machine (releases up to then):
+# an upgrade must move every one of them, none may be destroyed and created again.
+PREVIOUS_ADDRESSES = {
+    ".": ["aws_cloudwatch_log_group.parent", "aws_iam_role.parent", "aws_iam_role_policy.parent"]
+    + ["aws_sfn_state_machine.parent"],
+    "modules/evaluation": ["aws_cloudwatch_log_group.state_machine", "aws_iam_role.state_machine"]
+    + ["aws_iam_role_policy.state_machine", "aws_sfn_state_machine.this"],
+}
+_AWS_ADDRESS = re.compile(r"\b(aws_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+
+
+def _as_terraform_data(text: str) -> str:
+    """``aws_x.name`` -> ``terraform_data.aws_x__name`` (built in: plans without any provider)."""
+    return _AWS_ADDRESS.sub(r"terraform_data.\1__\2", text)
+
+
+def _stand_ins(addresses) -> str:
+    return "".join(
+        f'resource "{_as_terraform_data(a).replace(".", chr(34) + " " + chr(34))}" {{}}\n' for a in addresses
+    )
+
+
+def _moved_replica(directory: Path, moved: dict[str, str], refactored: bool) -> None:
+    """Root and modules/evaluation as they were (stand-ins at PREVIOUS_ADDRESSES) or as they are (their
+    state-machine module calls, the real module's managed resources as stand-ins, the real moved blocks)."""
+    machine = [f"{b.labels[0]}.{b.labels[1]}" for b in tfparse.blocks(ROOT / "modules" / "state-machine", "resource")]
+    (directory / "modules" / "state-machine").mkdir(parents=True)
+    (directory / "modules" / "state-machine" / "main.tf").write_text(_stand_ins(machine))
+    for module, child_call in (
+        (".", 'module "evaluation" {\n  source = "./modules/evaluation"\n}\n'),
+        ("modules/evaluation", ""),
+    ):
+        target = directory / module
+        target.mkdir(parents=True, exist_ok=True)
+        if not refactored:
+            (target / "main.tf").write_text(_stand_ins(PREVIOUS_ADDRESSES[module]) + child_call)
+            continue
+        calls = [b for b in tfparse.blocks(ROOT / module, "module") if str(b.body["source"]).endswith("/state-machine")]
+        source = "./modules/state-machine" if module == "." else "../state-machine"
+        text = "".join(f'module "{b.labels[0]}" {{\n  source = "{source}"\n}}\n' for b in calls)
+        (target / "main.tf").write_text(text + child_call)
+        (target / "moved.tf").write_text(_as_terraform_data(moved[module]))
+
+
+def _moved_plan(tf, tmp_path: Path, moved: dict[str, str]) -> str:
+    before, after = tmp_path / "before", tmp_path / "after"
+    _moved_replica(before, moved, refactored=False)
+    _moved_replica(after, moved, refactored=True)
+    _apply_outputs(tf, before, {})
+    shutil.copy(before / "terraform.tfstate", after / "terraform.tfstate")
+    rc, text = _plan(tf, after, {})
+    assert rc == 0, text
+    return text
+
+
+def _real_moved() -> dict[str, str]:
+    return {module: (ROOT / module / "moved.tf").read_text(encoding="utf-8") for module in PREVIOUS_ADDRESSES}
+
+
+def test_upgrade_moves_the_state_machines_without_replacing_them(tf, tmp_path):
+    """Terraform plans the upgrade from the previous addresses: every resource moves, nothing is replaced."""
+    text = _moved_plan(tf, tmp_path, _real_moved())
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in text or "No changes." in text, text
+    moves = re.findall(r"# (\S+) has moved to (\S+)", text)
+    assert len(moves) == sum(len(a) for a in PREVIOUS_ADDRESSES.values()), text
+
+
+def test_seeded_missing_moved_block_replaces_a_resource(tf, tmp_path):
+    moved = _real_moved()
+    dropped = re.sub(
+        r"moved \{\n  from = aws_sfn_state_machine\.this\n.*?\}\n", "", moved["modules/evaluation"], flags=re.S
+    )
+    assert dropped != moved["modules/evaluation"]
+    text = _moved_plan(tf, tmp_path, dict(moved, **{"modules/evaluation": dropped}))
+    assert "Plan: 1 to add, 0 to change, 1 to destroy." in text, text

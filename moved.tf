@@ -1,0 +1,21 @@
+# The parent state machine, its role, policy and log group moved into modules/state-machine:
+# existing deployments keep them (no destroy / create).
+moved {
+  from = aws_cloudwatch_log_group.parent
+  to   = module.state_machine.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.parent
+  to   = module.state_machine.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.parent
+  to   = module.state_machine.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_sfn_state_machine.parent
+  to   = module.state_machine.aws_sfn_state_machine.this
+}
