@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where pip finds the CPU build of torch 2.13.0. Empty: the default index (machines that keep the
+# CPU wheel locally). Elsewhere: make TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu demo
+TORCH_INDEX_URL ?=
+TORCH_INDEX_ARGS := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL),)
 
 .PHONY: install demo demo-json test test-unit test-workflow test-terraform lint format fmt benchmarks clean
 
@@ -13,7 +17,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned to the CPU build, so nothing pulls a multi-GB CUDA build.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet torch==2.13.0 $(TORCH_INDEX_ARGS)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
