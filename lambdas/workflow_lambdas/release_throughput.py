@@ -186,8 +186,8 @@ def _delete_with_retry(
             call()
             return
         except ClientError as exc:
-            if _code(exc) != "ThrottlingException":
-                named = _transient(exc)
+            named = _transient(exc)
+            if not isinstance(named, ThrottlingException):
                 if named is not None:
                     raise named from exc
                 raise
@@ -212,7 +212,9 @@ def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float]
             return False, f"custom model {model} already gone"
         logger.warning("could not delete custom model %s: %s", model, exc)
         return False, f"custom model {model} not deleted: {exc}"
-    except ThrottlingException as exc:
+    except (ThrottlingException, ServiceUnavailableException) as exc:
+        # Reported, never raised: the throughput is already deleted, so a retried task would find it
+        # ALREADY_GONE and never come back to the custom model.
         return False, f"custom model {model} not deleted: {exc}"
     return True, f"losing custom model {model} deleted"
 

@@ -240,6 +240,15 @@ def test_delete_gives_up_after_persistent_throttling(bedrock):
         _run(client, _state("NOT_BETTER"))
 
 
+def test_delete_retries_too_many_requests_like_throttling(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    stub.add_client_error("delete_provisioned_model_throughput", "TooManyRequestsException", "slow down", 429)
+    _expect_delete(stub)
+    assert _run(client, _state("NOT_BETTER"))["Action"] == "DELETED"
+
+
 def test_not_created_when_no_arn_and_name_unknown(bedrock):
     client, stub = bedrock
     stub.add_client_error(
@@ -326,6 +335,19 @@ def test_custom_model_not_tagged_for_the_run_is_not_deleted(bedrock):
     result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
     assert result["CustomModelDeleted"] is False
     assert "not tagged" in result["Reason"]
+
+
+def test_transient_error_on_the_custom_model_is_reported_not_raised(bedrock):
+    """The throughput is gone by then: a raised error would make the retry end ALREADY_GONE, model kept silently."""
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_client_error("delete_custom_model", "ServiceUnavailableException", "try later", 503)
+    result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
+    assert (result["Action"], result["CustomModelDeleted"]) == ("DELETED", False)
+    assert f"custom model {CUSTOM_ARN} not deleted" in result["Reason"]
 
 
 def test_handler_uses_the_shared_client(monkeypatch, bedrock):
