@@ -52,21 +52,33 @@ def shard_key(run: Mapping[str, Any], kind: str, index: int) -> str:
     return f"{_run_prefix(run)}evaluation/{kind}/{index:05d}.jsonl"
 
 
-def _get_text(bucket: str, key: str, error: type[Exception], what: str) -> str:
+def _is_missing(exc: Exception) -> str | None:
+    """The error code when ``exc`` says the object (or its bucket) does not exist, else None."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code if code in {"NoSuchKey", "404", "NoSuchBucket"} else None
+
+
+def _get_object(bucket: str, key: str, error: type[Exception], what: str) -> tuple[str, str | None]:
+    """The object's text and ETag; a missing object raises ``error``."""
     s3 = client("s3")
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        response = s3.get_object(Bucket=bucket, Key=key)
+        body = response["Body"].read()
     except s3.exceptions.NoSuchKey as exc:
         raise error(f"{what} s3://{bucket}/{key} does not exist") from exc
     except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code in {"NoSuchKey", "404", "NoSuchBucket"}:
+        code = _is_missing(exc)
+        if code:
             raise error(f"{what} s3://{bucket}/{key} does not exist ({code})") from exc
         raise
     try:
-        return body.decode("utf-8-sig")
+        return body.decode("utf-8-sig"), response.get("ETag")
     except UnicodeDecodeError as exc:
         raise error(f"{what} s3://{bucket}/{key} is not UTF-8: {exc}") from exc
+
+
+def _get_text(bucket: str, key: str, error: type[Exception], what: str) -> str:
+    return _get_object(bucket, key, error, what)[0]
 
 
 def _parse_jsonl(text: str, where: str, error: type[Exception]) -> list[dict[str, Any]]:
@@ -174,20 +186,30 @@ _idf_cache: dict[tuple[str, str, str, scoring.ScorerConfig], Any] = {}
 
 def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
     """IDF weights over the run's FULL reference set (``evaluation/records.jsonl``), so that a
-    sharded run scores exactly like a single pass. Cached per object version."""
+    sharded run scores exactly like a single pass. Cached per object version (ETag): a warm
+    container asks S3 for the ETag only and downloads the records once per run."""
     bucket = run["ArtifactsBucket"]
     key = f"{_run_prefix(run)}evaluation/records.jsonl"
     with _idf_lock:
-        text = _get_text(bucket, key, DatasetError, "records file")
-        cache_key = (bucket, key, str(hash(text)), config)
-        if cache_key not in _idf_cache:
-            rows = _parse_jsonl(text, f"s3://{bucket}/{key}", DatasetError)
-            refs = [r.get("reference") for r in rows]
-            if not all(isinstance(r, str) for r in refs):
-                raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
-            _idf_cache.clear()
-            _idf_cache[cache_key] = scoring.compute_idf(refs, config)
-        return _idf_cache[cache_key]
+        try:
+            etag = client("s3").head_object(Bucket=bucket, Key=key).get("ETag")
+        except Exception as exc:
+            if not _is_missing(exc):
+                raise
+            etag = None  # reported by the GET below, with the usual message
+        cached = _idf_cache.get((bucket, key, etag, config)) if etag else None
+        if cached is not None:
+            return cached
+        text, etag = _get_object(bucket, key, DatasetError, "records file")
+        rows = _parse_jsonl(text, f"s3://{bucket}/{key}", DatasetError)
+        refs = [r.get("reference") for r in rows]
+        if not all(isinstance(r, str) for r in refs):
+            raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
+        weights = scoring.compute_idf(refs, config)
+        _idf_cache.clear()
+        if etag:
+            _idf_cache[(bucket, key, etag, config)] = weights
+        return weights
 
 
 # --- handlers ---------------------------------------------------------------------------

@@ -180,6 +180,25 @@ def test_sharded_idf_uses_the_global_reference_set(s3, config, monkeypatch):
     assert [r["custom"]["f1"] for r in rows] == pytest.approx([s.f1 for s in single], abs=1e-5)
 
 
+def test_idf_records_are_downloaded_once_per_version(s3, config, monkeypatch):
+    monkeypatch.setenv("BERTSCORE_IDF", "true")
+    monkeypatch.setattr(handlers, "_idf_cache", {})
+    plan = write_run(s3, shard_size=3)
+    records_key = plan["RecordsKey"]
+    gets = []
+    aws.client("s3").meta.events.register(
+        "provide-client-params.s3.GetObject", lambda params, **_: gets.append(params["Key"])
+    )
+    run = run_context()
+    for shard in plan["Shards"]:
+        handlers.score({"run": run, "shard": shard}, None)
+    assert len(plan["Shards"]) == 3 and gets.count(records_key) == 1
+
+    put(s3, records_key, jsonl([{**r, "reference": r["reference"] + " Thanks."} for r in RECORDS]))
+    handlers.score({"run": run, "shard": plan["Shards"][0]}, None)
+    assert gets.count(records_key) == 2  # a new version is read again
+
+
 def test_aggregate_reports_errors_and_fails_on_a_lost_record(s3, config):
     plan = write_run(s3, errors={("a", "custom"), ("e", "base"), ("e", "custom")})
     run = run_context(RequireSignificance=False)
