@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import adapters, model_families
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
+from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -203,12 +204,9 @@ def _expected_pairs(records: list[Record]) -> list[tuple[str | int, str]]:
 
 def read_complete(s3: Any, bucket: str, key: str, records: list[Record]) -> list[dict] | None:
     """The existing inference lines if the object is complete, else ``None``."""
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return None
-        raise
+    body = read_text_if_exists(s3, bucket, key)
+    if body is None:
+        return None
     lines: list[dict] = []
     try:
         for line in body.splitlines():
@@ -506,12 +504,9 @@ def partial_key(run: RunView, index: int) -> str:
 
 def _read_partial(s3: Any, bucket: str, key: str, records: list[Record]) -> dict[tuple[str, str], dict]:
     """Reusable lines saved by an invocation that ran out of time: outputs and final (non-retryable) errors."""
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return {}
-        raise
+    body = read_text_if_exists(s3, bucket, key)
+    if body is None:
+        return {}
     wanted = {(json.dumps(r.id), m) for r in records for m in MODELS}
     found: dict[tuple[str, str], dict] = {}
     for line in body.splitlines():
@@ -594,8 +589,7 @@ def infer_shard(
 
     if len(done) < len(jobs):
         # Out of time: keep what is finished where only a resumed invocation reads it, and fail retryably.
-        body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in done.values())
-        s3.put_object(Bucket=bucket, Key=saved_key, Body=body.encode("utf-8"), ContentType="application/x-ndjson")
+        put_jsonl(s3, bucket, saved_key, done.values())
         raise InferenceDeadline(
             f"shard {shard.Index}: {len(jobs) - len(done)} of {len(jobs)} calls not made before the Lambda deadline "
             f"({len(done)} saved to s3://{bucket}/{saved_key}); the retry resumes from there"
@@ -604,8 +598,7 @@ def infer_shard(
     lines = [done[(json.dumps(record.id), model)] for record, model in jobs]
     _check_not_misconfigured(lines, model_ids)
 
-    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/x-ndjson")
+    put_jsonl(s3, bucket, key, lines)
     errors = _error_counts(lines)
     logger.info("shard %d: %d records, errors %s -> s3://%s/%s", shard.Index, len(records), errors, bucket, key)
     return {"Index": shard.Index, "Key": key, "Records": len(records), "Errors": errors, "Skipped": False}

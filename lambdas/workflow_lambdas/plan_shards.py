@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError
+from workflow_lambdas.common.s3 import put_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +62,6 @@ def shard_key(run_prefix: str, index: int) -> str:
     return f"{run_prefix}evaluation/shards/{index:05d}.jsonl"
 
 
-def _jsonl(records: list[ds.EvalRecord]) -> bytes:
-    return "".join(r.to_json() + "\n" for r in records).encode("utf-8")
-
-
 def _read(s3: Any, bucket: str, key: str) -> bytes:
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
@@ -88,12 +86,12 @@ def plan_shards(run: _Run, s3: Any) -> dict[str, Any]:
 
     bucket, prefix, size = run.ArtifactsBucket, run.RunPrefix, run.Evaluation.ShardSize
     all_key = records_key(prefix)
-    s3.put_object(Bucket=bucket, Key=all_key, Body=_jsonl(records), ContentType="application/x-ndjson")
+    put_jsonl(s3, bucket, all_key, map(asdict, records))
     shards = []
     for index, start in enumerate(range(0, len(records), size)):
         chunk = records[start : start + size]
         key = shard_key(prefix, index)
-        s3.put_object(Bucket=bucket, Key=key, Body=_jsonl(chunk), ContentType="application/x-ndjson")
+        put_jsonl(s3, bucket, key, map(asdict, chunk))
         shards.append({"Index": index, "Key": key, "Count": len(chunk)})
     logger.info("run %s: %d records in %d shards", run.RunId, len(records), len(shards))
     return {"RecordCount": len(records), "RecordsKey": all_key, "Shards": shards}
