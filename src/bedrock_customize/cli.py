@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .emulator.config import SCENARIOS
+from .json_files import load_json_file
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-
-SCENARIOS = ("better", "worse", "same")
 
 
 class CliError(Exception):
@@ -30,18 +30,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
-def _load_json_file(path: str, what: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CliError(f"{what}: file {path} does not exist; check the path") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CliError(f"{what}: {path} is not valid UTF-8 JSON ({exc}); fix the file") from exc
-
-
 def _demo_input(path: str | None) -> dict[str, Any]:
     if path:
-        data = _load_json_file(path, "--input")
+        data = load_json_file(path, "--input", CliError)
     else:
         data = json.loads((paths.sample_data_dir().parent / "examples" / "demo-input.json").read_text())
     if not isinstance(data, dict):
@@ -85,16 +76,11 @@ def _print_summary(summary: dict[str, Any], out) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .emulator import Emulator, EmulatorConfig
-    from .emulator.faults import FaultError, apply_faults, load_faults
+    from .emulator import Emulator
+    from .emulator.faults import configure
 
     execution_input = _demo_input(args.input)
-    config = EmulatorConfig.scenario(args.scenario, wait_scale=0.0)
-    if args.faults:
-        try:
-            apply_faults(config, load_faults(args.faults))
-        except FaultError as exc:
-            raise CliError(str(exc)) from exc
+    config = configure(args.scenario, args.faults)
     if args.verbose:
         config.log_level = "INFO"
     out = sys.stderr if args.json else sys.stdout
@@ -163,12 +149,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: one line, exit 2, no traceback."""
     from .aws_session import AwsConfigError
     from .deployment import DeploymentError
+    from .emulator.faults import FaultError
     from .emulator.server import ServeError
     from .report_command import ReportError
     from .start_command import StartError
     from .validate_command import UsageError
 
-    return (CliError, UsageError, AwsConfigError, DeploymentError, ReportError, StartError, ServeError)
+    return (CliError, UsageError, AwsConfigError, DeploymentError, ReportError, StartError, ServeError, FaultError)
 
 
 def _aws_error_line(exc: Exception) -> str | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .aws_session import Aws, add_aws_arguments, describe_client_error
+from .executions import history
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -35,17 +36,6 @@ def check_execution_arn(arn: str) -> None:
             f"EXECUTION_ARN: {arn!r} is not an execution ARN; use the ARN `start` printed "
             "(arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME)"
         )
-
-
-def history(sfn, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
 
 
 def _json(text: Any) -> Any:
@@ -68,6 +58,12 @@ def state_document(description: dict[str, Any], events: list[dict[str, Any]] | N
         if isinstance(document, dict) and "run" in document:
             return document
     return {}
+
+
+def run_state(sfn, execution_arn: str, description: dict[str, Any]) -> dict[str, Any]:
+    """The state document of a described execution (its history is read only when the run did not succeed)."""
+    events = None if description["status"] == "SUCCEEDED" else history(sfn, execution_arn)
+    return state_document(description, events)
 
 
 def cause_text(cause: str | None) -> str:
@@ -182,13 +178,12 @@ def report(aws: Aws, execution_arn: str, out_dir: Path | None, out=None) -> int:
     sfn = aws.client("stepfunctions")
     try:
         description = sfn.describe_execution(executionArn=execution_arn)
-        events = None if description["status"] == "SUCCEEDED" else history(sfn, execution_arn)
+        state = run_state(sfn, execution_arn, description)
     except Exception as exc:
         raise ReportError(
             f"EXECUTION_ARN: cannot read {execution_arn} ({describe_client_error(exc)}); "
             "check the ARN, --region/--profile or --endpoint-url"
         ) from None
-    state = state_document(description, events)
     print("\n".join(outcome_lines(description, state)), file=out)
     run_id = execution_arn.rsplit(":", 1)[-1]
     location = report_location(state, run_id)

@@ -19,12 +19,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow_lambdas import validate_input as vi
-
 from .aws_session import Aws, add_aws_arguments, describe_client_error
-from .deployment import Deployment, add_bucket_arguments, check_state_machine_arn, find_deployment
-from .report_command import history, outcome_lines, state_document
-from .validate_command import EXIT_BAD_INPUT, UsageError, add_file_arguments, check_input, load_input, print_outcome
+from .deployment import add_bucket_arguments, check_state_machine_arn, find_deployment
+from .executions import PARENT, RunFollower
+from .report_command import outcome_lines, run_state
+from .validate_command import (
+    EXIT_BAD_INPUT,
+    UsageError,
+    add_file_arguments,
+    check_input,
+    dataset_locations,
+    load_input,
+    print_outcome,
+    remote_s3_fetch,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -39,15 +47,6 @@ def execution_name() -> str:
     return f"run-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def upload_targets(raw: dict[str, Any], deployment: Deployment) -> dict[str, tuple[str, str]]:
-    s = deployment.settings
-    return {
-        "training": (s.training_bucket, raw["TrainingDataFileName"]),
-        "validation": (s.validation_bucket, raw.get("ValidationDataFileName", vi.DEFAULT_VALIDATION_FILE)),
-        "references": (s.validation_bucket, raw.get("ReferenceDataFileName", vi.DEFAULT_REFERENCE_FILE)),
-    }
-
-
 # --- watching ---------------------------------------------------------------------------------------------
 
 
@@ -60,79 +59,43 @@ class Watcher:
     """Follow a parent execution and its child: print states as they are entered and Map progress."""
 
     def __init__(self, sfn, execution_arn: str, out=None, poll: float = 5.0) -> None:
-        self.sfn = sfn
-        self.arn = execution_arn
+        self.follower = RunFollower(sfn, execution_arn)
         self.out = out or sys.stdout
         self.poll = poll
-        self.seen: dict[str, int] = {}  # execution ARN -> history events already shown
-        self.started: datetime | None = None
         self.maps: dict[tuple[str, str], list[int]] = {}  # (execution, map name) -> [done, total]
         self.current_map: dict[str, str] = {}
-        self.pending: list[tuple[float, str, str]] = []
-
-    def _elapsed(self, timestamp: Any) -> float:
-        if isinstance(timestamp, datetime) and self.started is not None:
-            return max(0.0, (timestamp - self.started).total_seconds())
-        return 0.0
 
     def _print(self, elapsed: float, workflow: str, text: str) -> None:
-        self.pending.append((elapsed, workflow, text))
+        indent = "  " if workflow == PARENT else "      "
+        print(f"[{elapsed:7.1f}s]{indent}{workflow}: {text}", file=self.out, flush=True)
 
-    def _flush(self) -> None:
-        """Print this poll's lines of parent and child in time order."""
-        for elapsed, workflow, text in sorted(self.pending, key=lambda line: line[0]):
-            indent = "  " if workflow == "customize" else "      "
-            print(f"[{elapsed:7.1f}s]{indent}{workflow}: {text}", file=self.out, flush=True)
-        self.pending.clear()
-
-    def _children(self, events: list[dict[str, Any]]) -> list[str]:
-        children = []
-        for event in events:
-            details = event.get("taskSubmittedEventDetails") or {}
-            if details.get("resourceType") == "states" and str(details.get("resource", "")).startswith(
-                "startExecution"
-            ):
-                try:
-                    arn = json.loads(details.get("output") or "{}").get("ExecutionArn")
-                except json.JSONDecodeError:
-                    arn = None
-                if arn and arn not in children:
-                    children.append(arn)
-        return children
-
-    def _show(self, workflow: str, arn: str, events: list[dict[str, Any]]) -> None:
-        for event in events[self.seen.get(arn, 0) :]:
-            elapsed = self._elapsed(event.get("timestamp"))
-            kind = event.get("type", "")
-            entered = event.get("stateEnteredEventDetails")
-            if entered:
-                self._print(elapsed, workflow, entered["name"])
-                if kind == "MapStateEntered":
-                    self.current_map[arn] = entered["name"]
-            elif kind == "MapStateStarted":
-                name = self.current_map.get(arn, "Map")
-                total = int((event.get("mapStateStartedEventDetails") or {}).get("length", 0))
-                self.maps[(arn, name)] = [0, total]
-                self._print(elapsed, workflow, f"{name} {bar(0, total)} shards")
-            elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
-                details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
-                name = details.get("name") or self.current_map.get(arn, "Map")
-                progress = self.maps.setdefault((arn, name), [0, 0])
-                progress[0] += 1
-                failed = "" if kind == "MapIterationSucceeded" else f" (shard {details.get('index')} failed)"
-                self._print(elapsed, workflow, f"{name} {bar(*progress)} shards{failed}")
-        self.seen[arn] = len(events)
+    def _show(self, workflow: str, arn: str, event: dict[str, Any]) -> None:
+        elapsed = self.follower.elapsed(event)
+        kind = event.get("type", "")
+        entered = event.get("stateEnteredEventDetails")
+        if entered:
+            self._print(elapsed, workflow, entered["name"])
+            if kind == "MapStateEntered":
+                self.current_map[arn] = entered["name"]
+        elif kind == "MapStateStarted":
+            name = self.current_map.get(arn, "Map")
+            total = int((event.get("mapStateStartedEventDetails") or {}).get("length", 0))
+            self.maps[(arn, name)] = [0, total]
+            self._print(elapsed, workflow, f"{name} {bar(0, total)} shards")
+        elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
+            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+            name = details.get("name") or self.current_map.get(arn, "Map")
+            progress = self.maps.setdefault((arn, name), [0, 0])
+            progress[0] += 1
+            failed = "" if kind == "MapIterationSucceeded" else f" (shard {details.get('index')} failed)"
+            self._print(elapsed, workflow, f"{name} {bar(*progress)} shards{failed}")
 
     def run(self, timeout: float | None = None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            description = self.sfn.describe_execution(executionArn=self.arn)
-            self.started = self.started or description.get("startDate")
-            events = history(self.sfn, self.arn)
-            self._show("customize", self.arn, events)
-            for child in self._children(events):
-                self._show("evaluate", child, history(self.sfn, child))
-            self._flush()
+            description, events = self.follower.poll()
+            for workflow, arn, event in events:
+                self._show(workflow, arn, event)
             if description["status"] != "RUNNING":
                 return description
             if deadline is not None and time.monotonic() > deadline:
@@ -155,8 +118,6 @@ def cmd_start(args: argparse.Namespace) -> int:
     aws = Aws.from_args(args, arn=args.state_machine)
     deployment = find_deployment(aws, args.state_machine, args)
 
-    from .validate_command import remote_s3_fetch
-
     name = args.name or execution_name()
     outcome = check_input(
         raw,
@@ -174,7 +135,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
 
     s3 = aws.client("s3")
-    targets = upload_targets(raw, deployment)
+    targets = dataset_locations(raw, deployment.settings)
     for role, path in uploads.items():
         if path is None:
             continue
@@ -204,8 +165,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     description = Watcher(sfn, arn, poll=args.poll).run(timeout=args.timeout)
     if description["status"] == "RUNNING":
         return EXIT_FAILED
-    events = None if description["status"] == "SUCCEEDED" else history(sfn, arn)
-    print("\n".join(["", *outcome_lines(description, state_document(description, events))]))
+    print("\n".join(["", *outcome_lines(description, run_state(sfn, arn, description))]))
     print(f"report files: bedrock-customize report {arn} --out DIR")
     return EXIT_OK if description["status"] == "SUCCEEDED" else EXIT_FAILED
 

@@ -23,6 +23,7 @@ from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.errors import InvalidInput
 
 from .aws_session import Aws, describe_client_error
+from .json_files import load_json_file
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -50,22 +51,7 @@ class UsageError(Exception):
 
 def load_input(path: str) -> Any:
     """The execution input from a file (``-`` for stdin); UsageError naming the file otherwise."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"INPUT.json: file {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"INPUT.json: {path} is a directory; give the execution input JSON file") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"INPUT.json: {path} is not UTF-8 text; save it as UTF-8 JSON") from None
-    except OSError as exc:
-        raise UsageError(f"INPUT.json: {path} cannot be read ({exc.strerror}); check the path") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"INPUT.json: {path} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}); fix the file"
-        ) from None
+    return load_json_file(path, "INPUT.json", UsageError, stdin=True)
 
 
 def example_input(full: bool = False) -> dict[str, Any]:
@@ -100,6 +86,15 @@ class Outcome:
         return not self.problems
 
 
+def dataset_locations(raw: dict[str, Any], settings: vi.Settings) -> dict[str, tuple[str, Any]]:
+    """(bucket, key) of each dataset the input names, by role (the keys default as in the Lambda)."""
+    return {
+        "training": (settings.training_bucket, raw.get("TrainingDataFileName")),
+        "validation": (settings.validation_bucket, raw.get("ValidationDataFileName", vi.DEFAULT_VALIDATION_FILE)),
+        "references": (settings.validation_bucket, raw.get("ReferenceDataFileName", vi.DEFAULT_REFERENCE_FILE)),
+    }
+
+
 def _read_local(path: Path, cap: int) -> bytes:
     with path.open("rb") as handle:
         data = vi.Fetched(handle.read(cap))
@@ -125,18 +120,10 @@ def check_input(
     skipped: list[tuple[str, str, str]] = []  # field, key, flag
     absent: dict[str, str] = {}  # expected problem line -> replacement
     read_cap = {"training": vi.TRAINING_READ_CAP, "validation": vi.VALIDATION_READ_CAP}
+    locations = dataset_locations(raw, settings) if isinstance(raw, dict) else {}
 
     def role_of(bucket: str, key: str) -> str | None:
-        if not isinstance(raw, dict):
-            return None
-        if bucket == settings.training_bucket and key == raw.get("TrainingDataFileName"):
-            return "training"
-        if bucket == settings.validation_bucket:
-            if key == raw.get("ValidationDataFileName", vi.DEFAULT_VALIDATION_FILE):
-                return "validation"
-            if key == raw.get("ReferenceDataFileName", vi.DEFAULT_REFERENCE_FILE):
-                return "references"
-        return None
+        return next((role for role, location in locations.items() if location == (bucket, key)), None)
 
     def fetch(bucket: str, key: str) -> bytes | None:
         role = role_of(bucket, key)

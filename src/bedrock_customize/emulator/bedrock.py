@@ -20,6 +20,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -176,6 +177,9 @@ class BedrockWorld:
         self.stats: dict[str, RuntimeStats] = {"base": RuntimeStats(), "custom": RuntimeStats()}
         self.buckets: dict[str, TokenBucket] = {}
         self.delete_calls: list[str] = []
+        # Called (outside the lock) when a prompt has no known reference, e.g. to learn more pairs with
+        # teach(); the lookup is then tried once more.
+        self.on_unknown_prompt: Callable[[], object] | None = None
 
     # -- references the emulated models "know" -------------------------------------------
     def teach(self, pairs: dict[str, str]) -> None:
@@ -364,7 +368,7 @@ class BedrockWorld:
         return text, len(prompt.split()), len(text.split())
 
     def _answer(self, kind: str, prompt: str, quality: float) -> str:
-        reference = self._reference_for(prompt)
+        reference = self.reference_for(prompt)
         seed = int.from_bytes(hashlib.sha256(f"{kind}\0{prompt}".encode()).digest()[:8], "big")
         rng = random.Random(seed)
         if reference is None:
@@ -378,7 +382,15 @@ class BedrockWorld:
                 out.append(rng.choice(_FILLER))
         return " ".join(out) or rng.choice(_FILLER)
 
-    def _reference_for(self, prompt: str) -> str | None:
+    def reference_for(self, prompt: str) -> str | None:
+        """The reference answer of a prompt, or None when the emulated models do not know it."""
+        found = self._known_reference(prompt)
+        if found is None and self.on_unknown_prompt is not None:
+            self.on_unknown_prompt()
+            found = self._known_reference(prompt)
+        return found
+
+    def _known_reference(self, prompt: str) -> str | None:
         key = prompt.strip()
         with self.lock:
             found = self.oracle.get(key)

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 JOB_OUTCOMES = ("Completed", "Failed", "Stopped")
 THROUGHPUT_OUTCOMES = ("InService", "Failed", "never_in_service")
+# Named outcomes for demos and tests: (base quality, custom quality).
+SCENARIO_QUALITIES: dict[str, tuple[float, float]] = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
+SCENARIOS = tuple(SCENARIO_QUALITIES)
 
 
 @dataclass
@@ -91,10 +94,9 @@ class EmulatorConfig:
     @classmethod
     def scenario(cls, name: str, **overrides) -> EmulatorConfig:
         """Named outcomes for demos and tests: better, worse, same."""
-        qualities = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
-        if name not in qualities:
-            raise ValueError(f"unknown scenario {name!r}: use one of {', '.join(qualities)}")
-        base_q, custom_q = qualities[name]
+        if name not in SCENARIO_QUALITIES:
+            raise ValueError(f"unknown scenario {name!r}: use one of {', '.join(SCENARIOS)}")
+        base_q, custom_q = SCENARIO_QUALITIES[name]
         config = cls(**overrides)
         config.base.quality = base_q
         config.custom.quality = custom_q

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from .. import paths
+from .. import executions, paths
 from . import bedrock as emulated
 from . import moto_patches
 from .config import EmulatorConfig
@@ -395,18 +395,7 @@ class Emulator:
             time.sleep(poll)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        sfn = self.client("stepfunctions")
-        events: list[dict[str, Any]] = []
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-            if token:
-                kwargs["nextToken"] = token
-            page = sfn.get_execution_history(**kwargs)
-            events += page["events"]
-            token = page.get("nextToken")
-            if not token:
-                return events
+        return executions.history(self.client("stepfunctions"), execution_arn)
 
     def child_executions(self) -> list[str]:
         assert self.deployment is not None
@@ -420,38 +409,16 @@ class Emulator:
             if "stateEnteredEventDetails" in e
         ]
 
-    def _children_of(self, execution_arn: str, known: dict[str, bool]) -> list[str]:
-        """Child executions started by this parent execution (read from their input)."""
-        sfn = self.client("stepfunctions")
-        for arn in self.child_executions():
-            if arn not in known:
-                raw = sfn.describe_execution(executionArn=arn).get("input") or "{}"
-                known[arn] = json.loads(raw).get("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID") == execution_arn
-        return [arn for arn, mine in known.items() if mine]
-
     def follow(self, execution_arn: str, timeout: float = 600.0) -> Iterator[tuple[str, str, float]]:
         """Yield (workflow, state name, seconds since the run started) as states are entered, in order."""
-        sfn = self.client("stepfunctions")
+        follower = executions.RunFollower(self.client("stepfunctions"), execution_arn)
         deadline = time.monotonic() + timeout
-        started = sfn.describe_execution(executionArn=execution_arn)["startDate"]
-        seen: dict[str, int] = {}
-        children: dict[str, bool] = {}
         while True:
-            status = sfn.describe_execution(executionArn=execution_arn)["status"]
-            fresh: list[tuple[Any, str, str]] = []
-            for workflow, arn in [("customize", execution_arn)] + [
-                ("evaluate", child) for child in self._children_of(execution_arn, children)
-            ]:
-                entered = [
-                    (e["timestamp"], e["stateEnteredEventDetails"]["name"])
-                    for e in self.history(arn)
-                    if "stateEnteredEventDetails" in e
-                ]
-                fresh += [(ts, workflow, name) for ts, name in entered[seen.get(arn, 0) :]]
-                seen[arn] = len(entered)
-            for ts, workflow, name in sorted(fresh, key=lambda item: item[0]):
-                yield workflow, name, max(0.0, (ts - started).total_seconds())
-            if status != "RUNNING":
+            description, events = follower.poll()
+            for workflow, _arn, event in events:
+                if "stateEnteredEventDetails" in event:
+                    yield workflow, event["stateEnteredEventDetails"]["name"], follower.elapsed(event)
+            if description["status"] != "RUNNING":
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
@@ -499,15 +466,27 @@ class Emulator:
 
     def final_state(self, execution_arn: str) -> dict[str, Any]:
         """The run's state document at its end: the output, or for a failed run the input of its Fail state."""
-        sfn = self.client("stepfunctions")
-        description = sfn.describe_execution(executionArn=execution_arn)
+        description = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
+        events = [] if description.get("output") else self.history(execution_arn)
+        return self._state_at_end(description, events)
+
+    @staticmethod
+    def _state_at_end(description: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
         if description.get("output"):
             return json.loads(description["output"]) or {}
-        for event in reversed(self.history(execution_arn)):
+        for event in reversed(events):
             details = event.get("stateEnteredEventDetails")
             if details and details.get("name") in ("RunFailed", "DescribeFailure"):
                 return json.loads(details.get("input") or "{}") or {}
         return {}
+
+    @staticmethod
+    def _failure_in(events: list[dict[str, Any]]) -> str | None:
+        for event in reversed(events):
+            details = event.get("executionFailedEventDetails")
+            if details:
+                return details.get("error")
+        return None
 
     @staticmethod
     def policy_keeps(state: dict[str, Any]) -> bool:
@@ -523,9 +502,10 @@ class Emulator:
         return False
 
     def summary(self, execution_arn: str) -> dict[str, Any]:
-        sfn = self.client("stepfunctions")
-        description = sfn.describe_execution(executionArn=execution_arn)
-        state = self.final_state(execution_arn) if description["status"] != "RUNNING" else {}
+        description = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
+        read_history = description["status"] != "SUCCEEDED" or not description.get("output")
+        events = self.history(execution_arn) if read_history else []
+        state = self._state_at_end(description, events) if description["status"] != "RUNNING" else {}
         run_id = execution_arn.rsplit(":", 1)[-1]
         evaluation = (state.get("evaluation") or {}).get("Result") or {}
         release = state.get("release") if isinstance(state.get("release"), dict) else {}
@@ -538,7 +518,7 @@ class Emulator:
         leaked = [pt for pt in run_pts if not pt.deleted and not (allowed and pt.arn == kept_arn)]
         error = None
         if description["status"] != "SUCCEEDED":
-            error = description.get("error") or self._failure_of(execution_arn)
+            error = description.get("error") or self._failure_in(events)
         run_emails = [e for e in self.sent_emails() if run_id in str(e.get("body") or "")]
         run_events = [e for e in self.sent_events() if (e.get("detail") or {}).get("RunId") == run_id]
         return {
@@ -577,21 +557,9 @@ class Emulator:
     def download_report(self, execution_arn: str, destination: Path) -> list[Path]:
         """Copy ``runs/<run-id>/report/*`` from the emulated artifacts bucket to a local folder."""
         assert self.deployment is not None
-        run_id = execution_arn.rsplit(":", 1)[-1]
-        s3 = self.client("s3")
-        bucket = self.deployment.buckets["artifacts"]
-        prefix = f"runs/{run_id}/report/"
-        written = []
-        for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
-            target = destination / item["Key"][len(prefix) :]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
-            written.append(target)
-        return written
+        from ..report_command import download_report
 
-    def _failure_of(self, execution_arn: str) -> str | None:
-        for event in reversed(self.history(execution_arn)):
-            details = event.get("executionFailedEventDetails")
-            if details:
-                return details.get("error")
-        return None
+        run_id = execution_arn.rsplit(":", 1)[-1]
+        return download_report(
+            self.client("s3"), self.deployment.buckets["artifacts"], f"runs/{run_id}/report/", destination
+        )

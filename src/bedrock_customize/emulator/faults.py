@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .config import EmulatorConfig
+from ..json_files import load_json_file
+from .config import SCENARIO_QUALITIES, SCENARIOS, EmulatorConfig
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "customization_job": ("Failed", "Stopped"),
@@ -23,11 +24,9 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "child_timeout": (True, False),
     "ses": ("reject",),
     "release_first_delete": ("throttle",),
-    "custom_model": ("better", "worse", "same"),
+    "custom_model": SCENARIOS,
 }
 KEYS = tuple(_CHOICES) + ("inference_throttle_rate",)
-
-_QUALITY = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
 
 
 class FaultError(ValueError):
@@ -50,20 +49,22 @@ def validate_faults(faults: Any) -> dict[str, Any]:
 
 
 def load_faults(path: str | Path) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FaultError(f"--faults: file {path} does not exist; check the path") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FaultError(f"--faults: {path} is not valid JSON ({exc.__class__.__name__}); fix the file") from exc
-    return validate_faults(data)
+    return validate_faults(load_json_file(path, "--faults", FaultError))
+
+
+def configure(scenario: str, faults_path: str | Path | None = None) -> EmulatorConfig:
+    """The settings of ``demo`` and ``emulator serve``: a named scenario, waits not slept, faults from a file."""
+    config = EmulatorConfig.scenario(scenario, wait_scale=0.0)
+    if faults_path:
+        apply_faults(config, load_faults(faults_path))
+    return config
 
 
 def apply_faults(config: EmulatorConfig, faults: dict[str, Any]) -> EmulatorConfig:
     """Turn a fault object into emulator settings (before the emulator starts)."""
     faults = validate_faults(faults)
     if "custom_model" in faults:
-        config.base.quality, config.custom.quality = _QUALITY[faults["custom_model"]]
+        config.base.quality, config.custom.quality = SCENARIO_QUALITIES[faults["custom_model"]]
     if "customization_job" in faults:
         config.job_outcome = faults["customization_job"]
     if faults.get("create_throughput") == "error":

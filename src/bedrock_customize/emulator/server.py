@@ -24,11 +24,10 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import EmulatorConfig
+from .config import SCENARIOS, EmulatorConfig
 from .core import Emulator
 
 RECORDS_SUFFIX = "/evaluation/records.jsonl"
@@ -70,20 +69,12 @@ class ReferenceLearner:
         return taught
 
     def install(self) -> None:
-        """Wrap the world's reference lookup: on a miss, learn from new records files and look again."""
-        world = self.emulator.world
-        original: Callable[[str], str | None] = world._reference_for
+        """Learn from new records files whenever the world meets a prompt it has no reference for.
 
-        def reference_for(prompt: str) -> str | None:
-            found = original(prompt)
-            if found is None:
-                # Look again even when this thread taught nothing: another thread may just have
-                # learnt the file while this one waited for the lock.
-                self.learn()
-                found = original(prompt)
-            return found
-
-        world._reference_for = reference_for  # instance attribute: this emulator only
+        The world looks again after the hook even when this thread taught nothing: another thread
+        may just have learnt the file while this one waited for the lock.
+        """
+        self.emulator.world.on_unknown_prompt = self.learn
 
 
 @dataclass
@@ -186,14 +177,9 @@ def describe(handle: ServerHandle, sample: dict[str, str] | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .faults import FaultError, apply_faults, load_faults
+    from .faults import configure
 
-    config = EmulatorConfig.scenario(args.scenario, wait_scale=0.0)
-    if args.faults:
-        try:
-            apply_faults(config, load_faults(args.faults))
-        except FaultError as exc:
-            raise ServeError(str(exc)) from None
+    config = configure(args.scenario, args.faults)
     try:
         handle = start_server(config, port=args.port, host=args.host, upload_sample=not args.no_sample)
     except OSError as exc:
@@ -232,7 +218,7 @@ def add_parser(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument(
         "--scenario",
-        choices=("better", "worse", "same"),
+        choices=SCENARIOS,
         default="better",
         help="how good the emulated custom model is (better)",
     )
