@@ -68,7 +68,12 @@ def _print_summary(summary: dict[str, Any], out) -> None:
     for email in summary["emails"]:
         lines.append(f"email            : to {', '.join(email['to'])}: {email['subject']}")
     if not summary["emails"]:
-        lines.append("email            : none sent")
+        failure = (summary.get("notification") or {}).get("Error")
+        lines.append(
+            f"email            : none sent ({failure}; the outcome is in the execution output)"
+            if failure
+            else "email            : none sent"
+        )
     lines.append(f"report           : {summary['report'] or 'n/a'}")
     if summary.get("report_local"):
         lines.append(f"report (local)   : {summary['report_local']}")
