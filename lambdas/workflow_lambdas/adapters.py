@@ -23,8 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.errors import InvalidInput, WorkflowError
-
-FAMILIES = ("nova", "titan", "llama", "claude", "cohere")
+from workflow_lambdas.model_families import FAMILIES  # the one list of families, re-exported here
 
 #: Families that go through Converse unless the caller says otherwise.
 CONVERSE_DEFAULT = frozenset({"nova", "llama", "claude"})
