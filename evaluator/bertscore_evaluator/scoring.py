@@ -5,13 +5,21 @@ Why this is faster than the ancestor (two ``bert_score.score`` calls):
 * the model and tokenizer are loaded once per process (``get_scorer``) and reused
   across warm Lambda invocations, instead of once per ``score()`` call;
 * both models are scored in ONE call: candidates are concatenated and the
-  references repeated. ``bert_score.utils.bert_cos_score_idf`` embeds
-  ``dedup_and_sort(refs + hyps)`` (``sorted(set(...))``) and looks embeddings up
-  by sentence, so each distinct reference is embedded once, however often it
-  is repeated (verified in bert-score 0.3.13, ``bert_score/utils.py``).
+  references repeated; ``embed_sentences`` embeds each distinct sentence once, so
+  each reference is embedded once, however often it is repeated (3N sentences for
+  N records and two models, where the ancestor embedded 4N);
+* sentences are batched by exact token count under a token budget
+  (``BERTSCORE_MAX_BATCH_TOKENS``), so almost no padding is computed and the
+  activation memory of a forward pass is bounded whatever the output lengths.
 
-Scores equal ``bert_score.score`` up to float noise (~1e-7: sentences are batched
-with different neighbours, hence different padding).
+Tokens (``bert_score.utils.sent_encode``), model (``BERTScorer``'s, cut at the
+layer), idf weights and greedy matching (``bert_score.utils.greedy_cos_idf``) are
+bert_score's own, so scores equal ``bert_score.score`` up to float noise (~1e-7:
+sentences are batched with different neighbours, hence different padding).
+
+Where the time goes: >85% in the encoder's fp32 linear layers, which already run
+at this CPU's measured matrix-multiply rate (``benchmarks/evaluator.py`` prints
+that bound), so the remaining cost is proportional to the tokens embedded.
 
 IDF: BERTScore idf weights depend on the reference *set*. When scoring a shard,
 pass ``idf_dict=compute_idf(<all references of the run>)``: a shard's own
@@ -73,7 +81,7 @@ def _env_bool(name: str, default: bool) -> bool:
     raise EvaluationFailed(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
-def _env_int(name: str, default: int | None) -> int | None:
+def _env_int(name: str, default: int | None, minimum: int = 0) -> int | None:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -81,8 +89,8 @@ def _env_int(name: str, default: int | None) -> int | None:
         value = int(raw)
     except ValueError as exc:
         raise EvaluationFailed(f"{name}={raw!r} is not an integer") from exc
-    if value < 0:
-        raise EvaluationFailed(f"{name}={raw!r} must not be negative")
+    if value < minimum:
+        raise EvaluationFailed(f"{name}={raw!r} must be at least {minimum}")
     return value
 
 
@@ -95,6 +103,7 @@ class ScorerConfig:
     idf: bool = False
     baseline_path: str | None = None
     batch_size: int = 64
+    max_batch_tokens: int = 1024
 
     @property
     def rescale(self) -> bool:
@@ -109,6 +118,7 @@ class ScorerConfig:
         idf: bool = False,
         baseline_path: str | None = None,
         batch_size: int = 64,
+        max_batch_tokens: int = 1024,
     ) -> ScorerConfig:
         if num_layers is None:
             num_layers = _default_layers(model)
@@ -117,13 +127,17 @@ class ScorerConfig:
             raise EvaluationFailed(f"baseline file {baseline_path} does not exist")
         if batch_size < 1:
             raise EvaluationFailed(f"batch size must be positive, got {batch_size}")
-        return cls(model, int(num_layers), idf, baseline_path, int(batch_size))
+        if max_batch_tokens < 1:
+            raise EvaluationFailed(f"max batch tokens must be positive, got {max_batch_tokens}")
+        return cls(model, int(num_layers), idf, baseline_path, int(batch_size), int(max_batch_tokens))
 
     @classmethod
     def from_env(cls) -> ScorerConfig:
         """``BERTSCORE_MODEL`` (path or hub id; default: the bundled MiniLM when installed,
         else ``roberta-large``), ``BERTSCORE_NUM_LAYERS``, ``BERTSCORE_IDF`` (false),
-        ``BERTSCORE_BASELINE_PATH`` (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64)."""
+        ``BERTSCORE_BASELINE_PATH`` (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64 sentences
+        per forward pass at most), ``BERTSCORE_MAX_BATCH_TOKENS`` (1024 padded tokens per
+        forward pass at most)."""
         model = os.environ.get("BERTSCORE_MODEL", "").strip()
         num_layers = _env_int("BERTSCORE_NUM_LAYERS", None)
         if not model:
@@ -137,7 +151,8 @@ class ScorerConfig:
             num_layers,
             idf=_env_bool("BERTSCORE_IDF", False),
             baseline_path=baseline,
-            batch_size=_env_int("BERTSCORE_BATCH_SIZE", 64) or 64,
+            batch_size=_env_int("BERTSCORE_BATCH_SIZE", 64, minimum=1) or 64,
+            max_batch_tokens=_env_int("BERTSCORE_MAX_BATCH_TOKENS", 1024, minimum=1) or 1024,
         )
 
 
@@ -295,8 +310,6 @@ def score_models(
     if not slots and not blank_slots:
         return result
 
-    from bert_score.utils import bert_cos_score_idf
-
     scorer = get_scorer(config)
     tokenizer = scorer._tokenizer
     if idf_dict is None:
@@ -307,15 +320,7 @@ def score_models(
         # What BERTScorer.score does, with the idf weights passed in rather than stored on
         # the shared scorer (so concurrent runs with different reference sets cannot mix).
         if slots:
-            preds = bert_cos_score_idf(
-                scorer._model,
-                flat_refs,
-                flat_cands,
-                tokenizer,
-                idf_dict,
-                device=scorer.device,
-                batch_size=config.batch_size,
-            ).cpu()
+            preds = bertscore_pairs(scorer, flat_refs, flat_cands, idf_dict, config)
         else:
             preds = torch.zeros((0, 3))
         preds = torch.cat([preds, torch.zeros((len(blank_slots), 3), dtype=preds.dtype)])
@@ -325,6 +330,85 @@ def score_models(
     for (model, i), (p, r, f) in zip(slots + blank_slots, rows, strict=True):
         result[model][i] = Scores(float(p), float(r), float(f))
     return result
+
+
+def token_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -> list[list[int]]:
+    """Indexes of sentences grouped for forward passes: sorted by token count, each batch
+    at most ``max_sentences`` long and at most ``max_tokens`` once padded (a longer
+    sentence goes alone). Sorting by exact token count leaves almost no padding."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # Lengths ascend, so the batch's padded size is (size + 1) * this sentence's length.
+        if current and (len(current) >= max_sentences or (len(current) + 1) * lengths[i] > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config: ScorerConfig) -> dict[str, Any]:
+    """Each distinct sentence's token embeddings at the configured layer, with its idf weights.
+
+    The same tokens (``bert_score.utils.sent_encode``), model (``BERTScorer``'s, cut at
+    ``num_layers``) and output (the last hidden state) as ``bert_score``'s
+    ``get_bert_embedding``; only the batching differs (token-count buckets under a token
+    budget instead of word-count order in fixed batches of 64), which changes the floats
+    by padding noise only (~1e-7).
+    """
+    import torch
+    from bert_score.utils import sent_encode
+
+    tokenizer, model = scorer._tokenizer, scorer._model
+    distinct = list(dict.fromkeys(sentences))
+    ids = [sent_encode(tokenizer, s) for s in distinct]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    stats: dict[str, Any] = {}
+    model.eval()
+    with torch.inference_mode():
+        for batch in token_batches([len(x) for x in ids], config.batch_size, config.max_batch_tokens):
+            width = max(len(ids[i]) for i in batch)
+            tokens = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                tokens[row, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
+                mask[row, : len(ids[i])] = 1
+            hidden = model(tokens, attention_mask=mask)[0]
+            for row, i in enumerate(batch):
+                n = len(ids[i])
+                weights = torch.tensor([float(idf_dict[t]) for t in ids[i]], dtype=torch.float)
+                stats[distinct[i]] = (hidden[row, :n].clone(), weights)
+    return stats
+
+
+def bertscore_pairs(scorer: Any, refs: Sequence[str], cands: Sequence[str], idf_dict: Any, config: ScorerConfig) -> Any:
+    """(P, R, F1) for each (refs[i], cands[i]): ``bert_score.utils.bert_cos_score_idf`` with
+    our own embedding step (``embed_sentences``); the greedy matching is bert_score's own
+    ``greedy_cos_idf`` on pairs in the given order, in batches of ``config.batch_size``."""
+    import torch
+    from bert_score.utils import greedy_cos_idf
+    from torch.nn.utils.rnn import pad_sequence
+
+    stats = embed_sentences(scorer, list(refs) + list(cands), idf_dict, config)
+
+    def padded(batch: Sequence[str]) -> tuple[Any, Any, Any]:
+        emb = [stats[s][0] for s in batch]
+        idf = [stats[s][1] for s in batch]
+        lens = torch.tensor([e.size(0) for e in emb], dtype=torch.long)
+        mask = torch.arange(int(lens.max())).expand(len(emb), -1) < lens.unsqueeze(1)
+        return pad_sequence(emb, batch_first=True, padding_value=2.0), mask, pad_sequence(idf, batch_first=True)
+
+    preds = []
+    with torch.inference_mode():
+        for start in range(0, len(refs), config.batch_size):
+            ref_stats = padded(refs[start : start + config.batch_size])
+            hyp_stats = padded(cands[start : start + config.batch_size])
+            p, r, f = greedy_cos_idf(*ref_stats, *hyp_stats, False)
+            preds.append(torch.stack((p, r, f), dim=-1))
+    return torch.cat(preds, dim=0)
 
 
 def library_versions() -> dict[str, str | None]:

@@ -57,10 +57,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--num-layers", type=int, metavar="N", help="layer to use (required for a local model dir)")
     parser.add_argument("--idf", action="store_true", help="idf weighting computed on all references")
-    parser.add_argument("--batch-size", type=int, default=64, metavar="B", help="BERTScore batch size (64)")
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=64, metavar="B", help="sentences per forward pass at most (64)"
+    )
+    parser.add_argument(
+        "--max-batch-tokens",
+        type=_positive_int,
+        default=1024,
+        metavar="T",
+        help="padded tokens per forward pass at most (1024): bounds memory for long texts",
+    )
     parser.add_argument("--out", metavar="OUT.jsonl", help="write one line per record")
     parser.set_defaults(func=run)
     return parser
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an integer (use a whole number of at least 1)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} must be at least 1")
+    return value
 
 
 def _read(path: str, field: str) -> Column:
@@ -194,7 +213,9 @@ def run(args: argparse.Namespace) -> int:
 
     names = ["base", "custom"] if len(cands) == 2 else ["candidate"]
     try:
-        config = scoring.ScorerConfig.create(model, num_layers, idf=args.idf, batch_size=args.batch_size)
+        config = scoring.ScorerConfig.create(
+            model, num_layers, idf=args.idf, batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens
+        )
         scores = scoring.score_models(references, dict(zip(names, values, strict=True)), config=config)
     except EvaluationFailed as exc:
         print(f"bedrock-customize score: error: {exc}", file=sys.stderr)
@@ -250,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m bedrock_customize.score_command``) until cli.py wires it."""
+    """Stand-alone entry point (``python -m bedrock_customize.score_command``); ``cli.py`` wires the same parser."""
     parser = argparse.ArgumentParser(prog="bedrock-customize")
     add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

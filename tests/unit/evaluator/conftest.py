@@ -45,3 +45,4 @@ def evaluator_env(monkeypatch: pytest.MonkeyPatch, minilm_path: str) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)
     monkeypatch.delenv("BERTSCORE_BATCH_SIZE", raising=False)
+    monkeypatch.delenv("BERTSCORE_MAX_BATCH_TOKENS", raising=False)

@@ -98,3 +98,28 @@ def test_bad_files_exit_2_with_one_line(tmp_path, capsys, ref_text, cand_text, m
 def test_missing_file_exit_2(tmp_path, capsys):
     assert run(["--references", str(tmp_path / "none.json"), "--candidates", str(tmp_path / "c.json")]) == 2
     assert "none.json: file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value", [("--max-batch-tokens", "0"), ("--batch-size", "-3"), ("--batch-size", "many")])
+def test_batch_limits_must_be_positive_integers(tmp_path, capsys, flag, value):
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps(REFS))
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--references", str(ref), "--candidates", str(ref), flag, value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert flag in err and value in err
+
+
+def test_tiny_token_budget_gives_the_same_scores(tmp_path, config, capsys):
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps(REFS))
+    cand = tmp_path / "cand.json"
+    cand.write_text(json.dumps(CUSTOM))
+    outs = []
+    for budget in ("1", "4096"):
+        out = tmp_path / f"out-{budget}.jsonl"
+        argv = ["--references", str(ref), "--candidates", str(cand), "--max-batch-tokens", budget, "--out", str(out)]
+        assert run(argv) == 0
+        outs.append([json.loads(line)["f1"] for line in out.read_text().splitlines()])
+    assert outs[0] == pytest.approx(outs[1], abs=1e-6)

@@ -56,6 +56,46 @@ def test_one_combined_call_matches_two_bert_score_calls(config):
     assert sum(s.f1 for s in out["custom"]) > sum(s.f1 for s in out["base"])
 
 
+def test_token_batches_sort_by_length_and_respect_both_limits():
+    lengths = [30, 5, 12, 12, 700, 5, 40, 3]
+    batches = scoring.token_batches(lengths, max_sentences=3, max_tokens=64)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(lengths)
+    for b in batches:
+        assert len(b) <= 3
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 64
+    assert [4] in batches  # longer than the budget: alone
+    assert scoring.token_batches([], 3, 64) == []
+
+
+@pytest.mark.parametrize("max_batch_tokens, batch_size", [(1, 64), (48, 2), (100_000, 64)])
+def test_batching_does_not_change_scores(config, max_batch_tokens, batch_size):
+    long_ref = " ".join(REFS * 30)  # past the model's maximum length: truncated like bert_score
+    refs = [*REFS, long_ref]
+    cands = [*CUSTOM, " ".join(CUSTOM * 25)]
+    cfg = scoring.ScorerConfig.create(config.model, 6, batch_size=batch_size, max_batch_tokens=max_batch_tokens)
+    out = scoring.score_models(refs, {"custom": cands}, config=cfg)["custom"]
+    p, r, f = bert_score.score(cands, refs, model_type=config.model, num_layers=6)
+    assert [s.precision for s in out] == pytest.approx(p.tolist(), abs=1e-5)
+    assert [s.recall for s in out] == pytest.approx(r.tolist(), abs=1e-5)
+    assert [s.f1 for s in out] == pytest.approx(f.tolist(), abs=1e-5)
+
+
+def test_each_distinct_sentence_is_embedded_once(config, monkeypatch):
+    scorer = scoring.get_scorer(config)
+    seen: list[int] = []
+    forward = scorer._model.forward
+
+    def counting_forward(input_ids, *args, **kwargs):
+        seen.append(int(input_ids.shape[0]))
+        return forward(input_ids, *args, **kwargs)
+
+    monkeypatch.setattr(scorer._model, "forward", counting_forward)
+    scoring.score_models(REFS + REFS, {"base": BASE + BASE, "custom": CUSTOM + REFS}, config=config)
+    assert sum(seen) == len(set(REFS + BASE + CUSTOM))
+
+
 def test_none_candidates_are_skipped_and_others_unchanged(config):
     full = scoring.score_models(REFS, {"base": BASE}, config=config)["base"]
     partial = scoring.score_models(REFS, {"base": [BASE[0], None, BASE[2], None]}, config=config)["base"]
@@ -151,9 +191,21 @@ def test_config_from_env(monkeypatch, minilm_path):
     monkeypatch.setenv("BERTSCORE_NUM_LAYERS", "5")
     monkeypatch.setenv("BERTSCORE_IDF", "TRUE")
     monkeypatch.setenv("BERTSCORE_BATCH_SIZE", "16")
+    monkeypatch.setenv("BERTSCORE_MAX_BATCH_TOKENS", "512")
     monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)
     cfg = scoring.ScorerConfig.from_env()
-    assert (cfg.model, cfg.num_layers, cfg.idf, cfg.batch_size, cfg.rescale) == (minilm_path, 5, True, 16, False)
+    assert (cfg.model, cfg.num_layers, cfg.idf, cfg.batch_size, cfg.max_batch_tokens, cfg.rescale) == (
+        minilm_path,
+        5,
+        True,
+        16,
+        512,
+        False,
+    )
+    monkeypatch.setenv("BERTSCORE_MAX_BATCH_TOKENS", "0")
+    with pytest.raises(EvaluationFailed, match="BERTSCORE_MAX_BATCH_TOKENS='0' must be at least 1"):
+        scoring.ScorerConfig.from_env()
+    monkeypatch.delenv("BERTSCORE_MAX_BATCH_TOKENS")
     monkeypatch.setenv("BERTSCORE_IDF", "maybe")
     with pytest.raises(EvaluationFailed, match="BERTSCORE_IDF"):
         scoring.ScorerConfig.from_env()
