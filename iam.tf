@@ -265,6 +265,25 @@ data "aws_iam_policy_document" "release_throughput" {
   }
 }
 
+data "aws_iam_policy_document" "release_stopped_run" {
+  statement {
+    # List operations have no resource-level permissions in Bedrock.
+    sid       = "FindRunThroughputs"
+    actions   = ["bedrock:ListProvisionedModelThroughputs"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ReleaseRunThroughputs"
+    actions = [
+      "bedrock:GetProvisionedModelThroughput",
+      "bedrock:DeleteProvisionedModelThroughput",
+      "bedrock:ListTagsForResource",
+    ]
+    resources = [local.provisioned_models_arn]
+  }
+}
+
 data "aws_iam_policy_document" "notify" {
   source_policy_documents = [data.aws_iam_policy_document.bucket_key.json]
 

@@ -6,13 +6,14 @@ locals {
   parent_state_machine_name = "${var.name_prefix}-customize"
 
   # Function names follow docs/contracts.md: "<name_prefix>-<key with - for _>".
-  root_function_keys = ["validate_input", "release_throughput", "notify"]
+  root_function_keys = ["validate_input", "release_throughput", "notify", "release_stopped_run"]
   function_names     = { for key in local.root_function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
-  default_memory_sizes = { validate_input = 512, release_throughput = 256, notify = 256 }
-  default_timeouts     = { validate_input = 120, release_throughput = 60, notify = 60 }
-  memory_sizes         = merge(local.default_memory_sizes, var.lambda.memory_size)
-  timeouts             = merge(local.default_timeouts, var.lambda.timeout)
+  default_memory_sizes = { validate_input = 512, release_throughput = 256, notify = 256, release_stopped_run = 256 }
+  # release_stopped_run may wait for a throughput Bedrock is still creating before it can delete it.
+  default_timeouts = { validate_input = 120, release_throughput = 60, notify = 60, release_stopped_run = 900 }
+  memory_sizes     = merge(local.default_memory_sizes, var.lambda.memory_size)
+  timeouts         = merge(local.default_timeouts, var.lambda.timeout)
 
   # The Lambda architecture decides the wheels of the zip and the platform of the image.
   architecture   = var.lambda.architectures[0]

@@ -137,6 +137,30 @@ module "fn_notify" {
   tags                     = local.tags
 }
 
+module "fn_release_stopped_run" {
+  source = "./modules/lambda-function"
+
+  function_key          = "release_stopped_run"
+  name                  = local.function_names.release_stopped_run
+  description           = "Safety net: deletes the provisioned throughput of a run that was stopped, timed out or failed without releasing it (only if tagged for the run, never a committed term)."
+  handler               = "workflow_lambdas.release_stopped_run.handler"
+  environment_variables = {}
+  memory_size           = local.memory_sizes.release_stopped_run
+  timeout               = local.timeouts.release_stopped_run
+  policy_json           = data.aws_iam_policy_document.release_stopped_run.json
+
+  filename         = module.lambda_package.path
+  source_code_hash = module.lambda_package.base64sha256
+  runtime          = var.lambda.runtime
+  architectures    = var.lambda.architectures
+
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
+}
+
 module "evaluation" {
   source = "./modules/evaluation"
 
@@ -213,4 +237,44 @@ module "state_machine" {
   kms_key_arn              = var.kms_key_arn
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags
+}
+
+# A run stopped by hand (StopExecution, the console's Stop button) or timed out never reaches
+# its Catch, so ReleaseAfterFailure never runs: Step Functions' own status-change event for
+# the parent workflow invokes release_stopped_run instead (FAILED too, as a second chance
+# when the in-workflow release itself failed; it finds nothing to do otherwise).
+resource "aws_cloudwatch_event_rule" "run_stopped" {
+  name        = "${var.name_prefix}-run-stopped"
+  description = "Parent workflow executions that ended ABORTED, TIMED_OUT or FAILED: release their provisioned throughput."
+  event_pattern = jsonencode(jsondecode(templatefile("${path.module}/run-stopped.event-pattern.json.tftpl", {
+    state_machine_arn = module.state_machine.arn
+  })))
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "run_stopped" {
+  rule      = aws_cloudwatch_event_rule.run_stopped.name
+  target_id = "release-stopped-run"
+  arn       = module.fn_release_stopped_run.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 10
+  }
+}
+
+resource "aws_lambda_permission" "run_stopped" {
+  statement_id  = "AllowRunStoppedRule"
+  action        = "lambda:InvokeFunction"
+  function_name = module.fn_release_stopped_run.name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.run_stopped.arn
+}
+
+resource "aws_lambda_function_event_invoke_config" "release_stopped_run" {
+  function_name = module.fn_release_stopped_run.name
+  # Each attempt waits up to its timeout for a throughput still being created: three attempts
+  # cover a creation of about 45 minutes; failures are logged at ERROR by the function.
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
 }

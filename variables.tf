@@ -127,8 +127,8 @@ variable "shard_size" {
   nullable    = false
 
   validation {
-    condition     = var.shard_size >= 1 && var.shard_size <= 5000 && floor(var.shard_size) == var.shard_size
-    error_message = "shard_size must be a whole number between 1 and 5000."
+    condition     = var.shard_size >= 1 && var.shard_size <= 1000 && floor(var.shard_size) == var.shard_size
+    error_message = "shard_size must be a whole number between 1 and 1000 (the validate_input function and Evaluation.ShardSize allow at most 1000)."
   }
 }
 
@@ -261,9 +261,9 @@ variable "lambda" {
   validation {
     condition = alltrue([
       for key in concat(keys(var.lambda.memory_size), keys(var.lambda.timeout)) :
-      contains(["validate_input", "release_throughput", "notify", "plan_shards", "infer", "score", "aggregate"], key)
+      contains(["validate_input", "release_throughput", "notify", "release_stopped_run", "plan_shards", "infer", "score", "aggregate"], key)
     ])
-    error_message = "lambda.memory_size and lambda.timeout keys must be function keys: validate_input, release_throughput, notify, plan_shards, infer, score, aggregate."
+    error_message = "lambda.memory_size and lambda.timeout keys must be function keys: validate_input, release_throughput, notify, release_stopped_run, plan_shards, infer, score, aggregate."
   }
 
   validation {

@@ -83,7 +83,7 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_lambda_function" "this" {
-  # checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches; a DLQ only serves async invocations.
+  # checkov:skip=CKV_AWS_116:Step Functions invokes the functions synchronously and retries and catches; the one async function (release_stopped_run, from EventBridge) has retries configured by the root module and logs every failure at ERROR.
   # checkov:skip=CKV_AWS_117:The functions reach only AWS API endpoints (S3, Bedrock, SES), no VPC resources; a VPC would need NAT or endpoints for each.
   # checkov:skip=CKV_AWS_115:Concurrency is bounded by the state machines (Map MaxConcurrency); reserved concurrency would take from the account pool.
   # checkov:skip=CKV_AWS_272:The zip is built from this repository at plan time and pinned by source_code_hash; code signing needs a signer profile outside this module.

@@ -20,7 +20,7 @@ ROOT = tfparse.REPO_ROOT
 MODULE_DIRS = tfparse.module_dirs(ROOT)
 CONTRACTS = ROOT / "docs" / "contracts.md"
 
-ROOT_FUNCTIONS = {"validate_input", "release_throughput", "notify"}
+ROOT_FUNCTIONS = {"validate_input", "release_throughput", "notify", "release_stopped_run"}
 EVALUATION_FUNCTIONS = {"plan_shards", "infer", "score", "aggregate"}
 EXPECTED_MODULES = {
     "storage",
@@ -284,9 +284,14 @@ def test_templatefile_variables_match_placeholders(module_dir):
 
 def test_template_placeholders_match_contract():
     contract = tfparse.contract_placeholders(CONTRACTS)
-    parent = tfparse.templatefile_calls(ROOT)
+    calls = tfparse.templatefile_calls(ROOT)
+    parent = [c for c in calls if c.template.name.startswith("statemachine")]
     child = tfparse.templatefile_calls(ROOT / "modules" / "evaluation")
     assert len(parent) == 1 and parent[0].block.file.name == "main.tf"
+    rules = [c for c in calls if c not in parent]
+    assert [(c.template.name, set(c.variables)) for c in rules] == [
+        ("run-stopped.event-pattern.json.tftpl", {"state_machine_arn"})
+    ]
     assert len(child) == 1 and child[0].block.file.name == "main.tf"
     assert set(parent[0].variables) == contract["parent"]
     assert set(child[0].variables) == contract["child"]
@@ -302,6 +307,20 @@ def test_templates_render_to_json(template):
     rendered = tfparse.render_template(template, {n: f"arn:aws:test:{n}" for n in names})
     definition = json.loads(rendered)
     assert "StartAt" in definition and definition["StartAt"] in definition["States"]
+
+
+def test_run_stopped_pattern_selects_the_parents_unsuccessful_ends():
+    template = ROOT / "run-stopped.event-pattern.json.tftpl"
+    assert tfparse.template_placeholders(template) == {"state_machine_arn"}
+    pattern = json.loads(tfparse.render_template(template, {"state_machine_arn": "arn:aws:states:x:1:stateMachine:p"}))
+    assert pattern == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["ABORTED", "TIMED_OUT", "FAILED"],
+            "stateMachineArn": ["arn:aws:states:x:1:stateMachine:p"],
+        },
+    }
 
 
 def test_seeded_template_mismatch_is_found(tmp_path):
@@ -764,3 +783,40 @@ def test_seeded_precommit_mistakes_are_found(tmp_path):
     assert "hook ruff-format missing" in problems and "hook check-json missing" in problems
     assert "rev v1.0.0 != pinned ruff 1.2.3" in problems
     assert "tools/nope.py does not exist" in problems
+
+
+# Terraform variables that become validate_input's environment (main.tf) and the Settings field that reads them.
+SETTINGS_OF_VARIABLES = {
+    "shard_size": "shard_size",
+    "inference_max_concurrency": "inference_max_concurrency",
+    "default_model_units": "default_model_units",
+    "throughput_poll_seconds": "throughput_poll_seconds",
+    "throughput_max_polls": "throughput_max_polls",
+    "customization_timeout_seconds": "customization_timeout_seconds",
+    "evaluation_timeout_seconds": "evaluation_timeout_seconds",
+}
+
+
+def _tf_bounds(name: str) -> tuple[float | None, float | None]:
+    text = (ROOT / "variables.tf").read_text(encoding="utf-8")
+    block = text[text.index(f'variable "{name}"') :]
+    block = block[: block.index("\nvariable ") if "\nvariable " in block else len(block)]
+    low = [float(v) for v in re.findall(rf"var\.{name}\s*>=\s*([0-9.]+)", block)]
+    high = [float(v) for v in re.findall(rf"var\.{name}\s*<=\s*([0-9.]+)", block)]
+    return (max(low) if low else None), (min(high) if high else None)
+
+
+@pytest.mark.parametrize("variable, field", sorted(SETTINGS_OF_VARIABLES.items()))
+def test_variable_bounds_fit_the_function_settings(variable, field):
+    """A value Terraform accepts must not make every run fail in ValidateInput (e.g. shard_size 2000)."""
+    from workflow_lambdas.validate_input import Settings
+
+    low, high = _tf_bounds(variable)
+    assert low is not None, f"variables.tf: {variable} has no lower bound"
+    meta = {type(m).__name__: m for m in Settings.model_fields[field].metadata}
+    ge = getattr(meta.get("Ge"), "ge", None)
+    le = getattr(meta.get("Le"), "le", None)
+    if ge is not None:
+        assert low >= ge, f"{variable} >= {low} but the function requires >= {ge}"
+    if le is not None:
+        assert high is not None and high <= le, f"{variable} <= {high} but the function allows <= {le}"

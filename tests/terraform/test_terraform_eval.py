@@ -107,7 +107,7 @@ BAD_VALUES = [
         "customization_vpc_config.subnet_ids must hold 1-16 subnet IDs",
     ),
     (".", "lambda", {"log_level": "LOUD"}, "lambda.log_level must be one of DEBUG"),
-    (".", "shard_size", 0, "shard_size must be a whole number between 1 and 5000"),
+    (".", "shard_size", 1001, "shard_size must be a whole number between 1 and 1000"),
     ("modules/evaluation", "architectures", ["sparc"], 'architectures must hold exactly one of "x86_64" or "arm64"'),
     ("modules/evaluation", "log_level", "debug", "log_level must be one of DEBUG"),
     ("modules/evaluation", "memory_sizes", {"notify": 256}, "memory_sizes keys must be plan_shards"),

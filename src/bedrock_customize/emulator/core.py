@@ -127,8 +127,12 @@ class Emulator:
     def stop(self) -> None:
         if self._mock is not None:
             self._wait_for_running_executions()
+            for thread in list(moto_patches.ASYNC_THREADS):  # before the mock goes: they call AWS APIs
+                thread.join(30.0)
             self._mock.stop()
             self._mock = None
+        moto_patches.ASYNC_THREADS.clear()
+        moto_patches.ASYNC_INVOCATIONS.clear()
         moto_patches.LAMBDA_ENTRYPOINTS.clear()
         moto_patches.LAMBDA_FAULTS.clear()
         emulated.set_active_world(None)
@@ -243,6 +247,7 @@ class Emulator:
         parent_arn = sfn.create_state_machine(
             name=self._name("customize"), definition=json.dumps(parent_def), roleArn=parent_role
         )["stateMachineArn"]
+        self._deploy_run_stopped_rule(calls, parent_arn, functions)
 
         return Deployment(
             buckets=buckets,
@@ -253,6 +258,23 @@ class Emulator:
             bedrock_role_arn=bedrock_role,
             definitions={"parent": parent_def, "child": child_def},
         )
+
+    def _deploy_run_stopped_rule(self, calls: dict[Path, Any], parent_arn: str, functions: dict[str, str]) -> None:
+        """main.tf's ``aws_cloudwatch_event_rule.run_stopped``: the same pattern template, the same target."""
+        pattern = self._render(
+            (self.root / "run-stopped.event-pattern.json.tftpl").resolve(), calls, {"state_machine_arn": parent_arn}
+        )
+        events = self.client("events")
+        rule = self._name("run-stopped")
+        events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=rule, Targets=[{"Id": "release-stopped-run", "Arn": functions["release_stopped_run"]}])
+
+    def wait_for_async_invocations(self, timeout: float = 120.0) -> list[dict[str, Any]]:
+        """Join the EventBridge-triggered (asynchronous) Lambda invocations; return every attempt so far."""
+        deadline = time.monotonic() + timeout
+        for thread in list(moto_patches.ASYNC_THREADS):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return list(moto_patches.ASYNC_INVOCATIONS)
 
     def _capture_events(self) -> str:
         """An observer (not part of the module): a rule on the default bus that copies our events to a queue."""
@@ -389,6 +411,8 @@ class Emulator:
         while True:
             description = sfn.describe_execution(executionArn=execution_arn)
             if description["status"] != "RUNNING":
+                # What the run's end triggers (release_stopped_run) belongs to the run's outcome.
+                self.wait_for_async_invocations(max(1.0, deadline - time.monotonic()))
                 return description
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")

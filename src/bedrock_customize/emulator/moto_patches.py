@@ -15,6 +15,11 @@ Each patch is applied once per process and is tied to the pinned moto version:
 4. bedrock-runtime: InvokeModel with family-shaped bodies, Converse.
 5. Lambda without Docker: the real handler runs in-process.
 6. Wait states: seconds scaled by the emulator's ``wait_scale``.
+7. Step Functions "Execution Status Change" events on the default bus when an
+   execution ends (moto emits none), as AWS does for every standard workflow.
+8. EventBridge rule targets that are Lambda functions (moto delivers only to
+   logs, SQS and buses): invoked asynchronously in-process, with Lambda's two
+   retries on error; every attempt is recorded in ``ASYNC_INVOCATIONS``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import json
+import logging
 import threading
 import traceback
 import uuid
@@ -44,6 +50,11 @@ LAMBDA_ENTRYPOINTS: dict[str, str] = {}
 LAMBDA_FAULTS: dict[str, Callable[[dict[str, Any]], None]] = {}
 # Wait states: real seconds = seconds * WAIT_SCALE[0]
 WAIT_SCALE = [0.0]
+# Asynchronous (EventBridge) Lambda invocations, oldest first: function name, event, result or error.
+ASYNC_INVOCATIONS: list[dict[str, Any]] = []
+ASYNC_THREADS: list[threading.Thread] = []
+ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda's two retries of a failed asynchronous invocation
+STATUS_CHANGE = "Step Functions Execution Status Change"
 
 
 def _to_jsonable(value: Any) -> Any:
@@ -365,22 +376,26 @@ def _resolve_handler(entrypoint: str) -> Callable[..., Any]:
     return found
 
 
+def invoke_in_process(fn: Any, event: dict[str, Any]) -> Any:
+    """Run the registered handler of moto Lambda function ``fn`` (raises what the handler raises)."""
+    entrypoint = LAMBDA_ENTRYPOINTS.get(fn.function_name)
+    if entrypoint is None:
+        raise RuntimeError(f"emulator: no handler registered for Lambda function {fn.function_name}")
+    context = LambdaContext(fn.function_name, fn.function_arn, int(fn.memory_size or 128), int(fn.timeout or 3))
+    fault = LAMBDA_FAULTS.get(fn.function_name)
+    if fault is not None:
+        fault(event)
+    return _resolve_handler(entrypoint)(event, context)
+
+
 def _patch_lambda() -> None:
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         fn = self.get_function(function_name, qualifier)
-        entrypoint = LAMBDA_ENTRYPOINTS.get(fn.function_name)
-        if entrypoint is None:
-            raise RuntimeError(f"emulator: no handler registered for Lambda function {fn.function_name}")
         event = json.loads(body) if body else {}
-        context = LambdaContext(fn.function_name, fn.function_arn, int(fn.memory_size or 128), int(fn.timeout or 3))
         try:
-            fault = LAMBDA_FAULTS.get(fn.function_name)
-            if fault is not None:
-                fault(event)
-            result = _resolve_handler(entrypoint)(event, context)
-            return json.dumps(result).encode("utf-8")
+            return json.dumps(invoke_in_process(fn, event)).encode("utf-8")
         except Exception as exc:  # the Lambda runtime reports every exception this way
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(
@@ -392,6 +407,111 @@ def _patch_lambda() -> None:
             ).encode("utf-8")
 
     LambdaSimpleBackend.invoke = invoke
+
+
+def invoke_async(function_arn: str, event: dict[str, Any]) -> threading.Thread:
+    """An asynchronous invocation (InvocationType=Event): a thread, with Lambda's retries on error."""
+    import time
+
+    from moto.awslambda_simple.models import lambda_simple_backends
+
+    parts = function_arn.split(":")
+    region, account, name = parts[3], parts[4], parts[6]
+
+    def run() -> None:
+        fn = lambda_simple_backends[account][region].get_function(name, None)
+        for attempt in range(len(ASYNC_RETRY_DELAYS) + 1):
+            record: dict[str, Any] = {"function": name, "event": event, "attempt": attempt + 1}
+            try:
+                record["result"] = invoke_in_process(fn, json.loads(json.dumps(event)))
+            except Exception as exc:  # recorded like Lambda's async error metrics
+                record["error"] = f"{type(exc).__name__}: {exc}"
+            ASYNC_INVOCATIONS.append(record)
+            if "error" not in record or attempt == len(ASYNC_RETRY_DELAYS):
+                return
+            time.sleep(ASYNC_RETRY_DELAYS[attempt] * WAIT_SCALE[0])
+
+    thread = threading.Thread(target=run, name=f"async-{name}", daemon=True)
+    ASYNC_THREADS.append(thread)
+    thread.start()
+    return thread
+
+
+_targets_lock = threading.Lock()
+
+
+def _patch_events_lambda_targets() -> None:
+    from moto.events.models import Rule
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self, original_event, transform_input=True):
+        is_lambda = [parse_arn(t["Arn"]).service == "lambda" for t in self.targets]
+        if not any(is_lambda):
+            return original(self, original_event, transform_input)
+        with _targets_lock:  # moto raises NotImplementedError for a Lambda target: hide them from it
+            all_targets = self.targets
+            self.targets = [t for t, lam in zip(all_targets, is_lambda, strict=True) if not lam]
+            try:
+                if self.targets:
+                    original(self, original_event, transform_input)
+            finally:
+                self.targets = all_targets
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target, lam in zip(all_targets, is_lambda, strict=True):
+            if lam:
+                invoke_async(target["Arn"], dict(original_event))
+
+    Rule.send_to_targets = send_to_targets
+
+
+def _epoch_ms(value: Any) -> int | None:
+    return int(value.timestamp() * 1000) if isinstance(value, _dt.datetime) else None
+
+
+def _patch_execution_status_events() -> None:
+    from moto.events.models import events_backends
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self):
+        original(self)
+        try:
+            _emit_status_change(self.execution)
+        except Exception:  # noqa: BLE001 - an observer must never break the execution it observes
+            logging.getLogger(__name__).exception("emulator: could not emit the status-change event")
+
+    def _emit_status_change(execution):
+        status = execution.exec_status.value if execution.exec_status is not None else None
+        detail = {
+            "executionArn": execution.exec_arn,
+            "stateMachineArn": execution.state_machine.arn,
+            "name": execution.name,
+            "status": status,
+            "startDate": _epoch_ms(execution.start_date),
+            "stopDate": _epoch_ms(execution.stop_date),
+            "input": json.dumps(execution.input_data),
+            "output": json.dumps(execution.output) if execution.output is not None else None,
+            "error": None if execution.error is None else str(execution.error),
+            "cause": None if execution.cause is None else str(execution.cause),
+        }
+        backend = events_backends[execution.account_id][execution.region_name]
+        backend.put_events(
+            [
+                {
+                    "Source": "aws.states",
+                    "DetailType": STATUS_CHANGE,
+                    "Detail": json.dumps(detail, default=str),
+                    "Resources": [execution.exec_arn],
+                    "EventBusName": "default",
+                }
+            ]
+        )
+
+    BaseExecutionWorkerCommunication.terminated = terminated
 
 
 def _patch_wait() -> None:
@@ -422,4 +542,6 @@ def apply() -> None:
         _patch_bedrock_runtime()
         _patch_lambda()
         _patch_wait()
+        _patch_events_lambda_targets()
+        _patch_execution_status_events()
         _applied = True

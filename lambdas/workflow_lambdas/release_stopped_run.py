@@ -1,0 +1,190 @@
+"""``release_stopped_run``: the safety net for runs that end without running their own cleanup.
+
+A run that is stopped by hand (``StopExecution``, the console's Stop button) or times out
+never enters a ``Catch``, so ``ReleaseAfterFailure`` never runs. Step Functions then emits a
+"Step Functions Execution Status Change" event; the module's EventBridge rule sends the
+``ABORTED``, ``TIMED_OUT`` and ``FAILED`` ones of the parent workflow here.
+
+Event: the EventBridge event (``detail.executionArn``, ``detail.name``, ``detail.status``,
+``detail.startDate``). Result: ``{"RunId", "Status", "Released": [...], "Refused": [...],
+"AlreadyGone": [...]}``.
+
+Which throughputs: every provisioned throughput whose tags carry this run's id (the
+execution name) and workflow name (the state machine name), the same ownership rule as
+``release_throughput``; they are found by listing (created at or after the execution
+started) rather than by name, so one whose create call was still in flight when the run
+stopped is found too. A run's own policy to keep a throughput never applies here: these
+statuses are never a successful run. A throughput with a commitment term is never
+deleted (reported in ``Refused``). A FAILED run normally released its throughput
+already; then nothing is found and nothing is done (idempotent).
+
+A throughput still ``Creating`` that Bedrock refuses to delete yet is polled until it can
+be deleted or the invocation is about to time out; then ``ThroughputStillCreating`` is
+raised so that Lambda's asynchronous retries (configured by the module) try again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.errors import WorkflowError
+from workflow_lambdas.release_throughput import (
+    NOT_FOUND,
+    RUN_ID_TAG,
+    WORKFLOW_TAG,
+    _call,
+    _code,
+    _delete_with_retry,
+)
+
+logger = logging.getLogger(__name__)
+logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
+POLL_SECONDS = 30.0
+SAFETY_MARGIN_MS = 45_000  # leave time to report before the function times out
+# Bedrock answers a delete of a throughput it is still creating with one of these.
+NOT_DELETABLE_YET = {"ConflictException", "ValidationException", "ResourceInUseException"}
+
+
+class ThroughputStillCreating(WorkflowError):
+    """A run's throughput is still being created and cannot be deleted yet: retried by Lambda."""
+
+
+class StoppedRunEventError(WorkflowError):
+    """The event is not a Step Functions execution status change this function handles."""
+
+
+class ExecutionDetail(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    executionArn: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    status: str
+    startDate: int | float | None = None  # epoch milliseconds
+
+
+class StatusChangeEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    detail: ExecutionDetail
+
+
+def workflow_name(execution_arn: str) -> str:
+    """``arn:aws:states:<region>:<account>:execution:<state machine>:<execution>`` → state machine name."""
+    parts = execution_arn.split(":")
+    if len(parts) < 8 or parts[5] != "execution":
+        raise StoppedRunEventError(f"detail.executionArn {execution_arn!r} is not a Step Functions execution ARN")
+    return parts[6]
+
+
+def _owned_throughputs(bedrock: Any, run_id: str, workflow: str, started: dt.datetime | None) -> list[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"maxResults": 100}
+    if started is not None:
+        kwargs["creationTimeAfter"] = started - dt.timedelta(minutes=1)  # clock skew between services
+    owned: list[dict[str, Any]] = []
+    while True:
+        page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
+        for summary in page.get("provisionedModelSummaries", []):
+            arn = summary.get("provisionedModelArn")
+            if not arn:
+                continue
+            try:
+                response = _call(lambda a=arn: bedrock.list_tags_for_resource(resourceARN=a))
+            except ClientError as exc:
+                if _code(exc) == NOT_FOUND:
+                    continue  # deleted meanwhile
+                raise
+            tags = {t.get("key"): t.get("value") for t in response.get("tags", [])}
+            if tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow:
+                owned.append(summary)
+        token = page.get("nextToken")
+        if not token:
+            return owned
+        kwargs["nextToken"] = token
+
+
+def release_stopped_run(
+    event: StatusChangeEvent,
+    *,
+    bedrock: Any,
+    remaining_ms: Callable[[], int] = lambda: 10**9,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    detail = event.detail
+    run_id = detail.name
+    result: dict[str, Any] = {
+        "RunId": run_id,
+        "Status": detail.status,
+        "Released": [],
+        "Refused": [],
+        "AlreadyGone": [],
+    }
+    if detail.status not in STATUSES:
+        logger.info("run %s ended %s: nothing to do", run_id, detail.status)
+        return result
+    workflow = workflow_name(detail.executionArn)
+    started = dt.datetime.fromtimestamp(detail.startDate / 1000, tz=dt.UTC) if detail.startDate is not None else None
+
+    for summary in _owned_throughputs(bedrock, run_id, workflow, started):
+        arn = summary["provisionedModelArn"]
+        try:
+            details = _call(lambda a=arn: bedrock.get_provisioned_model_throughput(provisionedModelId=a))
+        except ClientError as exc:
+            if _code(exc) == NOT_FOUND:
+                result["AlreadyGone"].append(arn)
+                continue
+            raise
+        if details.get("commitmentDuration"):
+            logger.error("run %s: %s has a %s commitment term: not deleted", run_id, arn, details["commitmentDuration"])
+            result["Refused"].append(arn)
+            continue
+        while True:
+            try:
+                _delete_with_retry(
+                    lambda a=arn: bedrock.delete_provisioned_model_throughput(provisionedModelId=a), sleep
+                )
+            except ClientError as exc:
+                code = _code(exc)
+                if code == NOT_FOUND:
+                    result["AlreadyGone"].append(arn)
+                    break
+                if code not in NOT_DELETABLE_YET:
+                    raise
+                if remaining_ms() < SAFETY_MARGIN_MS + POLL_SECONDS * 1000:
+                    raise ThroughputStillCreating(
+                        f"run {run_id} was {detail.status}: {arn} cannot be deleted yet ({code}); retried later"
+                    ) from exc
+                logger.info("run %s: %s not deletable yet (%s), waiting", run_id, arn, code)
+                sleep(POLL_SECONDS)
+                continue
+            logger.warning("run %s was %s: deleted its provisioned throughput %s", run_id, detail.status, arn)
+            result["Released"].append(arn)
+            break
+    return result
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    try:
+        parsed = StatusChangeEvent.model_validate(event)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise StoppedRunEventError(
+            f"{where}: {first['msg']}; route only Step Functions Execution Status Change events here"
+        ) from None
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return release_stopped_run(
+        parsed, bedrock=client("bedrock"), remaining_ms=remaining if callable(remaining) else (lambda: 10**9)
+    )

@@ -1,0 +1,166 @@
+"""``release_stopped_run``: the safety net for stopped, timed-out and failed runs, against a botocore Stubber."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from workflow_lambdas import release_stopped_run as rsr
+from workflow_lambdas.release_throughput import RUN_ID_TAG, WORKFLOW_TAG
+
+RUN = "run-2026-11-25"
+MACHINE = "prod-customize"
+EXECUTION = f"arn:aws:states:us-east-1:123456789012:execution:{MACHINE}:{RUN}"
+MINE = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/mine00000001"
+MINE_TOO = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/mine00000002"
+OTHER_RUN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/other0000001"
+OTHER_WORKFLOW = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/other0000002"
+MODEL = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def _event(status="ABORTED", **detail):
+    return {
+        "version": "0",
+        "source": "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        "detail": {
+            "executionArn": EXECUTION,
+            "stateMachineArn": EXECUTION.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0],
+            "name": RUN,
+            "status": status,
+            "startDate": int(NOW.timestamp() * 1000),
+            **detail,
+        },
+    }
+
+
+def _summary(arn, status="InService"):
+    return {
+        "provisionedModelName": arn.rsplit("/", 1)[-1],
+        "provisionedModelArn": arn,
+        "modelArn": MODEL,
+        "desiredModelArn": MODEL,
+        "foundationModelArn": MODEL,
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "status": status,
+        "creationTime": NOW,
+        "lastModifiedTime": NOW,
+    }
+
+
+def _tags(run=RUN, workflow=MACHINE):
+    return {"tags": [{"key": RUN_ID_TAG, "value": run}, {"key": WORKFLOW_TAG, "value": workflow}]}
+
+
+def _details(arn, commitment=None, status="InService"):
+    out = _summary(arn, status)
+    if commitment:
+        out["commitmentDuration"] = commitment
+    return out
+
+
+@pytest.fixture
+def bedrock():
+    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def _run(client, event, **kwargs):
+    return rsr.release_stopped_run(rsr.StatusChangeEvent.model_validate(event), bedrock=client, **kwargs)
+
+
+def test_deletes_only_the_stopped_runs_throughputs_across_pages(bedrock):
+    client, stub = bedrock
+    stub.add_response(
+        "list_provisioned_model_throughputs",
+        {"provisionedModelSummaries": [_summary(MINE), _summary(OTHER_RUN)], "nextToken": "page2"},
+        {"maxResults": 100, "creationTimeAfter": NOW - dt.timedelta(minutes=1)},
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response("list_tags_for_resource", _tags(run="another-run"), {"resourceARN": OTHER_RUN})
+    stub.add_response(
+        "list_provisioned_model_throughputs",
+        {"provisionedModelSummaries": [_summary(OTHER_WORKFLOW), _summary(MINE_TOO, "Creating")]},
+        {"maxResults": 100, "creationTimeAfter": ANY, "nextToken": "page2"},
+    )
+    stub.add_response("list_tags_for_resource", _tags(workflow="staging-customize"), {"resourceARN": OTHER_WORKFLOW})
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE_TOO})
+    for arn in (MINE, MINE_TOO):
+        stub.add_response("get_provisioned_model_throughput", _details(arn), {"provisionedModelId": arn})
+        stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": arn})
+    result = _run(client, _event())
+    assert result == {"RunId": RUN, "Status": "ABORTED", "Released": [MINE, MINE_TOO], "Refused": [], "AlreadyGone": []}
+
+
+def test_never_deletes_a_committed_throughput(bedrock):
+    client, stub = bedrock  # no delete queued: a delete call would fail the test
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response(
+        "get_provisioned_model_throughput", _details(MINE, commitment="OneMonth"), {"provisionedModelId": MINE}
+    )
+    result = _run(client, _event("TIMED_OUT"))
+    assert result["Refused"] == [MINE] and result["Released"] == []
+
+
+def test_waits_while_bedrock_is_still_creating_then_deletes(bedrock):
+    client, stub = bedrock
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response(
+        "get_provisioned_model_throughput", _details(MINE, status="Creating"), {"provisionedModelId": MINE}
+    )
+    for _ in range(2):
+        stub.add_client_error(
+            "delete_provisioned_model_throughput", "ConflictException", "still creating", http_status_code=400
+        )
+    stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": MINE})
+    slept: list[float] = []
+    result = _run(client, _event(), sleep=slept.append)
+    assert result["Released"] == [MINE]
+    assert slept == [rsr.POLL_SECONDS, rsr.POLL_SECONDS]
+
+
+def test_gives_up_for_a_lambda_retry_before_the_function_times_out(bedrock):
+    client, stub = bedrock
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response(
+        "get_provisioned_model_throughput", _details(MINE, status="Creating"), {"provisionedModelId": MINE}
+    )
+    stub.add_client_error("delete_provisioned_model_throughput", "ConflictException", "still creating", 400)
+    with pytest.raises(rsr.ThroughputStillCreating, match=f"run {RUN} was ABORTED: {MINE} cannot be deleted yet"):
+        _run(client, _event(), remaining_ms=lambda: 60_000, sleep=lambda _s: None)
+
+
+def test_a_throughput_gone_meanwhile_is_fine(bedrock):
+    client, stub = bedrock
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    assert _run(client, _event("FAILED"))["AlreadyGone"] == [MINE]
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED", "RUNNING"])
+def test_other_statuses_touch_nothing(bedrock, status):
+    client, _stub = bedrock  # nothing queued: any call would fail
+    assert _run(client, _event(status))["Released"] == []
+
+
+def test_a_wrong_event_is_one_clear_line():
+    with pytest.raises(rsr.StoppedRunEventError) as info:
+        rsr.handler({"source": "aws.states", "detail-type": "x", "detail": {"name": RUN, "status": "ABORTED"}})
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith("detail.executionArn: ")
+    with pytest.raises(rsr.StoppedRunEventError, match="not a Step Functions execution ARN"):
+        rsr.release_stopped_run(
+            rsr.StatusChangeEvent.model_validate(_event(executionArn="arn:aws:states:us-east-1:1:stateMachine:x")),
+            bedrock=None,
+        )

@@ -1,0 +1,101 @@
+"""Runs that end without their own cleanup: stopped by hand while the throughput is being bought.
+
+``StopExecution`` skips every ``Catch``, so ``ReleaseAfterFailure`` never runs. The module's
+EventBridge rule (``run-stopped.event-pattern.json.tftpl``, rendered from the same template as
+``main.tf``) sends the parent's status-change event to ``release_stopped_run``, which must
+delete exactly the stopped run's throughput and nothing of another run.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from workflow_support import demo_input
+
+from bedrock_customize.emulator.core import RUN_ID_TAG
+
+pytestmark = pytest.mark.workflow
+
+WORKFLOW_TAG = "bedrock-customize:workflow"
+
+
+def _wait_for_throughput(emu, run_id: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [pt for pt in emu.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == run_id]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} never bought a throughput")
+
+
+def _stopped_run(emulator_factory, **config):
+    # The throughput never leaves Creating and each poll waits: the run sits in WaitForThroughput.
+    emu = emulator_factory(
+        "better", throughput_outcome="never_in_service", wait_scale=0.01, throughput_max_polls=1000, **config
+    )
+    emu.upload_sample()
+    arn = emu.start_run(demo_input(), name="run-stopped-by-hand")
+    throughput = _wait_for_throughput(emu, "run-stopped-by-hand")
+    return emu, arn, throughput
+
+
+def test_stopping_a_run_by_hand_releases_its_throughput(emulator_factory):
+    emu, arn, throughput = _stopped_run(emulator_factory)
+    # A throughput of another run of the same workflow must survive.
+    other = emu.world.create_throughput(
+        emu.config.region,
+        emu.config.account_id,
+        {
+            "modelUnits": 1,
+            "provisionedModelName": "someone-elses-pt",
+            "modelId": throughput.model_arn,
+            "tags": [
+                {"key": RUN_ID_TAG, "value": "another-run"},
+                {"key": WORKFLOW_TAG, "value": throughput.tags[WORKFLOW_TAG]},
+            ],
+        },
+    )["provisionedModelArn"]
+
+    emu.client("stepfunctions").stop_execution(executionArn=arn, error="Operator", cause="stopped from the console")
+    description = emu.wait(arn, timeout=120)
+    summary = emu.summary(arn)
+
+    assert description["status"] == "ABORTED"
+    assert "ReleaseAfterFailure" not in emu.entered_states(arn)  # no Catch ran: only the safety net can help
+    assert throughput.deleted and summary["leaked_throughputs"] == 0
+    assert not emu.world.throughputs[other].deleted
+    invocations = [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")]
+    assert [i.get("error") for i in invocations] == [None]
+    assert invocations[0]["result"]["Status"] == "ABORTED"
+    assert invocations[0]["result"]["Released"] == [throughput.arn]
+
+
+def test_a_run_that_failed_and_released_is_left_alone_by_the_safety_net(emulator_factory):
+    emu = emulator_factory("better", throughput_outcome="Failed")
+    emu.upload_sample()
+    arn = emu.start_run(demo_input(), name="run-failed-cleanly")
+    assert emu.wait(arn, timeout=120)["status"] == "FAILED"
+    summary = emu.summary(arn)
+    assert summary["release"] == "DELETED" and summary["leaked_throughputs"] == 0
+    invocations = [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")]
+    assert len(invocations) == 1 and "error" not in invocations[0]
+    assert invocations[0]["result"] == {
+        "RunId": "run-failed-cleanly",
+        "Status": "FAILED",
+        "Released": [],
+        "Refused": [],
+        "AlreadyGone": [],
+    }
+
+
+def test_a_succeeded_run_never_reaches_the_safety_net(emulator_factory):
+    emu = emulator_factory("better")
+    emu.upload_sample()
+    arn = emu.start_run(demo_input(), name="run-kept")
+    assert emu.wait(arn, timeout=300)["status"] == "SUCCEEDED"
+    assert emu.summary(arn)["release"] == "KEPT"
+    assert [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")] == []
+    kept = [pt for pt in emu.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == "run-kept"]
+    assert len(kept) == 1 and not kept[0].deleted
