@@ -9,6 +9,7 @@ Every problem names the input field it belongs to and where in the file it is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,14 +26,25 @@ MAX_LISTED = 5  # locations listed in one problem before "and N more"
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input: ``field: what is wrong; how to fix``."""
+    """One thing wrong with the input: ``field: what is wrong; how to fix``.
+
+    ``named``: the message itself starts by naming the field, as ``train.jsonl (TrainingDataFileName)
+    line 3: ...`` for a local file standing in for a dataset (the CLI); the line then has no ``field:`` prefix.
+    """
 
     field: str
     message: str
     fix: str
+    named: bool = False
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}; {self.fix}"
+        head = "" if self.named else f"{self.field}: "
+        return f"{head}{self.message}; {self.fix}"
+
+
+def file_label(field: str, key: str, source: str | None = None) -> str:
+    """How problems name a dataset: its S3 key, or ``path (Field)`` for the local file standing in for it."""
+    return f"{source} ({field})" if source else key
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,31 @@ class DatasetProblems(ValueError):
 
 
 # --- helpers -------------------------------------------------------------------------
+
+_LOCATION = re.compile(r"\b(?:lines?|items?) (\d+)\b")
+
+
+def by_location(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems ordered by the first line (or item) they name; problems about the whole file go last.
+
+    The sort is stable: problems at the same line, and whole-file problems, keep their order.
+    """
+
+    def key(problem: Problem) -> float:
+        match = _LOCATION.search(problem.message)
+        return int(match.group(1)) if match else float("inf")
+
+    return sorted(problems, key=key)
+
+
+def json_error(exc: json.JSONDecodeError, *, line: bool = False) -> str:
+    """``Expecting ',' delimiter at column 7`` (``at line 3, column 7`` with ``line``).
+
+    Some messages already end in "at" (``Unterminated string starting at``): no second "at".
+    """
+    place = f"line {exc.lineno}, column {exc.colno}" if line else f"column {exc.colno}"
+    joiner = " " if exc.msg.endswith(" at") else " at "
+    return f"{exc.msg}{joiner}{place}"
 
 
 def where(locations: list[int], label: str = "line") -> str:
@@ -101,7 +138,7 @@ def _json_lines(text: str) -> tuple[list[tuple[int, Any]], list[int], str | None
         except json.JSONDecodeError as exc:
             bad.append(number)
             if first_error is None:
-                first_error = f"{exc.msg} at column {exc.colno}"
+                first_error = json_error(exc)
     return values, bad, first_error
 
 
@@ -361,7 +398,7 @@ def check_training(
                     f"use at most {rules.max_records} records, or raise the account quota first",
                 )
             )
-    return problems
+    return by_location(problems)
 
 
 # --- validation data ----------------------------------------------------------------------
@@ -384,7 +421,7 @@ def _load_validation(data: bytes, field: str, name: str) -> tuple[list[tuple[int
                 [
                     Problem(
                         field,
-                        f"{name} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                        f"{name} is not valid JSON ({json_error(exc, line=True)})",
                         "fix the JSON array, or write JSON Lines with one record per line",
                     )
                 ],
@@ -434,7 +471,7 @@ def _load_references(data: bytes, field: str, name: str) -> tuple[list[Any] | No
         return None, [
             Problem(
                 field,
-                f"{name} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                f"{name} is not valid JSON ({json_error(exc, line=True)})",
                 "write a JSON array of reference strings, one per prompt",
             )
         ]
@@ -616,7 +653,7 @@ def parse_validation(
                 )
 
     if problems:
-        raise DatasetProblems(problems)
+        raise DatasetProblems(by_location(problems))
     generate = not with_id
     return [
         EvalRecord(

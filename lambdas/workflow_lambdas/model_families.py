@@ -100,7 +100,7 @@ class Family:
     data: dict[str, DataRules]  # by customization type; its keys are the allowed types
     max_output_tokens: int  # largest MaxTokens the on-demand model accepts
     legacy: bool = False
-    note: str | None = None
+    note: str | None = None  # one clause, no final period: it is shown as "what is wrong" of a warning line
 
     @property
     def customization_types(self) -> tuple[str, ...]:
@@ -121,7 +121,7 @@ class BaseModel:
     context_tokens: int
     customization_types: tuple[str, ...] | None = None  # None: the family's types
     hyperparameter_overrides: tuple[HyperParameter, ...] = field(default_factory=tuple)
-    note: str | None = None
+    note: str | None = None  # one clause, no final period (shown in a warning line)
 
 
 # --- families ---------------------------------------------------------------
@@ -169,7 +169,7 @@ _TITAN = Family(
         CONTINUED_PRE_TRAINING: DataRules(formats=(CONTINUED_INPUT,), max_records=100_000, max_bytes=10 * GIB),
     },
     max_output_tokens=8_192,  # Express 8k; Lite accepts 4k (checked per model below)
-    note="Titan Text G1 models are only offered in some (older) regions.",
+    note="Titan Text G1 models are only offered in some (older) regions",
 )
 
 _LLAMA = Family(
@@ -190,7 +190,7 @@ _LLAMA = Family(
     max_output_tokens=2_048,  # max_gen_len upper bound on Bedrock
     note=(
         "On-demand Llama 3.2 (and Llama 3.1 in most regions) is only reachable through a "
-        "cross-region inference profile: set InferenceModelId to e.g. us.meta.llama3-2-1b-instruct-v1:0."
+        "cross-region inference profile, e.g. us.meta.llama3-2-1b-instruct-v1:0"
     ),
 )
 
@@ -216,7 +216,7 @@ _CLAUDE = Family(
         DISTILLATION: DataRules(formats=(CONVERSATION,), min_records=100, max_records=15_000),
     },
     max_output_tokens=4_096,
-    note="Claude 3 Haiku fine-tuning is offered in us-west-2.",
+    note="Claude 3 Haiku fine-tuning is offered in us-west-2",
 )
 
 _COHERE = Family(
@@ -236,8 +236,8 @@ _COHERE = Family(
     max_output_tokens=4_096,
     legacy=True,
     note=(
-        "Cohere Command and Command Light are end-of-life on Bedrock: customization and "
-        "inference may no longer be available in your region; prefer Amazon Nova or Meta Llama."
+        "Cohere Command and Command Light are end-of-life on Bedrock, so customization and "
+        "inference may no longer be available in your region"
     ),
 )
 
@@ -246,7 +246,7 @@ FAMILY_RULES: dict[str, Family] = {f.name: f for f in (_NOVA, _TITAN, _LLAMA, _C
 
 # --- known base models ----------------------------------------------------------
 
-_LLAMA_32_NOTE = "Llama 3.2 on-demand inference needs an inference profile id (us.meta..., eu.meta...)."
+_LLAMA_32_NOTE = "Llama 3.2 on-demand inference needs an inference profile id (us.meta..., eu.meta...)"
 
 BASE_MODELS: dict[str, BaseModel] = {
     m.identifier: m
@@ -389,6 +389,44 @@ def lookup(base_identifier: str) -> BaseModel | None:
     if not isinstance(base_identifier, str):
         return None
     return BASE_MODELS.get(bare_model_id(base_identifier))
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before a word, by its first letter: "an Amazon Nova model", "a Meta Llama model"."""
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+
+
+def with_context_suffix(model_id: str) -> str | None:
+    """The id with a known context suffix appended, when that is a known base model; else None.
+
+    ``amazon.nova-micro-v1:0`` gives ``amazon.nova-micro-v1:0:128k``: the on-demand id of a model
+    given where Bedrock wants the customization id.
+    """
+    if not isinstance(model_id, str) or not model_id.strip() or _CONTEXT_SUFFIX.search(model_id.strip()):
+        return None
+    suffixes = dict.fromkeys(m.group(0) for m in map(_CONTEXT_SUFFIX.search, BASE_MODELS) if m)
+    return next((model_id.strip() + s for s in suffixes if lookup(model_id.strip() + s) is not None), None)
+
+
+def near_model(model_id: str) -> str | None:
+    """A known base model id the given one is probably meant to be, or None.
+
+    The model's on-demand id (``cohere.command-text-v14``) or the id with another context suffix
+    (``amazon.nova-micro-v1:0:300k``); not a near spelling, which is as likely another version of the
+    model. Appending the missing context suffix is ``with_context_suffix``.
+    """
+    if not isinstance(model_id, str) or not model_id.strip():
+        return None
+    bare = bare_model_id(model_id)
+    by_inference = next((m.identifier for m in BASE_MODELS.values() if m.inference_id == bare), None)
+    if by_inference:
+        return by_inference
+    return with_context_suffix(_CONTEXT_SUFFIX.sub("", bare))
+
+
+def models_of(family: str) -> list[str]:
+    """The known base model ids of a family."""
+    return [m.identifier for m in BASE_MODELS.values() if m.family == family]
 
 
 def inference_model_id(base_identifier: str) -> str:

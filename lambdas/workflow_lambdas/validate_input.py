@@ -11,6 +11,7 @@ pure apart from ``fetch``, so the CLI can validate against local files.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -102,12 +103,34 @@ class Settings(BaseModel):
         try:
             return cls(**values)
         except PydanticError as exc:
-            lines = [
-                f"{str(err['loc'][0]).upper()}: {'is not set' if err['type'] == 'missing' else err['msg']}; "
-                "set it in the function's environment (Terraform module)"
-                for err in exc.errors()
-            ]
+            lines = []
+            for err in exc.errors():
+                name = str(err["loc"][0])
+                if err["type"] == "missing":
+                    lines.append(f"{name.upper()}: is not set; set it in the function's environment (Terraform module)")
+                    continue
+                lines.append(
+                    f"{name.upper()}: {values.get(name, err.get('input'))} is not allowed ({err['msg']}); "
+                    f"set it to {cls._allowed(name)} in the function's environment (Terraform module)"
+                )
             raise InvalidInput("\n".join(lines)) from None
+
+    @classmethod
+    def _allowed(cls, name: str) -> str:
+        """What a setting accepts, from its field constraints: ``a whole number from 1 to 1000``."""
+        info = cls.model_fields[name]
+        bounds: dict[str, Any] = {}
+        for item in info.metadata:
+            for attr in ("ge", "le", "min_length", "max_length"):
+                if getattr(item, attr, None) is not None:
+                    bounds[attr] = getattr(item, attr)
+        if info.annotation is int:
+            if "ge" in bounds and "le" in bounds:
+                return f"a whole number from {bounds['ge']} to {bounds['le']}"
+            return f"a whole number of at least {bounds['ge']}" if "ge" in bounds else "a whole number"
+        if "min_length" in bounds and "max_length" in bounds:
+            return f"a name of {bounds['min_length']} to {bounds['max_length']} characters"
+        return "a valid value"
 
 
 # --- run context -----------------------------------------------------------------------------
@@ -395,7 +418,11 @@ def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[s
     problems = []
     for name, value in hps.items():
         field = f"HyperParameters.{name}"
-        if field in skip or not isinstance(value, str):
+        if isinstance(value, bool):  # the schema reports the type; the value is still checked, in the same pass
+            value = str(value).lower()
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif field in skip or not isinstance(value, str):
             continue
         spec = specs.get(name)
         if spec is None:
@@ -413,6 +440,41 @@ def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[s
         if problem:
             problems.append(problem)
     return problems
+
+
+def _unknown_model_what(base: str) -> str:
+    guess = mf.family_of(base)
+    if guess is None:
+        return "not a model this module knows"
+    display = mf.FAMILY_RULES[guess].display
+    return f"{mf.article(display)} {display} model this module does not know"
+
+
+def _unknown_model_problem(base: str) -> Problem:
+    """An unknown BaseModelIdentifier: the near known id when there is one, else the short list to pick from."""
+    suffixed = mf.with_context_suffix(base)
+    if suffixed:
+        return Problem(
+            "BaseModelIdentifier",
+            f"{base} has no context suffix, which customization jobs need",
+            f"add the context suffix: {suffixed}",
+        )
+    near = mf.near_model(base)
+    if near:
+        return Problem("BaseModelIdentifier", f"{base} is not a model id this module knows", f"did you mean {near}?")
+    guess = mf.family_of(base)
+    if guess is not None:
+        known = mf.models_of(guess)
+        shown = difflib.get_close_matches(base, known, n=3, cutoff=0) if len(known) > 3 else known
+        choices = f"use {'one of' if len(shown) == len(known) else 'a known id such as'} {', '.join(shown)}"
+    else:
+        families = ", ".join(f.display.removesuffix(" (legacy)") for f in mf.FAMILY_RULES.values())
+        choices = f"use a model of a known family ({families}), e.g. {next(iter(mf.BASE_MODELS))}"
+    return Problem(
+        "BaseModelIdentifier",
+        f"{base} is {_unknown_model_what(base)}",
+        f"{choices}, or set AllowUnknownModel to true to skip the model-specific checks",
+    )
 
 
 def _s3_key_problem(field: str, key: str, bucket: str) -> Problem | None:
@@ -495,29 +557,16 @@ def validate_execution_input(
     allow_unknown = raw.get("AllowUnknownModel") is True
     model = mf.lookup(base) if base else None
     if base and model is None:
-        guess = mf.family_of(base)
-        what = (
-            f"a {mf.FAMILY_RULES[guess].display} model this module does not know"
-            if guess
-            else "not a model this module knows"
-        )
         if allow_unknown:
             warnings.append(
                 Problem(
                     "BaseModelIdentifier",
-                    f"{base} is {what}",
+                    f"{base} is {_unknown_model_what(base)}",
                     "hyperparameters and training data format are not checked (AllowUnknownModel)",
                 )
             )
         else:
-            problems.append(
-                Problem(
-                    "BaseModelIdentifier",
-                    f"{base} is {what}",
-                    f"use one of {', '.join(mf.BASE_MODELS)}, or set AllowUnknownModel to true "
-                    "to skip the model-specific checks",
-                )
-            )
+            problems.append(_unknown_model_problem(base))
     family = model.family if model else None
     if model is not None:
         rules = mf.family_rules(model.family)
@@ -526,7 +575,7 @@ def validate_execution_input(
                 Problem(
                     "BaseModelIdentifier",
                     f"{model.display} is legacy: {rules.note}",
-                    "plan a move to a current model family",
+                    "plan a move to a current model family, e.g. Amazon Nova or Meta Llama",
                 )
             )
         if ctype and ctype not in mf.customization_types_for(model):
@@ -597,7 +646,8 @@ def validate_execution_input(
     evaluation_raw.setdefault("MaxConcurrency", settings.inference_max_concurrency)
     evaluation = EvaluationSettings(**evaluation_raw)
 
-    # datasets
+    # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
+    local_labels: dict[str, str] = {}
     training_key = raw["TrainingDataFileName"] if given("TrainingDataFileName") else None
     if training_key is not None:
         key_problem = _s3_key_problem("TrainingDataFileName", training_key, settings.training_bucket)
@@ -610,10 +660,9 @@ def validate_execution_input(
             elif data is None:
                 problems.append(_missing("TrainingDataFileName", settings.training_bucket, training_key))
             elif ctype is not None:
+                name = _label("TrainingDataFileName", training_key, data, local_labels)
                 problems.extend(
-                    ds.check_training(
-                        data, family, ctype, name=training_key, total_size=getattr(data, "total_size", None)
-                    )
+                    ds.check_training(data, family, ctype, name=name, total_size=getattr(data, "total_size", None))
                 )
 
     validation_key = raw.get("ValidationDataFileName", DEFAULT_VALIDATION_FILE)
@@ -628,10 +677,11 @@ def validate_execution_input(
         elif data is None:
             problems.append(_missing("ValidationDataFileName", settings.validation_bucket, validation_key))
         elif getattr(data, "total_size", len(data)) > len(data):
+            name = _label("ValidationDataFileName", validation_key, data, local_labels)
             problems.append(
                 Problem(
                     "ValidationDataFileName",
-                    f"{validation_key} is larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB",
+                    f"{name} is larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB",
                     "evaluate on a smaller validation set (a few hundred to a few thousand records)",
                 )
             )
@@ -642,6 +692,8 @@ def validate_execution_input(
                     raw,
                     data,
                     validation_key,
+                    _label("ValidationDataFileName", validation_key, data, local_labels),
+                    local_labels,
                     settings,
                     model,
                     inference_config,
@@ -669,6 +721,8 @@ def validate_execution_input(
             )
         )
 
+    problems = [_name_local(p, local_labels) for p in problems]
+    warnings = [_name_local(p, local_labels) for p in warnings]
     if problems:
         raise InvalidInput(_format(problems))
 
@@ -706,10 +760,29 @@ def validate_execution_input(
     return context
 
 
+def _label(field: str, key: str, data: Any, local_labels: dict[str, str]) -> str:
+    """The name problems use for a dataset: its key, or ``path (Field)`` when ``fetch`` read a local file."""
+    source = getattr(data, "source", None)
+    label = ds.file_label(field, key, source)
+    if source:
+        local_labels[field] = label
+    return label
+
+
+def _name_local(problem: Problem, local_labels: dict[str, str]) -> Problem:
+    """A problem whose message starts with its own local file's ``path (Field)`` drops the ``Field:`` prefix."""
+    label = local_labels.get(problem.field)
+    if label and problem.message.startswith(label):
+        return dataclasses.replace(problem, named=True)
+    return problem
+
+
 def _check_validation(
     raw: dict[str, Any],
     data: bytes,
     validation_key: str,
+    validation_name: str,
+    local_labels: dict[str, str],
     settings: Settings,
     model: mf.BaseModel | None,
     inference_config: InferenceSettings,
@@ -729,7 +802,7 @@ def _check_validation(
             warnings.append(
                 Problem(
                     "ReferenceDataFileName",
-                    f"is ignored: the records of {validation_key} carry their own reference",
+                    f"is ignored: the records of {validation_name} carry their own reference",
                     "leave ReferenceDataFileName out",
                 )
             )
@@ -749,6 +822,11 @@ def _check_validation(
             out_reference.append(reference_key)
     else:
         reference_missing = True
+    reference_name = (
+        _label("ReferenceDataFileName", reference_key, references, local_labels)
+        if references is not None
+        else reference_key
+    )
 
     max_prompt_chars = ds.DEFAULT_MAX_PROMPT_CHARS
     if model is not None:
@@ -758,8 +836,8 @@ def _check_validation(
         records = ds.parse_validation(
             data,
             references,
-            validation_name=validation_key,
-            reference_name=reference_key,
+            validation_name=validation_name,
+            reference_name=reference_name,
             max_prompt_chars=max_prompt_chars,
         )
     except ds.DatasetProblems as exc:
@@ -779,7 +857,12 @@ def _check_validation(
 
 
 def _format(problems: list[Problem]) -> str:
-    lines = list(dict.fromkeys(str(p) for p in problems))
+    """One line per problem; the lines of one field together, fields in the order they were first found."""
+    first: dict[str, int] = {}
+    for index, problem in enumerate(problems):
+        first.setdefault(problem.field, index)
+    ordered = sorted(problems, key=lambda p: first[p.field])
+    lines = list(dict.fromkeys(str(p) for p in ordered))
     if len(lines) > MAX_REPORTED:
         lines = [*lines[:MAX_REPORTED], f"Input: {len(lines) - MAX_REPORTED} more problems not shown; fix these first"]
     return "\n".join(lines)
@@ -789,9 +872,13 @@ def _format(problems: list[Problem]) -> str:
 
 
 class Fetched(bytes):
-    """The first bytes of an S3 object, with the size of the whole object."""
+    """The first bytes of an S3 object, with the size of the whole object.
+
+    ``source``: the local file read instead (the CLI); problems then name it as ``path (Field)``.
+    """
 
     total_size: int
+    source: str | None = None
 
 
 def s3_fetcher(s3: Any, cap: int) -> Fetch:

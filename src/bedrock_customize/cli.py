@@ -111,7 +111,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary, out)
         print(f"finished in {summary['elapsed_seconds']} s", file=out)
-    return EXIT_OK if summary["execution_status"] in ("SUCCEEDED", "FAILED") else EXIT_FAILED
+    return demo_exit_code(summary)
+
+
+def demo_exit_code(summary: dict[str, Any]) -> int:
+    """0 when the run succeeded; 1 when it failed, timed out, was aborted or is still running."""
+    return EXIT_OK if summary.get("execution_status") == "SUCCEEDED" else EXIT_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,10 +129,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run one complete customization on the local emulator")
     demo.add_argument("--scenario", choices=SCENARIOS, default="better", help="how good the emulated custom model is")
-    demo.add_argument("--custom-better", dest="scenario", action="store_const", const="better")
-    demo.add_argument("--custom-worse", dest="scenario", action="store_const", const="worse")
+    demo.add_argument(
+        "--custom-better",
+        dest="scenario",
+        action="store_const",
+        const="better",
+        help="same as --scenario better: the custom model wins, its throughput is kept",
+    )
+    demo.add_argument(
+        "--custom-worse",
+        dest="scenario",
+        action="store_const",
+        const="worse",
+        help="same as --scenario worse: the custom model loses, its throughput is deleted",
+    )
     demo.add_argument("--input", metavar="INPUT.json", help="execution input (default: the shipped example)")
-    demo.add_argument("--faults", metavar="FILE.json", help="emulated faults to inject (see README)")
+    demo.add_argument(
+        "--faults",
+        metavar="FILE.json",
+        help="emulated faults to inject: one JSON object, keys in docs/failure-behaviour.md (Fault injection)",
+    )
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the run (600)")

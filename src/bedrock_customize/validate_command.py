@@ -12,6 +12,7 @@ Exit 0 when valid; exit 2 with one line per problem on stderr (``field: what is 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ def example_input(full: bool = False) -> dict[str, Any]:
     """An execution input built from the JSON Schema's ``examples``.
 
     Minimal: the required fields plus ``HyperParameters`` (the console input of the original
-    sample). Full: the first example of every field.
+    sample). Full: the first example of every field, and of every field of an object (such as
+    ``Evaluation.MaxConcurrency``) that the object's own example leaves out.
     """
     schema = vi.load_schema()
     required = set(schema.get("required", []))
@@ -67,7 +69,11 @@ def example_input(full: bool = False) -> dict[str, Any]:
         if full or name in required or name == "HyperParameters":
             examples = spec.get("examples") or []
             if examples:
-                out[name] = examples[0]
+                out[name] = copy.deepcopy(examples[0])
+            if full and isinstance(out.get(name), dict):
+                for sub, sub_spec in spec.get("properties", {}).items():
+                    if sub not in out[name] and sub_spec.get("examples"):
+                        out[name][sub] = sub_spec["examples"][0]
     return out
 
 
@@ -99,6 +105,7 @@ def _read_local(path: Path, cap: int) -> bytes:
     with path.open("rb") as handle:
         data = vi.Fetched(handle.read(cap))
     data.total_size = path.stat().st_size
+    data.source = str(path)  # problems name this file, not the S3 key it stands in for
     return data
 
 
@@ -131,8 +138,13 @@ def check_input(
             path = local_files[role]
             input_field, flag = ROLES[role][0], ROLES[role][flags]
             if not path.is_file():
+                what, fix = (
+                    ("is a directory", "give the file itself")
+                    if path.is_dir()
+                    else ("does not exist", "check the path")
+                )
                 absent[str(vi._missing(input_field, bucket, key))] = (
-                    f"{input_field}: the local file {path} (given with {flag} for {key}) does not exist; check the path"
+                    f"{input_field}: the local file {path} (given with {flag} for {key}) {what}; {fix}"
                 )
                 return None
             return _read_local(path, read_cap.get(role, vi.VALIDATION_READ_CAP))
@@ -193,25 +205,30 @@ def print_outcome(outcome: Outcome, source: str, out=None, err=None) -> int:
 
 
 def add_file_arguments(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
-    what = "uploaded to" if prefix else "standing in for"
+    what = "uploaded to" if prefix else "the file that stands in for"
     parser.add_argument(
-        f"--{prefix}training", metavar="FILE", type=Path, help=f"training data (JSONL) {what} TrainingDataFileName"
+        f"--{prefix}training", metavar="FILE", type=Path, help=f"training data (JSONL), {what} TrainingDataFileName"
     )
     parser.add_argument(
         f"--{prefix}validation",
         metavar="FILE",
         type=Path,
-        help=f"validation data {what} ValidationDataFileName (default validation-data.json)",
+        help=f"validation data, {what} ValidationDataFileName (default key validation-data.json)",
     )
     parser.add_argument(
         f"--{prefix}references",
         metavar="FILE",
         type=Path,
-        help=f"reference answers {what} ReferenceDataFileName (default reference-inference.json)",
+        help=f"reference answers, {what} ReferenceDataFileName (default key reference-inference.json)",
     )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.example and args.input:
+        raise UsageError(
+            f"--example: prints an example and checks no file, but {args.input} was given too; "
+            f"drop --example to check {args.input}, or drop {args.input} to print the example"
+        )
     if args.example:
         print(json.dumps(example_input(full=args.example == "full"), indent=2))
         return EXIT_OK

@@ -15,8 +15,22 @@ from bedrock_customize import validate_command
 from bedrock_customize.cli import main
 from workflow_lambdas import validate_input as vi
 
-PROBLEM_LINE = re.compile(r"^[\w.\[\]]+: .+; .+$")
+# "Field: what; fix", or for a local dataset file "path (Field) what; fix" (it names the file, not the S3 key)
+PROBLEM_LINE = re.compile(r"^(?:(?P<field>[\w.\[\]]+): |\S+ \((?P<file_field>\w+)\)[ :]).+; .+$")
 FLAGS = {"training": "--training", "validation": "--validation", "references": "--references"}
+
+
+def field_of(line: str) -> str:
+    match = PROBLEM_LINE.match(line)
+    assert match, line
+    return match.group("field") or match.group("file_field")
+
+
+def local_wording(text: str, scenario: str, tmp_path: Path) -> str:
+    """``text`` with each dataset key replaced by ``path (Field)``, as problems name the local files."""
+    for role, (_bucket, key) in role_keys(scenario).items():
+        text = text.replace(key, f"{tmp_path / f'{role}.data'} ({validate_command.ROLES[role][0]})")
+    return text
 
 
 def role_keys(scenario: str) -> dict[str, tuple[str, str]]:
@@ -64,9 +78,14 @@ def test_every_table_case_through_the_cli(case: Case, tmp_path, capsys):
     assert code == 2, (out, err)
     assert not any("Traceback" in line for line in out + err)
     assert all(PROBLEM_LINE.match(line) for line in err), err  # one line per problem, nothing else
-    assert {line.split(":", 1)[0] for line in err} == case.fields, err
+    assert {field_of(line) for line in err} == case.fields, err
     if case.contains and "s3://" not in case.contains and not absent:  # S3 wording differs locally
-        assert any(case.contains in line for line in err), err
+        expected = local_wording(case.contains, case.scenario, tmp_path)
+        assert any(expected in line for line in err), (expected, err)
+    for line in err:  # a dataset problem names the local file given, never the S3 key it stands in for
+        for role, (_bucket, key) in role_keys(case.scenario).items():
+            if f"({validate_command.ROLES[role][0]})" in line:
+                assert str(tmp_path / f"{role}.data") in line and f" {key} " not in line, line
     for role in absent:
         assert any(FLAGS[role] in line and "does not exist" in line for line in err), err
     assert out[-1] == f"{args[0]}: invalid ({len(err)} problem{'s' if len(err) != 1 else ''})"

@@ -309,3 +309,48 @@ def test_oversized_prompt():
     (problem,) = _problems(jsonl(rows), max_prompt_chars=500)
     assert problem.field == "ValidationDataFileName"
     assert problem.message == "v line 3: prompt longer than 500 characters"
+
+
+# --- wording and order ------------------------------------------------------------------------------
+
+
+def test_problems_come_in_line_order():
+    """Grouped by kind internally, reported by line: what a user fixes top to bottom."""
+    rows = eval_rows(6)
+    rows[4]["id"] = rows[0]["id"]  # line 5: duplicate id
+    rows[1]["prompt"] = ""  # line 2: empty prompt
+    lines = jsonl(rows).split(b"\n")
+    lines[2] = b'{"id": "cut'  # line 3: not JSON
+    messages = [p.message for p in _problems(b"\n".join(lines))]
+    assert [m.split(":")[0] for m in messages] == ["v line 2", "v line 3", "v line 5"], messages
+
+
+def test_whole_file_problems_come_after_the_lines():
+    data = jsonl(prompt_completion(2) + [{"prompt": "no answer"}])
+    messages = [p.message for p in ds.check_training(data, mf.NOVA, mf.FINE_TUNING, name="t")]
+    assert "line" in messages[0] and "fewer than the 8" in messages[-1], messages
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'{"prompt": "cut\n', "(Unterminated string starting at column 12)"),
+        (b'{"prompt" "x"}\n', "(Expecting ':' delimiter at column 11)"),
+    ],
+)
+def test_json_errors_read_once(data, expected):
+    (problem,) = [p for p in ds.check_training(data, mf.COHERE, mf.FINE_TUNING, name="t") if "JSON" in p.message]
+    assert expected in problem.message and "at at" not in problem.message
+
+
+def test_json_array_error_names_line_and_column_once():
+    (problem,) = _problems(b'[{"prompt": "a', None)
+    assert "(Unterminated string starting at line 1, column 13)" in problem.message
+
+
+def test_local_file_problem_names_the_file_and_its_field():
+    label = ds.file_label(ds.VALIDATION_FIELD, "validation-data.json", "badval.jsonl")
+    assert label == "badval.jsonl (ValidationDataFileName)"
+    assert ds.file_label(ds.VALIDATION_FIELD, "validation-data.json") == "validation-data.json"
+    problem = ds.Problem(ds.VALIDATION_FIELD, f"{label} line 5: not valid JSON", "fix it", named=True)
+    assert str(problem) == "badval.jsonl (ValidationDataFileName) line 5: not valid JSON; fix it"

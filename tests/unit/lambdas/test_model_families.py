@@ -132,3 +132,45 @@ def test_describe():
     assert "1e-06 to 0.0001" in nova.hyperparameter("learningRate").describe()
     assert 'only "1"' in mf.family_rules(mf.LLAMA).hyperparameter("batchSize").describe()
     assert "above 0" in mf.family_rules(mf.TITAN).hyperparameter("learningRate").describe()
+
+
+# --- near matches for an unknown identifier ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("amazon.nova-micro-v1:0", "amazon.nova-micro-v1:0:128k"),
+        ("meta.llama3-2-3b-instruct-v1:0", "meta.llama3-2-3b-instruct-v1:0:128k"),
+        ("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0:200k"),
+        ("amazon.nova-micro-v1:0:128k", None),  # already has its suffix
+        ("amazon.nova-premier-v1:0", None),  # no known model with any suffix
+        ("cohere.command-text-v14", None),  # its customization id is not this id plus a suffix
+    ],
+)
+def test_with_context_suffix(given, expected):
+    assert mf.with_context_suffix(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("cohere.command-text-v14", "cohere.command-text-v14:7:4k"),  # the on-demand id
+        ("amazon.titan-text-express-v1", "amazon.titan-text-express-v1:0:8k"),
+        ("amazon.nova-micro-v1:0:300k", "amazon.nova-micro-v1:0:128k"),  # another context suffix
+        ("meta.llama3-3-70b-instruct-v1:0:128k", None),  # another version: no guess
+        ("example.text-model-v1:0:32k", None),
+    ],
+)
+def test_near_model(given, expected):
+    assert mf.near_model(given) == expected
+
+
+def test_article_follows_the_first_letter():
+    assert [mf.article(f.display) for f in mf.FAMILY_RULES.values()] == ["an", "an", "a", "an", "a"]
+
+
+def test_notes_are_one_clause_without_a_final_period():
+    """Notes are the "what is wrong" of a warning line: a period would print as ".;"."""
+    notes = [f.note for f in mf.FAMILY_RULES.values()] + [m.note for m in mf.BASE_MODELS.values()]
+    assert all(not note.endswith(".") and ";" not in note for note in notes if note)

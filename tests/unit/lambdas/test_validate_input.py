@@ -383,3 +383,118 @@ def test_policy_inputs_must_be_booleans():
     raw["KeepThroughputOnWin"] = "no"
     with pytest.raises(InvalidInput, match="KeepThroughputOnWin"):
         validate(raw, nova_files())
+
+
+# --- wording of model, hyperparameter, settings and local-file problems ---------------------------------------
+
+
+def _with(**changes) -> dict:
+    raw = copy.deepcopy(NOVA_INPUT)
+    raw.update(changes)
+    return raw
+
+
+def test_model_id_without_its_context_suffix_gets_one_short_line():
+    (line,) = problem_lines(_with(BaseModelIdentifier="amazon.nova-micro-v1:0"), nova_files())
+    assert line.startswith("BaseModelIdentifier: amazon.nova-micro-v1:0 ")
+    assert line.endswith("; add the context suffix: amazon.nova-micro-v1:0:128k")
+    assert len(line) < 160 and "use one of" not in line
+
+
+def test_on_demand_id_of_a_known_model_is_pointed_at_its_customization_id():
+    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw["BaseModelIdentifier"] = "cohere.command-light-text-v14"
+    (line,) = problem_lines(raw, ancestor_files())
+    assert line.endswith("did you mean cohere.command-light-text-v14:7:4k?") and len(line) < 160
+
+
+def test_unknown_model_of_a_known_family_lists_only_that_family_with_the_right_article():
+    (line,) = problem_lines(_with(BaseModelIdentifier="amazon.nova-premier-v1:0:1000k"), nova_files())
+    assert "is an Amazon Nova model this module does not know" in line
+    assert "use one of amazon.nova-micro-v1:0:128k, amazon.nova-lite-v1:0:300k, amazon.nova-pro-v1:0:300k," in line
+    assert "meta." not in line and "AllowUnknownModel" in line
+
+
+def test_unknown_model_lists_stay_short():
+    for base in ("meta.llama3-3-70b-instruct-v1:0", "example.text-model-v1:0:32k"):
+        (line,) = problem_lines(_with(BaseModelIdentifier=base), nova_files())
+        assert len(line) < 330, line
+        assert line.count(":128k") + line.count(":300k") + line.count(":4k") <= 3, line
+
+
+def test_number_hyperparameter_is_also_range_checked():
+    lines = problem_lines(_with(HyperParameters={"epochCount": 9}), nova_files())
+    assert lines == [
+        "HyperParameters.epochCount: is a number, but Bedrock expects every hyperparameter as a string; "
+        'write it as a string: "9"',
+        "HyperParameters.epochCount: is 9, outside the range Amazon Nova Micro accepts; "
+        "use epochCount (a whole number from 1 to 5)",
+    ]
+    # in range: the type is the only problem
+    (line,) = problem_lines(_with(HyperParameters={"epochCount": 2}), nova_files())
+    assert line.endswith('write it as a string: "2"')
+
+
+def test_problems_of_one_field_are_reported_together():
+    raw = _with(HyperParameters={"epochCount": 9}, JobName="bad job")
+    raw.pop("CustomModelName")
+    lines = problem_lines(raw, nova_files())
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "CustomModelName",
+        "HyperParameters.epochCount",
+        "HyperParameters.epochCount",
+        "JobName",
+    ]
+
+
+def test_legacy_warning_has_clean_punctuation():
+    (warning,) = validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files()).warnings
+    assert ".;" not in str(warning) and str(warning).count(";") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("SHARD_SIZE", "5000", "a whole number from 1 to 1000"),
+        ("INFERENCE_MAX_CONCURRENCY", "0", "a whole number from 1 to 40"),
+        ("THROUGHPUT_POLL_SECONDS", "soon", "a whole number of at least 1"),
+        ("ARTIFACTS_BUCKET", "ab", "a name of 3 to 63 characters"),
+    ],
+)
+def test_settings_out_of_range_say_the_allowed_range(name, value, allowed):
+    with pytest.raises(InvalidInput) as caught:
+        vi.Settings.from_env({**ENV, name: value})
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{name}: {value} is not allowed (")
+    assert line.endswith(f"; set it to {allowed} in the function's environment (Terraform module)")
+
+
+def _local(data: bytes, source: str) -> vi.Fetched:
+    fetched = vi.Fetched(data)
+    fetched.total_size = len(data)
+    fetched.source = source
+    return fetched
+
+
+def test_local_files_are_named_by_path_s3_objects_by_key():
+    bad = jsonl([{"id": "a", "prompt": "p", "reference": "r"}, {"id": "b", "prompt": "", "reference": "r"}])
+    bad += b'{"id": "c", "prompt": "p", "reference": "r\n'
+    files = nova_files()
+    files[(VALID, "nova/validation.jsonl")] = bad
+    s3_lines = problem_lines(copy.deepcopy(NOVA_INPUT), files)
+    assert [line.split(" line")[0] for line in s3_lines] == ["ValidationDataFileName: nova/validation.jsonl"] * 2
+
+    files[(VALID, "nova/validation.jsonl")] = _local(bad, "badval.jsonl")
+    local_lines = problem_lines(copy.deepcopy(NOVA_INPUT), files)
+    assert local_lines == [
+        'badval.jsonl (ValidationDataFileName) line 2: empty "prompt"; give every record a non-empty "prompt" string',
+        "badval.jsonl (ValidationDataFileName) line 3: not valid JSON (Unterminated string starting at column 41); "
+        'write one {"id": ..., "prompt": ..., "reference": ...} object per line',
+    ]
+
+
+def test_local_reference_file_is_named_in_a_cross_file_problem():
+    files = ancestor_files()
+    files[A_REF] = _local(json.dumps(["one", "two"]).encode(), "refs.json")
+    (line,) = problem_lines(copy.deepcopy(ANCESTOR_INPUT), files)
+    assert line.startswith("refs.json (ReferenceDataFileName) has 2 references but validation-data.json has 5")

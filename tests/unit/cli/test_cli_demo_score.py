@@ -1,0 +1,185 @@
+"""``demo`` exit codes, ``score`` input errors and the help texts a new user reads first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bedrock_customize import validate_command
+from bedrock_customize.cli import build_parser, demo_exit_code, main
+from workflow_lambdas import validate_input as vi
+
+
+def one_error_line(argv, capsys, code=2) -> str:
+    assert main(argv) == code
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err + captured.out, lines
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def wide_help(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse wraps at the terminal width: no hyphenated words
+
+
+def help_of(*command: str) -> str:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command[0]]
+    return " ".join(sub.format_help().split())
+
+
+# --- demo -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("SUCCEEDED", 0), ("FAILED", 1), ("TIMED_OUT", 1), ("ABORTED", 1), ("RUNNING", 1), (None, 1)],
+)
+def test_demo_exits_0_only_when_the_run_succeeded(status, code):
+    assert demo_exit_code({"execution_status": status}) == code
+
+
+def test_demo_with_a_failing_job_exits_1(tmp_path, capsys):
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps({"customization_job": "Failed"}))
+    code = main(["demo", "--faults", str(faults), "--out", str(tmp_path / "out"), "--timeout", "120"])
+    out = capsys.readouterr().out
+    assert "execution status : FAILED" in out
+    assert code == 1
+
+
+def test_demo_help_documents_every_flag():
+    text = help_of("demo")
+    assert "--custom-better same as --scenario better" in text
+    assert "--custom-worse same as --scenario worse" in text
+    assert "docs/failure-behaviour.md" in text and "README" not in text
+
+
+# --- validate ---------------------------------------------------------------------------------------
+
+
+NOVA = {
+    "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+    "CustomModelName": "m",
+    "JobName": "j",
+    "TrainingDataFileName": "t.jsonl",
+}
+
+
+def test_local_validation_file_is_named_not_the_default_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "min.json").write_text(json.dumps(NOVA))
+    rows = [{"id": str(i), "prompt": "p", "reference": "r"} for i in range(4)]
+    rows[1]["prompt"] = ""
+    (tmp_path / "badval.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows) + '{"id": "9", "prompt": "p", "reference": "r\n'
+    )
+    assert main(["validate", "min.json", "--validation", "badval.jsonl"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        'badval.jsonl (ValidationDataFileName) line 2: empty "prompt"; give every record a non-empty "prompt" string',
+        "badval.jsonl (ValidationDataFileName) line 5: not valid JSON (Unterminated string starting at column 41); "
+        'write one {"id": ..., "prompt": ..., "reference": ...} object per line',
+    ]
+
+
+def test_a_directory_given_as_dataset_is_called_a_directory(tmp_path, capsys):
+    (tmp_path / "min.json").write_text(json.dumps(NOVA))
+    line = one_error_line(["validate", str(tmp_path / "min.json"), "--training", str(tmp_path)], capsys)
+    assert line == (
+        f"TrainingDataFileName: the local file {tmp_path} (given with --training for t.jsonl) is a directory; "
+        "give the file itself"
+    )
+
+
+def test_example_with_an_input_file_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "min.json").write_text(json.dumps(NOVA))
+    line = one_error_line(["validate", "--example", "full", str(tmp_path / "min.json")], capsys)
+    assert line.startswith("bedrock-customize: error: --example: ") and "min.json" in line
+    assert capsys.readouterr().out == ""
+
+
+def test_full_example_has_every_field_of_every_object():
+    full = validate_command.example_input(full=True)
+    for name, spec in vi.load_schema()["properties"].items():
+        for sub, sub_spec in spec.get("properties", {}).items():
+            if sub_spec.get("examples"):
+                assert sub in full[name], f"{name}.{sub}"
+    assert full["Evaluation"]["MaxConcurrency"] == 4
+    assert vi.schema_problems(full) == []
+    # the schema's own example object is left as it is
+    assert "MaxConcurrency" not in vi.load_schema()["properties"]["Evaluation"]["examples"][0]
+
+
+def test_validate_help_says_the_default_is_a_key_not_a_local_file():
+    text = help_of("validate")
+    assert "stands in for ValidationDataFileName (default key validation-data.json)" in text
+    assert "stands in for ReferenceDataFileName (default key reference-inference.json)" in text
+
+
+# --- score (no model is loaded: every case fails before) ---------------------------------------------
+
+
+def test_score_help_is_plain_text():
+    text = help_of("score")
+    assert "``" not in text and '{"id": ..., "reference": "..."}' in text
+
+
+@pytest.mark.parametrize(
+    ("ref_text", "cand_text", "expected"),
+    [
+        (
+            '{"id": "a", "reference": "r"}\n{"id": "b",\n',
+            '["x", "y"]',
+            "ref.json: line 2 is not JSON (Expecting property name enclosed in double quotes at column 12); "
+            'write one complete JSON object per line, e.g. {"id": "1", "reference": "..."}',
+        ),
+        (
+            '["r"]',
+            '{"id": "a", "text": "o"}\n',
+            "cand.json: line 1 has no string 'output'; give every line a string \"output\" "
+            '(or an "error" for a failed record), e.g. {"id": "1", "output": "..."}',
+        ),
+        ("[]", "[]", "ref.json: holds no records (an empty JSON array); give one object per line"),
+        ('["r"]', "[]", "cand.json: holds no records (an empty JSON array); give one object per line"),
+    ],
+)
+def test_score_input_errors_have_a_fix(tmp_path, capsys, ref_text, cand_text, expected):
+    (tmp_path / "ref.json").write_text(ref_text)
+    (tmp_path / "cand.json").write_text(cand_text)
+    line = one_error_line(
+        ["score", "--references", str(tmp_path / "ref.json"), "--candidates", str(tmp_path / "cand.json")], capsys
+    )
+    assert line.startswith("bedrock-customize score: error: ")
+    assert expected in line.replace(f"{tmp_path}/", "")
+    assert capsys.readouterr().out == ""  # no "n/a" summary
+
+
+def test_score_missing_file_says_what_to_do(tmp_path, capsys):
+    line = one_error_line(["score", "--references", str(tmp_path / "none.json"), "--candidates", "x"], capsys)
+    assert line.endswith("none.json: file not found; check the path")
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "empty dir"])
+def test_score_model_path_is_checked_up_front(tmp_path, capsys, kind):
+    (tmp_path / "ref.json").write_text('["r"]')
+    model = {"missing": tmp_path / "nothere", "file": tmp_path / "ref.json", "empty dir": tmp_path}[kind]
+    refs = str(tmp_path / "ref.json")
+    line = one_error_line(["score", "--references", refs, "--candidates", refs, "--model-path", str(model)], capsys)
+    if kind == "empty dir":
+        assert line.endswith(
+            f"--model-path: {model} has no config.json; pass the directory holding the model (config.json)"
+        )
+    else:
+        assert line.endswith(
+            f"--model-path: {model} is not a directory; pass the directory holding the model (config.json) or a hub id"
+        )
+
+
+@pytest.mark.parametrize("value", ["roberta-large", "sentence-transformers/all-MiniLM-L6-v2"])
+def test_hub_ids_are_not_taken_for_paths(value):
+    from bedrock_customize.score_command import model_path_problem
+
+    assert model_path_problem(value) is None
