@@ -115,6 +115,20 @@ def _id_key(value: Any, where: str) -> str:
     return str(value)
 
 
+def _utf8_problem(text: str) -> str | None:
+    """Why ``text`` cannot be encoded as UTF-8 (a lone surrogate such as JSON's ``"\\ud83d"``), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"{exc.reason} {text[exc.start]!r} at character {exc.start}"
+    return None
+
+
+def _printable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode escaped (``\\ud83d``), so it can be written out."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def join_records(
     records: list[dict[str, Any]], inference: list[dict[str, Any]], where: str = "shard"
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -122,9 +136,10 @@ def join_records(
 
     Returns the records as ``{"id","prompt","reference","base":{"output","error"},"custom":{...}}``
     and the number of inference lines that matched no record (reported, not fatal).
-    A model output that is not a string, or a missing line, is an error for that model.
-    When a retry left several lines for one (id, model), an output beats an error and
-    the last output wins.
+    A model output that is not a string, or that cannot be encoded as UTF-8 (a lone
+    surrogate), or a missing line, is an error for that model. When a retry left several
+    lines for one (id, model), an output beats an error and the last output wins. A
+    reference or prompt that cannot be encoded as UTF-8 is a ``DatasetError`` naming the record.
     """
     joined: dict[str, dict[str, Any]] = {}
     for n, rec in enumerate(records, start=1):
@@ -134,6 +149,13 @@ def join_records(
         reference = rec.get("reference")
         if not isinstance(reference, str):
             raise DatasetError(f"{where}: record {rec.get('id')!r} has no string 'reference'")
+        for field in ("reference", "prompt"):
+            problem = _utf8_problem(rec[field]) if isinstance(rec.get(field), str) else None
+            if problem:
+                raise DatasetError(
+                    f"{where}: record {rec.get('id')!r} has a {field!r} that is not valid UTF-8 text "
+                    f"({problem}): fix that record in the validation data"
+                )
         joined[key] = {
             "id": rec.get("id"),
             "prompt": rec.get("prompt"),
@@ -153,11 +175,17 @@ def join_records(
             continue
         slot = joined[key][model]
         output = line.get("output")
-        if isinstance(output, str) and not line.get("error"):
+        problem = _utf8_problem(output) if isinstance(output, str) else None
+        if isinstance(output, str) and not problem and not line.get("error"):
             slot["output"], slot["error"] = output, None
         elif slot["output"] is None:
-            err = line.get("error") or f"inference line {n} has no string 'output'"
-            slot["error"] = err if isinstance(err, str) else json.dumps(err, default=str)
+            if line.get("error"):
+                err = line["error"]
+            elif problem:
+                err = f"inference line {n}: the output is not valid UTF-8 text ({problem})"
+            else:
+                err = f"inference line {n} has no string 'output'"
+            slot["error"] = _printable(err) if isinstance(err, str) else json.dumps(err, default=str)
     return list(joined.values()), unmatched
 
 
@@ -205,6 +233,13 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
         refs = [r.get("reference") for r in rows]
         if not all(isinstance(r, str) for r in refs):
             raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
+        for row, ref in zip(rows, refs, strict=True):
+            problem = _utf8_problem(ref)
+            if problem:
+                raise DatasetError(
+                    f"s3://{bucket}/{key}: record {row.get('id')!r} has a 'reference' that is not valid UTF-8 text "
+                    f"({problem}): fix that record in the validation data"
+                )
         weights = scoring.compute_idf(refs, config)
         _idf_cache.clear()
         if etag:

@@ -70,6 +70,7 @@ def build_summary(
     return {
         "RunId": run_id,
         "Verdict": decision.verdict,
+        "VerdictReason": decision.reason,
         "Metric": policy.metric,
         "Policy": policy.as_dict(),
         # Means over the paired records (both models scored): Custom - Base == Difference.Mean.

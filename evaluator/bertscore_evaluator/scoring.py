@@ -15,7 +15,15 @@ Why this is faster than the ancestor (two ``bert_score.score`` calls):
 Tokens (``bert_score.utils.sent_encode``), model (``BERTScorer``'s, cut at the
 layer), idf weights and greedy matching (``bert_score.utils.greedy_cos_idf``) are
 bert_score's own, so scores equal ``bert_score.score`` up to float noise (~1e-7:
-sentences are batched with different neighbours, hence different padding).
+sentences are embedded with different neighbours, hence different padding).
+
+The greedy matching is NOT batch-independent in bert_score: ``greedy_cos_idf``
+multiplies the similarities by the padding mask before taking the max, so a token
+whose best cosine is negative scores 0 when its batch neighbour is longer (padding)
+and its true negative value otherwise. Matching therefore always runs in bert_score's
+default batches of ``GREEDY_BATCH_SIZE`` (64) pairs, restarting at each model, whatever
+``BERTSCORE_BATCH_SIZE`` (which only sizes the forward passes) says: that is what two
+``bert_score.score`` calls with the default ``batch_size`` do.
 
 Where the time goes: >85% in the encoder's fp32 linear layers, which already run
 at this CPU's measured matrix-multiply rate (``benchmarks/evaluator.py`` prints
@@ -44,6 +52,15 @@ from typing import Any, NamedTuple
 from .errors import EvaluationFailed
 
 MODEL_INFO_FILE = "bertscore_model_info.json"
+# Pairs per greedy-matching batch: bert_score's default ``batch_size``. Fixed on purpose (see
+# the module docstring): a different value changes scores, not only speed.
+GREEDY_BATCH_SIZE = 64
+# transformers sets ``model_max_length`` to int(1e30) when tokenizer_config.json has none;
+# bert_score's ``sent_encode`` then raises OverflowError on every sentence.
+MAX_SANE_MODEL_LENGTH = 1_000_000
+# Model types whose weights are an encoder-decoder T5 (bert_score only handles them through
+# ``T5EncoderModel``, and only when "t5" is in the model string).
+T5_FAMILY = ("t5", "mt5", "umt5")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
 
@@ -136,8 +153,8 @@ class ScorerConfig:
         """``BERTSCORE_MODEL`` (path or hub id; default: the bundled MiniLM when installed,
         else ``roberta-large``), ``BERTSCORE_NUM_LAYERS``, ``BERTSCORE_IDF`` (false),
         ``BERTSCORE_BASELINE_PATH`` (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64 sentences
-        per forward pass at most), ``BERTSCORE_MAX_BATCH_TOKENS`` (1024 padded tokens per
-        forward pass at most)."""
+        per forward pass at most; the greedy matching always takes ``GREEDY_BATCH_SIZE`` pairs),
+        ``BERTSCORE_MAX_BATCH_TOKENS`` (1024 padded tokens per forward pass at most)."""
         model = os.environ.get("BERTSCORE_MODEL", "").strip()
         num_layers = _env_int("BERTSCORE_NUM_LAYERS", None)
         if not model:
@@ -199,9 +216,10 @@ def get_scorer(config: ScorerConfig) -> Any:
         if found is None:
             from bert_score import BERTScorer
 
+            model_type = local_model_type(config.model)
             try:
                 found = BERTScorer(
-                    model_type=config.model,
+                    model_type=bert_score_model_path(config.model),
                     num_layers=config.num_layers,  # required for a local path (KeyError otherwise)
                     idf=False,  # idf weights are passed per call (see score_models)
                     nthreads=0,  # no multiprocessing.Pool in Lambda
@@ -211,8 +229,19 @@ def get_scorer(config: ScorerConfig) -> Any:
                     lang="en" if config.rescale else None,  # BERTScorer asserts lang when rescaling
                     device="cpu",
                 )
+                if model_type == "umt5":
+                    # bert_score loads every "t5" model as T5EncoderModel, which silently drops
+                    # UMT5's per-layer relative attention biases: load the right class instead.
+                    found._model = _t5_family_encoder(config.model, model_type, config.num_layers)
                 if config.rescale:
                     _ = found.baseline_vals  # read and validate the baseline file now
+                max_length = found._tokenizer.model_max_length
+                if max_length is None or max_length > MAX_SANE_MODEL_LENGTH:
+                    raise EvaluationFailed(
+                        f"tokenizer of BERTScore model {config.model!r} has no model_max_length "
+                        f"(got {max_length!r}): bake the model with evaluator/fetch_model.py, which sets it "
+                        "from max_position_embeddings, or add model_max_length to its tokenizer_config.json"
+                    )
             except EvaluationFailed:
                 raise
             except Exception as exc:  # noqa: BLE001 - surfaced as the domain error
@@ -221,6 +250,59 @@ def get_scorer(config: ScorerConfig) -> Any:
                 ) from exc
             _scorers[key] = found
         return found
+
+
+def local_model_type(model: str) -> str | None:
+    """``model_type`` from ``<model>/config.json`` when ``model`` is a local directory, else None."""
+    path = Path(model) / "config.json"
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("model_type") if path.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def bert_score_model_path(model: str) -> str:
+    """The model string to give bert_score: ``model`` itself, except for a local T5-family directory
+    whose path lacks "t5".
+
+    ``bert_score.utils.get_model`` takes its T5 branch (``T5EncoderModel``) only when "t5" is in the
+    model string; otherwise ``AutoModel`` loads a T5 as an encoder-decoder and bert_score raises
+    ``ValueError("Not supported")``. The baked weights live at ``/opt/bertscore-model``, so for a T5
+    directory we hand bert_score a symlink to it under the temp directory (``/tmp``, Lambda's only
+    writable path) whose name contains "t5", named after the target's real path so that every
+    process and warm invocation reuses the same link.
+    """
+    if local_model_type(model) not in T5_FAMILY or "t5" in model:
+        return model
+    import hashlib
+    import tempfile
+
+    target = os.path.realpath(model)
+    digest = hashlib.sha256(target.encode("utf-8")).hexdigest()[:16]
+    link = Path(tempfile.gettempdir()) / f"bertscore-t5-{digest}"
+    if not (link.is_symlink() and os.readlink(link) == target):
+        staging = link.with_name(f"{link.name}.{os.getpid()}.{threading.get_ident()}")
+        staging.unlink(missing_ok=True)
+        staging.symlink_to(target, target_is_directory=True)
+        os.replace(staging, link)  # atomic: a concurrent loader sees the old or the new link
+    return str(link)
+
+
+def _t5_family_encoder(model: str, model_type: str, num_layers: int) -> Any:
+    """The encoder of a T5-family model with its own class, cut at ``num_layers`` blocks as
+    ``bert_score.utils.get_model`` cuts a T5."""
+    import torch
+    import transformers
+
+    cls = getattr(transformers, {"t5": "T5EncoderModel", "mt5": "MT5EncoderModel"}.get(model_type, "UMT5EncoderModel"))
+    encoder = cls.from_pretrained(model)
+    encoder.eval()
+    blocks = encoder.encoder.block
+    if not 0 <= num_layers <= len(blocks):
+        raise EvaluationFailed(f"num_layers {num_layers} is outside 0..{len(blocks)} for {model!r}")
+    encoder.encoder.block = torch.nn.ModuleList(list(blocks[:num_layers]))
+    return encoder.to("cpu")
 
 
 def clear_scorers() -> None:
@@ -320,7 +402,8 @@ def score_models(
         # What BERTScorer.score does, with the idf weights passed in rather than stored on
         # the shared scorer (so concurrent runs with different reference sets cannot mix).
         if slots:
-            preds = bertscore_pairs(scorer, flat_refs, flat_cands, idf_dict, config)
+            groups = [sum(1 for m, _ in slots if m == model) for model in candidates]
+            preds = bertscore_pairs(scorer, flat_refs, flat_cands, idf_dict, config, groups)
         else:
             preds = torch.zeros((0, 3))
         preds = torch.cat([preds, torch.zeros((len(blank_slots), 3), dtype=preds.dtype)])
@@ -384,10 +467,22 @@ def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config
     return stats
 
 
-def bertscore_pairs(scorer: Any, refs: Sequence[str], cands: Sequence[str], idf_dict: Any, config: ScorerConfig) -> Any:
+def bertscore_pairs(
+    scorer: Any,
+    refs: Sequence[str],
+    cands: Sequence[str],
+    idf_dict: Any,
+    config: ScorerConfig,
+    groups: Sequence[int] | None = None,
+) -> Any:
     """(P, R, F1) for each (refs[i], cands[i]): ``bert_score.utils.bert_cos_score_idf`` with
     our own embedding step (``embed_sentences``); the greedy matching is bert_score's own
-    ``greedy_cos_idf`` on pairs in the given order, in batches of ``config.batch_size``."""
+    ``greedy_cos_idf`` on pairs in the given order, in batches of ``GREEDY_BATCH_SIZE`` (never
+    ``config.batch_size``: the padding mask makes the matching depend on its batch).
+
+    ``groups`` splits the pairs into consecutive runs of these lengths (one per model) whose
+    batches start afresh, as separate ``bert_score.score`` calls would; default: one run.
+    """
     import torch
     from bert_score.utils import greedy_cos_idf
     from torch.nn.utils.rnn import pad_sequence
@@ -401,11 +496,23 @@ def bertscore_pairs(scorer: Any, refs: Sequence[str], cands: Sequence[str], idf_
         mask = torch.arange(int(lens.max())).expand(len(emb), -1) < lens.unsqueeze(1)
         return pad_sequence(emb, batch_first=True, padding_value=2.0), mask, pad_sequence(idf, batch_first=True)
 
-    preds = []
+    groups = [len(refs)] if groups is None else list(groups)
+    if sum(groups) != len(refs) or any(g < 0 for g in groups):
+        raise ValueError(f"groups {groups} do not split {len(refs)} pairs")
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for size in groups:
+        starts += [
+            (start, min(start + GREEDY_BATCH_SIZE, offset + size))
+            for start in range(offset, offset + size, GREEDY_BATCH_SIZE)
+        ]
+        offset += size
+
+    preds = [torch.zeros((0, 3))]
     with torch.inference_mode():
-        for start in range(0, len(refs), config.batch_size):
-            ref_stats = padded(refs[start : start + config.batch_size])
-            hyp_stats = padded(cands[start : start + config.batch_size])
+        for start, end in starts:
+            ref_stats = padded(refs[start:end])
+            hyp_stats = padded(cands[start:end])
             p, r, f = greedy_cos_idf(*ref_stats, *hyp_stats, False)
             preds.append(torch.stack((p, r, f), dim=-1))
     return torch.cat(preds, dim=0)

@@ -1,10 +1,15 @@
 """Aggregate statistics and the verdict policy (numpy only, no model).
 
 Policy (``run.Evaluation``): ``Metric`` (F1 | Precision | Recall), ``Margin``,
-``ConfidenceLevel``, ``BootstrapResamples``, ``RequireSignificance`` (default true),
-``Seed``. With ``lo, hi`` the paired-bootstrap percentile interval of
+``ConfidenceLevel`` (strictly between 0 and 1), ``BootstrapResamples`` (an integer, at
+least 100), ``RequireSignificance`` (default true), ``Seed`` (an integer, at least 0),
+``MinPairs`` (default 10). With ``lo, hi`` the paired-bootstrap percentile interval of
 ``mean(custom - base)``:
 
+* fewer than ``MinPairs`` records scored for both models -> ``INCONCLUSIVE`` (the
+  ``Decision.reason`` says so): a percentile bootstrap of one or two pairs has an
+  interval that cannot contain the spread it never saw (one positive pair would
+  otherwise be ``CUSTOM_BETTER`` even with significance required);
 * ``lo > margin``  -> ``CUSTOM_BETTER``
 * ``hi <= margin`` -> ``NOT_BETTER``
 * otherwise ``INCONCLUSIVE`` when significance is required, else
@@ -31,6 +36,9 @@ INCONCLUSIVE = "INCONCLUSIVE"
 METRICS = ("F1", "Precision", "Recall")
 # Resamples are drawn in blocks so that 10k records x 1000 resamples never holds 80 MB of indices.
 _BLOCK_ELEMENTS = 2_000_000
+MIN_RESAMPLES = 100
+# Fewest paired records a verdict other than INCONCLUSIVE may rest on (``MinPairs``).
+DEFAULT_MIN_PAIRS = 10
 
 
 @dataclass(frozen=True)
@@ -41,34 +49,48 @@ class Policy:
     resamples: int = 1000
     require_significance: bool = True
     seed: int = 7
+    min_pairs: int = DEFAULT_MIN_PAIRS
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
             raise EvaluationFailed(f"Evaluation.Metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
-        if not math.isfinite(self.margin):
+        if not _is_real(self.margin) or not math.isfinite(self.margin):
             raise EvaluationFailed(f"Evaluation.Margin must be a finite number, got {self.margin!r}")
-        if not 0.0 < self.confidence_level < 1.0:
-            raise EvaluationFailed(f"Evaluation.ConfidenceLevel must be between 0 and 1, got {self.confidence_level!r}")
-        if self.resamples < 1:
-            raise EvaluationFailed(f"Evaluation.BootstrapResamples must be positive, got {self.resamples!r}")
+        if not _is_real(self.confidence_level) or not 0.0 < self.confidence_level < 1.0:
+            raise EvaluationFailed(
+                f"Evaluation.ConfidenceLevel must be a number strictly between 0 and 1, got {self.confidence_level!r}"
+            )
+        if not _is_int(self.resamples) or self.resamples < MIN_RESAMPLES:
+            raise EvaluationFailed(
+                f"Evaluation.BootstrapResamples must be an integer of at least {MIN_RESAMPLES}, got {self.resamples!r}"
+            )
+        if not isinstance(self.require_significance, bool):
+            raise EvaluationFailed(
+                f"Evaluation.RequireSignificance must be true or false, got {self.require_significance!r}"
+            )
+        if not _is_int(self.seed) or self.seed < 0:
+            raise EvaluationFailed(f"Evaluation.Seed must be an integer of at least 0, got {self.seed!r}")
+        if not _is_int(self.min_pairs) or self.min_pairs < 1:
+            raise EvaluationFailed(f"Evaluation.MinPairs must be an integer of at least 1, got {self.min_pairs!r}")
 
     @classmethod
     def from_evaluation(cls, evaluation: Mapping[str, Any] | None) -> Policy:
-        """Build from the run context's ``Evaluation`` object (missing keys take defaults)."""
+        """Build from the run context's ``Evaluation`` object (missing keys take defaults).
+
+        Numbers may come as JSON numbers or numeric strings; an integer field given a
+        fraction (``2.9``), a boolean or a non-number is rejected, never truncated."""
         ev = dict(evaluation or {})
         metric = str(ev.get("Metric", "F1"))
         metric = {m.lower(): m for m in METRICS}.get(metric.lower(), metric)
-        try:
-            return cls(
-                metric=metric,
-                margin=float(ev.get("Margin", 0.0)),
-                confidence_level=float(ev.get("ConfidenceLevel", 0.95)),
-                resamples=int(ev.get("BootstrapResamples", 1000)),
-                require_significance=_as_bool(ev.get("RequireSignificance", True)),
-                seed=int(ev.get("Seed", 7)),
-            )
-        except (TypeError, ValueError) as exc:
-            raise EvaluationFailed(f"invalid Evaluation settings {ev!r}: {exc}") from exc
+        return cls(
+            metric=metric,
+            margin=_number(ev, "Margin", 0.0),
+            confidence_level=_number(ev, "ConfidenceLevel", 0.95),
+            resamples=_integer(ev, "BootstrapResamples", 1000),
+            require_significance=_as_bool(ev.get("RequireSignificance", True)),
+            seed=_integer(ev, "Seed", 7),
+            min_pairs=_integer(ev, "MinPairs", DEFAULT_MIN_PAIRS),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -79,7 +101,45 @@ class Policy:
             "BootstrapResamples": d["resamples"],
             "RequireSignificance": d["require_significance"],
             "Seed": d["seed"],
+            "MinPairs": d["min_pairs"],
         }
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _number(ev: Mapping[str, Any], name: str, default: float) -> float:
+    """``ev[name]`` as a float: a JSON number or a numeric string, never a boolean."""
+    value = ev.get(name, default)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    elif _is_real(value):
+        return float(value)
+    raise EvaluationFailed(f"Evaluation.{name} must be a number, got {value!r}")
+
+
+def _integer(ev: Mapping[str, Any], name: str, default: int) -> int:
+    """``ev[name]`` as an int: an integer, an integral float (``1000.0``) or an integer string;
+    ``2.9``, ``true`` or ``"x"`` are errors rather than silently truncated or coerced."""
+    value = ev.get(name, default)
+    if _is_int(value):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    elif _is_real(value) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    raise EvaluationFailed(f"Evaluation.{name} must be an integer, got {value!r}")
 
 
 def _as_bool(value: Any) -> bool:
@@ -87,7 +147,7 @@ def _as_bool(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
         return value.strip().lower() == "true"
-    raise ValueError(f"RequireSignificance must be true or false, got {value!r}")
+    raise EvaluationFailed(f"Evaluation.RequireSignificance must be true or false, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +158,7 @@ class Decision:
     high: float
     confidence_level: float
     pairs: int
+    reason: str | None = None  # why the verdict is INCONCLUSIVE regardless of the interval
 
 
 def mean(values: Sequence[float]) -> float:
@@ -162,11 +223,22 @@ def decide(differences: Sequence[float] | np.ndarray, policy: Policy) -> Decisio
     low, high = bootstrap_ci(
         diffs, confidence_level=policy.confidence_level, resamples=policy.resamples, seed=policy.seed
     )
+    reason = None
+    if diffs.size < policy.min_pairs:
+        # The interval is still reported, but it rests on too few records to decide anything.
+        outcome = INCONCLUSIVE
+        reason = (
+            f"only {diffs.size} record(s) have scores for both models; at least {policy.min_pairs} (MinPairs) "
+            "are needed for a verdict"
+        )
+    else:
+        outcome = verdict(mean_diff, low, high, margin=policy.margin, require_significance=policy.require_significance)
     return Decision(
-        verdict=verdict(mean_diff, low, high, margin=policy.margin, require_significance=policy.require_significance),
+        verdict=outcome,
         mean=mean_diff,
         low=low,
         high=high,
         confidence_level=policy.confidence_level,
         pairs=int(diffs.size),
+        reason=reason,
     )

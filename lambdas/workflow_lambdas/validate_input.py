@@ -159,6 +159,7 @@ class EvaluationSettings(_Strict):
     ConfidenceLevel: float = 0.95
     BootstrapResamples: int = 1000
     RequireSignificance: bool = True
+    MinPairs: int = 10
     OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
     ShardSize: int = 50
     MaxConcurrency: int = 4

@@ -23,7 +23,7 @@ from bedrock_customize.emulator.server import start_server
 
 pytestmark = pytest.mark.workflow
 
-RECORDS = 9
+RECORDS = 12  # at least the default Evaluation.MinPairs (10) for a verdict
 SHARD_SIZE = 4
 
 

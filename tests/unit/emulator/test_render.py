@@ -54,6 +54,8 @@ def test_terraform_passes_exactly_the_placeholders_each_template_uses():
 def test_both_templates_render_to_valid_state_machines():
     root = paths.module_root()
     for call in template_calls(root):
+        if not call.template.name.startswith("statemachine"):
+            continue  # the EventBridge pattern template: tests/terraform/test_structure.py
         definition = render_file(call.template, {name: f"arn:aws:test:{name}" for name in call.variables})
         states = definition["States"]
         assert definition["StartAt"] in states

@@ -128,7 +128,7 @@ def test_score_joins_by_id_and_counts_missing_and_errored_records(s3, config):
 
 def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     plan = write_run(s3, shard_size=4)
-    run = run_context()
+    run = run_context(MinPairs=5)  # 7 records: fewer than the default MinPairs (10)
     for shard in plan["Shards"]:
         handlers.score({"run": run, "shard": shard}, None)
     result = handlers.aggregate({"run": run, "plan": plan}, None)
@@ -163,6 +163,9 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     scores = [json.loads(x) for x in get(s3, f"{PREFIX}report/scores.jsonl").splitlines()]
     assert [r["id"] for r in scores] == [r["id"] for r in RECORDS]
     assert "<svg" in get(s3, f"{PREFIX}report/report.html")
+
+    # the same scores with the default MinPairs: too few pairs for a verdict
+    assert handlers.aggregate({"run": run_context(), "plan": plan}, None)["Verdict"] == "INCONCLUSIVE"
 
 
 def test_sharded_idf_uses_the_global_reference_set(s3, config, monkeypatch):
@@ -264,3 +267,70 @@ def test_join_prefers_an_output_over_a_retry_error():
 
 def test_report_module_used_by_aggregate_matches_contract_fields():
     assert report.METRIC_FIELDS["F1"] == "f1"
+
+
+LONE_SURROGATE = "Broken emoji \ud83d here"  # valid JSON ("\\ud83d"), not encodable as UTF-8
+
+
+def test_output_with_a_lone_surrogate_is_an_errored_record(s3, config):
+    plan = write_run(s3)
+    key = f"{PREFIX}evaluation/inference/00000.jsonl"
+    lines = [json.loads(x) for x in get(s3, key).splitlines()]
+    for line in lines:
+        if line["id"] == "a" and line["model"] == "custom":
+            line["output"] = LONE_SURROGATE
+    text = jsonl(lines)
+    assert "\\ud83d" in text  # json.dumps escapes it: the file itself is plain ASCII
+    put(s3, key, text)
+
+    run = run_context(RequireSignificance=False)
+    for shard in plan["Shards"]:
+        handlers.score({"run": run, "shard": shard}, None)
+    rows = {r["id"]: r for r in map(json.loads, get(s3, f"{PREFIX}evaluation/scores/00000.jsonl").splitlines())}
+    assert rows["a"]["custom"]["output"] is None and rows["a"]["custom"]["f1"] is None
+    assert "not valid UTF-8" in rows["a"]["custom"]["error"]
+    assert rows["a"]["base"]["f1"] is not None and rows["b"]["custom"]["f1"] is not None
+    result = handlers.aggregate({"run": run, "plan": plan}, None)
+    assert result["Counts"] == {"Records": 7, "Scored": 6, "BaseErrors": 0, "CustomErrors": 1}
+
+
+def test_join_treats_an_unencodable_output_like_an_error_line():
+    joined, _ = handlers.join_records(
+        [{"id": 1, "reference": "r"}],
+        [
+            {"id": 1, "model": "base", "output": LONE_SURROGATE},
+            {"id": 1, "model": "custom", "output": "fine"},
+            {"id": 1, "model": "custom", "output": LONE_SURROGATE},  # a later bad line does not win
+        ],
+    )
+    assert joined[0]["base"]["output"] is None
+    assert joined[0]["base"]["error"].startswith("inference line 1: the output is not valid UTF-8 text")
+    joined[0]["base"]["error"].encode("utf-8")  # the message itself can be written out
+    assert joined[0]["custom"] == {"output": "fine", "error": None}
+    # a retry's good output still beats the bad one
+    joined, _ = handlers.join_records(
+        [{"id": 1, "reference": "r"}],
+        [{"id": 1, "model": "base", "output": LONE_SURROGATE}, {"id": 1, "model": "base", "output": "ok"}],
+    )
+    assert joined[0]["base"] == {"output": "ok", "error": None}
+
+
+@pytest.mark.parametrize("field", ["reference", "prompt"])
+def test_reference_with_a_lone_surrogate_is_a_dataset_error(s3, config, field):
+    plan = write_run(s3)
+    shard = plan["Shards"][0]
+    records = [{**r, field: LONE_SURROGATE} if r["id"] == "b" else r for r in RECORDS[:4]]
+    put(s3, shard["Key"], jsonl(records))
+    with pytest.raises(DatasetError, match=rf"record 'b' has a '{field}' that is not valid UTF-8") as raised:
+        handlers.score({"run": run_context(), "shard": shard}, None)
+    assert "\n" not in str(raised.value)
+
+
+def test_global_idf_rejects_a_reference_with_a_lone_surrogate(s3, config, monkeypatch):
+    monkeypatch.setenv("BERTSCORE_IDF", "true")
+    monkeypatch.setattr(handlers, "_idf_cache", {})
+    plan = write_run(s3)
+    bad = [{**r, "reference": LONE_SURROGATE} if r["id"] == "g" else r for r in RECORDS]
+    put(s3, plan["RecordsKey"], jsonl(bad))  # record g is in another shard than the one scored
+    with pytest.raises(DatasetError, match="record 'g' has a 'reference' that is not valid UTF-8"):
+        handlers.score({"run": run_context(), "shard": plan["Shards"][0]}, None)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import random
 import threading
+from pathlib import Path
 
 import bert_score
 import pytest
@@ -209,3 +212,83 @@ def test_config_from_env(monkeypatch, minilm_path):
     monkeypatch.setenv("BERTSCORE_IDF", "maybe")
     with pytest.raises(EvaluationFailed, match="BERTSCORE_IDF"):
         scoring.ScorerConfig.from_env()
+
+
+# Random-word sentences: unrelated tokens have negative best cosines, where bert_score's greedy
+# matching (similarities times the padding mask, then max) gives 0 only to a padded token.
+WORDS = (
+    "apple river quantum seven blue tax jump violin carbon lazy orbit mango fence whisper copper tiger "
+    "ledger puzzle storm velvet rocket salad glacier hammer"
+).split()
+
+
+def random_sentences(seed: int, count: int, shortest: int = 1, longest: int = 12) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(shortest, longest))) for _ in range(count)]
+
+
+def test_forward_batch_size_does_not_change_scores(config, monkeypatch):
+    refs, cands = random_sentences(1, 100), random_sentences(2, 100)
+    p, r, f = bert_score.score(cands, refs, model_type=config.model, num_layers=6)
+    one = scoring.ScorerConfig.create(config.model, 6, batch_size=1)
+    out = scoring.score_models(refs, {"m": cands}, config=one)["m"]
+    assert [s.precision for s in out] == pytest.approx(p.tolist(), abs=1e-5)
+    assert [s.recall for s in out] == pytest.approx(r.tolist(), abs=1e-5)
+    assert [s.f1 for s in out] == pytest.approx(f.tolist(), abs=1e-5)
+
+    # These inputs do tell batch sizes apart: matching in batches of 1 (what batch_size=1 did
+    # before the greedy batch was fixed) moves the scores well past the tolerance.
+    monkeypatch.setattr(scoring, "GREEDY_BATCH_SIZE", 1)
+    unpadded = scoring.score_models(refs, {"m": cands}, config=one)["m"]
+    assert max(abs(a.precision - b) for a, b in zip(unpadded, p.tolist(), strict=True)) > 1e-4
+
+
+def test_each_model_is_matched_in_its_own_batches(config):
+    # 100 pairs per model. The last 36 base pairs are 4 one-token words on both sides, so in their
+    # own batch (pairs 64-99, as bert_score.score(base, refs) matches them) nothing is padded; a
+    # batch running on into the custom model's longer outputs would pad them.
+    words = {w for s in random_sentences(0, 50) for w in s.split()}
+    assert all(len(scoring.get_scorer(config)._tokenizer.tokenize(w)) == 1 for w in words)
+    refs = random_sentences(3, 64) + random_sentences(6, 36, 4, 4)
+    cands = {"base": random_sentences(4, 64) + random_sentences(7, 36, 4, 4), "custom": random_sentences(5, 100, 8, 12)}
+    out = scoring.score_models(refs, cands, config=config)
+    for name, sentences in cands.items():
+        p, _, f = bert_score.score(sentences, refs, model_type=config.model, num_layers=6)
+        assert [s.precision for s in out[name]] == pytest.approx(p.tolist(), abs=1e-5)
+        assert [s.f1 for s in out[name]] == pytest.approx(f.tolist(), abs=1e-5)
+
+    # The inputs tell the two batchings apart.
+    scorer = scoring.get_scorer(config)
+    idf = scoring.default_idf_dict(scorer._tokenizer)
+    pair_refs, pair_cands = refs + refs, cands["base"] + cands["custom"]
+    per_model = scoring.bertscore_pairs(scorer, pair_refs, pair_cands, idf, config, [100, 100])
+    spanning = scoring.bertscore_pairs(scorer, pair_refs, pair_cands, idf, config)
+    assert float((per_model - spanning).abs().max()) > 1e-4
+
+
+def test_bertscore_pairs_rejects_groups_that_do_not_add_up(config):
+    scorer = scoring.get_scorer(config)
+    with pytest.raises(ValueError, match="do not split 2 pairs"):
+        scoring.bertscore_pairs(
+            scorer, ["a", "b"], ["c", "d"], scoring.default_idf_dict(scorer._tokenizer), config, [1]
+        )
+
+
+def copy_without_max_length(source: str, target: Path) -> Path:
+    """The model directory ``source`` with ``model_max_length`` removed from tokenizer_config.json
+    (weights symlinked, not copied)."""
+    target.mkdir(parents=True)
+    for item in Path(source).iterdir():
+        if item.is_file() and item.name != "tokenizer_config.json":
+            (target / item.name).symlink_to(item)
+    tok = json.loads((Path(source) / "tokenizer_config.json").read_text())
+    tok.pop("model_max_length", None)
+    (target / "tokenizer_config.json").write_text(json.dumps(tok))
+    return target
+
+
+def test_tokenizer_without_max_length_is_a_clear_error(minilm_path, tmp_path):
+    model = copy_without_max_length(minilm_path, tmp_path / "no-max-length")
+    with pytest.raises(EvaluationFailed, match="has no model_max_length .*fetch_model.py") as raised:
+        scoring.get_scorer(scoring.ScorerConfig.create(str(model), 6))
+    assert "\n" not in str(raised.value)

@@ -97,6 +97,7 @@ def test_ancestor_input_validates_with_a_legacy_warning_only():
             "ConfidenceLevel": 0.95,
             "BootstrapResamples": 1000,
             "RequireSignificance": True,
+            "MinPairs": 10,
             "OnInconclusive": "RELEASE",
             "ShardSize": 50,
             "MaxConcurrency": 4,
