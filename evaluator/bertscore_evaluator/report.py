@@ -295,13 +295,17 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
     level_text = f"{level * 100:g}%" if isinstance(level, int | float) else "?"
     kv = [
         ("Verdict", verdict),
+        *([("Why", _e(summary["VerdictReason"]))] if summary.get("VerdictReason") else []),
         ("Metric", metric),
         (
             f"Mean difference (custom \u2212 base) and {level_text} interval",
             f"{_num(diff.get('Mean'))} [{_num(diff.get('Low'))}, {_num(diff.get('High'))}]",
         ),
         ("Margin", _num(policy.get("Margin"))),
-        ("Require significance", _e(policy.get("RequireSignificance"))),
+        (
+            "Require significance / minimum pairs",
+            f"{_e(policy.get('RequireSignificance'))} / {_e(policy.get('MinPairs'))}",
+        ),
         ("Bootstrap resamples / seed", f"{_e(policy.get('BootstrapResamples'))} / {_e(policy.get('Seed'))}"),
         ("Wins / losses / ties", f"{_e(diff.get('Wins'))} / {_e(diff.get('Losses'))} / {_e(diff.get('Ties'))}"),
         ("Records / scored pairs", f"{_e(counts.get('Records'))} / {_e(counts.get('Scored'))}"),

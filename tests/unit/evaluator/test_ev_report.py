@@ -76,3 +76,14 @@ def test_metric_selects_the_difference():
     r["custom"]["precision"] = 0.4
     assert report.difference(r, "F1") == pytest.approx(0.2)
     assert report.difference(r, "Precision") == pytest.approx(-0.1)
+
+
+def test_too_few_pairs_say_why_in_summary_and_page():
+    records = sample_records()[:8]  # 6 paired records, below the default MinPairs of 10
+    summary = report.build_summary(records, stats.Policy(resamples=100), run_id="run-small")
+    assert summary["Verdict"] == stats.INCONCLUSIVE
+    assert summary["VerdictReason"] and "6" in summary["VerdictReason"]
+    page = report.render_html(summary, records)
+    assert '<th class="l">Why</th>' in page and summary["VerdictReason"] in page
+    full = report.build_summary(sample_records(), stats.Policy(resamples=100), run_id="run-full")
+    assert full["VerdictReason"] is None and '<th class="l">Why</th>' not in report.render_html(full, records)
