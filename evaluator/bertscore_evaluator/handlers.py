@@ -349,6 +349,7 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     counts = summary["Counts"]
     result = {
         "Verdict": summary["Verdict"],
+        "VerdictReason": summary.get("VerdictReason"),
         "Metric": summary["Metric"],
         "Base": summary["Base"],
         "Custom": summary["Custom"],

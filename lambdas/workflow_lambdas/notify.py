@@ -208,6 +208,7 @@ def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tupl
         _get(state, "throughput", "ProvisionedModelArn") or _get(state, "release", "ProvisionedModelArn"),
     )
     if result:
+        add("Why inconclusive", result.get("VerdictReason"))
         add(f"Mean {metric} (base)", _num(_get(result, "Base", metric)))
         add(f"Mean {metric} (custom)", _num(_get(result, "Custom", metric)))
         diff = result.get("Difference")

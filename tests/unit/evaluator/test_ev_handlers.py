@@ -144,8 +144,10 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     assert result["Difference"]["Mean"] == pytest.approx(custom_f1 - base_f1, abs=1e-5)
     assert result["Verdict"] == "CUSTOM_BETTER"
     assert result["Counts"] == {"Records": 7, "Scored": 7, "BaseErrors": 0, "CustomErrors": 0}
+    assert result["VerdictReason"] is None  # MinPairs 5 is met
     assert set(result) == {
         "Verdict",
+        "VerdictReason",
         "Metric",
         "Base",
         "Custom",

@@ -159,6 +159,17 @@ def test_bodies_carry_the_facts(ses):
     assert "Cost warning" in html_body
 
 
+def test_an_inconclusive_verdict_says_why():
+    from workflow_lambdas import notify
+
+    state = _state("INCONCLUSIVE", "DELETED")
+    state["evaluation"]["Result"]["VerdictReason"] = "only 4 record(s) have scores for both models"
+    rows = dict((label, value) for label, value, _ in notify._facts(state, "INCONCLUSIVE", notify.Settings()))
+    assert rows["Why inconclusive"] == "only 4 record(s) have scores for both models"
+    plain = _state("CUSTOM_BETTER", "KEPT")
+    assert "Why inconclusive" not in {label for label, _, _ in notify._facts(plain, "CUSTOM_BETTER", notify.Settings())}
+
+
 def test_no_cost_warning_when_deleted():
     from workflow_lambdas import notify
 
