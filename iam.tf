@@ -260,7 +260,7 @@ data "aws_iam_policy_document" "release_throughput" {
 
   statement {
     sid       = "DeleteLosingCustomModel"
-    actions   = ["bedrock:GetCustomModel", "bedrock:DeleteCustomModel", "bedrock:ListTagsForResource"]
+    actions   = ["bedrock:DeleteCustomModel", "bedrock:ListTagsForResource"]
     resources = [local.custom_models_arn]
   }
 }
@@ -285,26 +285,19 @@ data "aws_iam_policy_document" "release_stopped_run" {
 }
 
 data "aws_iam_policy_document" "notify" {
-  source_policy_documents = [data.aws_iam_policy_document.bucket_key.json]
-
   statement {
-    # In the SES sandbox the recipients are verified identities and are authorised too.
+    # In the SES sandbox SES also authorises each recipient's identity; a run may name its own
+    # recipients (NotificationEmail), so every identity of the account is allowed, and the
+    # condition keeps the sender fixed.
     sid       = "SendFromSender"
     actions   = ["ses:SendEmail"]
-    resources = concat([module.notification.identity_arn], local.recipient_identity_arns)
+    resources = [module.notification.identity_arn, "${local.ses_identity_arn_prefix}/*"]
 
     condition {
       test     = "StringEquals"
       variable = "ses:FromAddress"
       values   = [var.sender_email]
     }
-  }
-
-  statement {
-    # Read-only access to the run's report, to link to it from the email.
-    sid       = "ReadRunReports"
-    actions   = ["s3:GetObject"]
-    resources = [local.runs_objects]
   }
 
   dynamic "statement" {

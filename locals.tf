@@ -38,6 +38,5 @@ locals {
   provisioned_models_arn     = "${local.bedrock_arn_prefix}:provisioned-model/*"
   ec2_arn_prefix             = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
   ses_identity_arn_prefix    = "arn:${local.partition}:ses:${local.region}:${local.account_id}:identity"
-  recipient_identity_arns    = [for email in var.recipient_emails : "${local.ses_identity_arn_prefix}/${email}"]
   evaluation_executions_arns = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${module.evaluation.state_machine_name}:*"
 }

@@ -181,7 +181,7 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for buckets, log groups, Lambda environments, state machines, the ECR repository and the custom models the runs create (CustomModelKmsKeyId); null uses AWS-managed encryption. Its key policy must allow the CloudWatch Logs service principal of the region and let IAM policies of the account grant its use."
+  description = "Customer managed KMS key for buckets, log groups, Lambda environments, state machines, the ECR repository and the custom models the runs create (CustomModelKmsKeyId); null uses AWS-managed encryption. Its key policy must allow the CloudWatch Logs service principal of the region, kms:Decrypt for delivery.logs.amazonaws.com (state machine log delivery), and let IAM policies of the account grant its use (examples/complete has such a key)."
   type        = string
   default     = null
 

@@ -62,6 +62,24 @@ data "aws_iam_policy_document" "key" {
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
     }
   }
+
+  statement {
+    # Step Functions log delivery (logging level ALL with execution data) of encrypted state machines.
+    sid       = "StepFunctionsLogDelivery"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {
@@ -216,6 +234,7 @@ data "aws_iam_policy_document" "boundary" {
       "events:PutTargets",
       "events:PutRule",
       "events:DescribeRule",
+      "events:PutEvents",
       "lambda:InvokeFunction",
       "ec2:Describe*",
       "ec2:CreateNetworkInterface",

@@ -69,6 +69,20 @@ data "aws_iam_policy_document" "infer" {
     actions   = ["bedrock:InvokeModel"]
     resources = local.bedrock_invoke_resources
   }
+
+  statement {
+    # A cross-region inference profile (us., eu., global. ...) serves a request from the
+    # foundation model of another region: allowed only through this account's profiles.
+    sid       = "InvokeFoundationModelsThroughProfiles"
+    actions   = ["bedrock:InvokeModel"]
+    resources = ["arn:${local.partition}:bedrock:*::foundation-model/*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "bedrock:InferenceProfileArn"
+      values   = ["arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*"]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "score" {
