@@ -282,6 +282,13 @@ data "aws_iam_policy_document" "release_stopped_run" {
     ]
     resources = [local.provisioned_models_arn]
   }
+
+  statement {
+    # The scheduled sweep asks how each tagged run ended.
+    sid       = "DescribeRuns"
+    actions   = ["states:DescribeExecution"]
+    resources = ["arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.parent_state_machine_name}:*"]
+  }
 }
 
 data "aws_iam_policy_document" "notify" {

@@ -271,6 +271,31 @@ resource "aws_lambda_permission" "run_stopped" {
   source_arn    = aws_cloudwatch_event_rule.run_stopped.arn
 }
 
+# Status-change events are delivered on a best-effort basis: a scheduled sweep asks Step
+# Functions how every run that still has a tagged throughput ended, and releases those of
+# ABORTED, TIMED_OUT and FAILED runs (never a running or succeeded run's).
+resource "aws_cloudwatch_event_rule" "stopped_run_sweep" {
+  name                = "${var.name_prefix}-stopped-run-sweep"
+  description         = "Releases the provisioned throughput of runs that ended without releasing it (safety net of the run-stopped rule)."
+  schedule_expression = var.stopped_run_sweep_schedule
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "stopped_run_sweep" {
+  rule      = aws_cloudwatch_event_rule.stopped_run_sweep.name
+  target_id = "release-stopped-run-sweep"
+  arn       = module.fn_release_stopped_run.arn
+  input     = jsonencode({ Sweep = true, StateMachineArn = module.state_machine.arn })
+}
+
+resource "aws_lambda_permission" "stopped_run_sweep" {
+  statement_id  = "AllowStoppedRunSweep"
+  action        = "lambda:InvokeFunction"
+  function_name = module.fn_release_stopped_run.name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.stopped_run_sweep.arn
+}
+
 resource "aws_lambda_function_event_invoke_config" "release_stopped_run" {
   function_name = module.fn_release_stopped_run.name
   # Each attempt waits up to its timeout for a throughput still being created: three attempts

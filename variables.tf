@@ -277,6 +277,18 @@ variable "lambda" {
   }
 }
 
+variable "stopped_run_sweep_schedule" {
+  description = "EventBridge schedule (rate() or cron()) of the sweep that releases the provisioned throughput of any run that ended ABORTED, TIMED_OUT or FAILED and still has one (the status-change event that normally triggers the release is delivered on a best-effort basis)."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.stopped_run_sweep_schedule))
+    error_message = "stopped_run_sweep_schedule must be an EventBridge schedule expression such as \"rate(1 hour)\" or \"cron(0 * * * ? *)\"."
+  }
+}
+
 variable "artifact_expiration_days" {
   description = "Days after which run artifacts (runs/ in a created artifacts bucket) expire."
   type        = number

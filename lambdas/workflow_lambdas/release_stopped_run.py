@@ -21,6 +21,13 @@ already; then nothing is found and nothing is done (idempotent).
 A throughput still ``Creating`` that Bedrock refuses to delete yet is polled until it can
 be deleted or the invocation is about to time out; then ``ThroughputStillCreating`` is
 raised so that Lambda's asynchronous retries (configured by the module) try again.
+
+Step Functions delivers status-change events on a best-effort basis, so the module also
+invokes this function on a schedule with ``{"Sweep": true, "StateMachineArn": <parent>}``:
+every throughput tagged with this workflow's name is checked against its run's execution
+(``DescribeExecution``); those of ABORTED, TIMED_OUT and FAILED runs are deleted the same
+way. A RUNNING or SUCCEEDED run's throughput is never touched (a kept winner stays), nor is
+one whose execution Step Functions no longer knows (its history expired): logged instead.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -71,6 +78,13 @@ class ExecutionDetail(BaseModel):
     name: str = Field(min_length=1)
     status: str
     startDate: int | float | None = None  # epoch milliseconds
+
+
+class SweepEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Sweep: Literal[True]
+    StateMachineArn: str = Field(pattern=r"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]+$")
 
 
 class StatusChangeEvent(BaseModel):
@@ -138,53 +152,118 @@ def release_stopped_run(
     started = dt.datetime.fromtimestamp(detail.startDate / 1000, tz=dt.UTC) if detail.startDate is not None else None
 
     for summary in _owned_throughputs(bedrock, run_id, workflow, started):
-        arn = summary["provisionedModelArn"]
+        _release_one(bedrock, summary["provisionedModelArn"], run_id, detail.status, result, remaining_ms, sleep)
+    return result
+
+
+def _release_one(
+    bedrock: Any,
+    arn: str,
+    run_id: str,
+    status: str,
+    result: dict[str, Any],
+    remaining_ms: Callable[[], int],
+    sleep: Callable[[float], None],
+) -> None:
+    """Delete one throughput of a stopped run; record the outcome in ``result``."""
+    try:
+        details = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
+    except ClientError as exc:
+        if _code(exc) == NOT_FOUND:
+            result["AlreadyGone"].append(arn)
+            return
+        raise
+    if details.get("commitmentDuration"):
+        logger.error("run %s: %s has a %s commitment term: not deleted", run_id, arn, details["commitmentDuration"])
+        result["Refused"].append(arn)
+        return
+    while True:
         try:
-            details = _call(lambda a=arn: bedrock.get_provisioned_model_throughput(provisionedModelId=a))
+            _delete_with_retry(lambda: bedrock.delete_provisioned_model_throughput(provisionedModelId=arn), sleep)
         except ClientError as exc:
-            if _code(exc) == NOT_FOUND:
+            code = _code(exc)
+            if code == NOT_FOUND:
                 result["AlreadyGone"].append(arn)
+                return
+            if code not in NOT_DELETABLE_YET:
+                raise
+            if remaining_ms() < SAFETY_MARGIN_MS + POLL_SECONDS * 1000:
+                raise ThroughputStillCreating(
+                    f"run {run_id} was {status}: {arn} cannot be deleted yet ({code}); retried later"
+                ) from exc
+            logger.info("run %s: %s not deletable yet (%s), waiting", run_id, arn, code)
+            sleep(POLL_SECONDS)
+            continue
+        logger.warning("run %s was %s: deleted its provisioned throughput %s", run_id, status, arn)
+        result["Released"].append(arn)
+        return
+
+
+def sweep(
+    event: SweepEvent,
+    *,
+    bedrock: Any,
+    states: Any,
+    remaining_ms: Callable[[], int] = lambda: 10**9,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Release the throughputs of every ended-but-unsuccessful run of the workflow (see module doc)."""
+    machine_arn = event.StateMachineArn
+    workflow = machine_arn.rsplit(":", 1)[-1]
+    execution_prefix = machine_arn.replace(":stateMachine:", ":execution:", 1)
+    result: dict[str, Any] = {"Sweep": workflow, "Released": [], "Refused": [], "AlreadyGone": [], "Unknown": []}
+    runs: dict[str, list[str]] = {}
+    kwargs: dict[str, Any] = {"maxResults": 100}
+    while True:
+        page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
+        for summary in page.get("provisionedModelSummaries", []):
+            arn = summary.get("provisionedModelArn")
+            if not arn:
+                continue
+            try:
+                response = _call(lambda a=arn: bedrock.list_tags_for_resource(resourceARN=a))
+            except ClientError as exc:
+                if _code(exc) == NOT_FOUND:
+                    continue
+                raise
+            tags = {t.get("key"): t.get("value") for t in response.get("tags", [])}
+            if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
+                runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
+        token = page.get("nextToken")
+        if not token:
+            break
+        kwargs["nextToken"] = token
+    for run_id, arns in sorted(runs.items()):
+        try:
+            status = states.describe_execution(executionArn=f"{execution_prefix}:{run_id}")["status"]
+        except ClientError as exc:
+            if _code(exc) in ("ExecutionDoesNotExist", "ResourceNotFound"):
+                logger.error(
+                    "sweep: run %s of %s is unknown to Step Functions; throughputs %s left", run_id, workflow, arns
+                )
+                result["Unknown"] += arns
                 continue
             raise
-        if details.get("commitmentDuration"):
-            logger.error("run %s: %s has a %s commitment term: not deleted", run_id, arn, details["commitmentDuration"])
-            result["Refused"].append(arn)
+        if status not in STATUSES:
             continue
-        while True:
-            try:
-                _delete_with_retry(
-                    lambda a=arn: bedrock.delete_provisioned_model_throughput(provisionedModelId=a), sleep
-                )
-            except ClientError as exc:
-                code = _code(exc)
-                if code == NOT_FOUND:
-                    result["AlreadyGone"].append(arn)
-                    break
-                if code not in NOT_DELETABLE_YET:
-                    raise
-                if remaining_ms() < SAFETY_MARGIN_MS + POLL_SECONDS * 1000:
-                    raise ThroughputStillCreating(
-                        f"run {run_id} was {detail.status}: {arn} cannot be deleted yet ({code}); retried later"
-                    ) from exc
-                logger.info("run %s: %s not deletable yet (%s), waiting", run_id, arn, code)
-                sleep(POLL_SECONDS)
-                continue
-            logger.warning("run %s was %s: deleted its provisioned throughput %s", run_id, detail.status, arn)
-            result["Released"].append(arn)
-            break
+        for arn in arns:
+            _release_one(bedrock, arn, run_id, status, result, remaining_ms, sleep)
     return result
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    remaining_ms = remaining if callable(remaining) else (lambda: 10**9)
+    model = SweepEvent if isinstance(event, dict) and "Sweep" in event else StatusChangeEvent
     try:
-        parsed = StatusChangeEvent.model_validate(event)
+        parsed = model.model_validate(event)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         raise StoppedRunEventError(
-            f"{where}: {first['msg']}; route only Step Functions Execution Status Change events here"
+            f"{where}: {first['msg']}; send a Step Functions Execution Status Change event, "
+            'or {"Sweep": true, "StateMachineArn": <parent state machine ARN>}'
         ) from None
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return release_stopped_run(
-        parsed, bedrock=client("bedrock"), remaining_ms=remaining if callable(remaining) else (lambda: 10**9)
-    )
+    if isinstance(parsed, SweepEvent):
+        return sweep(parsed, bedrock=client("bedrock"), states=client("stepfunctions"), remaining_ms=remaining_ms)
+    return release_stopped_run(parsed, bedrock=client("bedrock"), remaining_ms=remaining_ms)

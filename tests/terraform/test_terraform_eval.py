@@ -108,6 +108,7 @@ BAD_VALUES = [
     ),
     (".", "lambda", {"log_level": "LOUD"}, "lambda.log_level must be one of DEBUG"),
     (".", "shard_size", 1001, "shard_size must be a whole number between 1 and 1000"),
+    (".", "stopped_run_sweep_schedule", "every hour", "stopped_run_sweep_schedule must be an EventBridge schedule"),
     ("modules/evaluation", "architectures", ["sparc"], 'architectures must hold exactly one of "x86_64" or "arm64"'),
     ("modules/evaluation", "log_level", "debug", "log_level must be one of DEBUG"),
     ("modules/evaluation", "memory_sizes", {"notify": 256}, "memory_sizes keys must be plan_shards"),

@@ -8,6 +8,7 @@ delete exactly the stopped run's throughput and nothing of another run.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -99,3 +100,31 @@ def test_a_succeeded_run_never_reaches_the_safety_net(emulator_factory):
     assert [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")] == []
     kept = [pt for pt in emu.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == "run-kept"]
     assert len(kept) == 1 and not kept[0].deleted
+
+
+def test_the_scheduled_sweep_catches_a_lost_status_event_and_spares_a_kept_winner(emulator_factory):
+    emu, arn, throughput = _stopped_run(emulator_factory)
+    events = emu.client("events")
+    rule = f"{emu.config.name_prefix}-run-stopped"
+    # The status-change event is best-effort: simulate its loss.
+    events.remove_targets(Rule=rule, Ids=["release-stopped-run"])
+    emu.client("stepfunctions").stop_execution(executionArn=arn)
+    assert emu.wait(arn, timeout=120)["status"] == "ABORTED"
+    assert not throughput.deleted  # nothing released it yet
+
+    # A kept winner of the same workflow (a succeeded run) must survive every sweep.
+    emu.config.throughput_outcome = "InService"
+    winner_arn = emu.start_run(demo_input(), name="run-winner-kept")
+    assert emu.wait(winner_arn, timeout=300)["status"] == "SUCCEEDED"
+    [winner] = [pt for pt in emu.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == "run-winner-kept"]
+
+    # What the module's schedule rule sends (main.tf aws_cloudwatch_event_target.stopped_run_sweep).
+    response = emu.client("lambda").invoke(
+        FunctionName=emu.deployment.function_names["release_stopped_run"],
+        Payload=json.dumps({"Sweep": True, "StateMachineArn": emu.deployment.parent_arn}),
+    )
+    result = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, result
+    assert result["Released"] == [throughput.arn]
+    assert throughput.deleted and emu.summary(arn)["leaked_throughputs"] == 0
+    assert not winner.deleted and winner.status == "InService"

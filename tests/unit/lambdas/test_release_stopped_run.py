@@ -64,12 +64,17 @@ def _details(arn, commitment=None, status="InService"):
     return out
 
 
-@pytest.fixture
-def bedrock():
-    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+def _stubbed(service):
+    """A client whose every call must be queued on its Stubber (no unexpected call can pass)."""
+    client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
         yield client, stub
         stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def bedrock():
+    yield from _stubbed("bedrock")
 
 
 def _run(client, event, **kwargs):
@@ -164,3 +169,58 @@ def test_a_wrong_event_is_one_clear_line():
             rsr.StatusChangeEvent.model_validate(_event(executionArn="arn:aws:states:us-east-1:1:stateMachine:x")),
             bedrock=None,
         )
+
+
+MACHINE_ARN = f"arn:aws:states:us-east-1:123456789012:stateMachine:{MACHINE}"
+OTHER_RUN_ID = "run-kept-winner"
+
+
+@pytest.fixture
+def states():
+    yield from _stubbed("stepfunctions")
+
+
+def _describe(stub, run_id, status):
+    arn = f"arn:aws:states:us-east-1:123456789012:execution:{MACHINE}:{run_id}"
+    stub.add_response(
+        "describe_execution",
+        {"executionArn": arn, "stateMachineArn": MACHINE_ARN, "status": status, "startDate": NOW},
+        {"executionArn": arn},
+    )
+
+
+def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, states):
+    client, stub = bedrock
+    sfn, sfn_stub = states
+    stub.add_response(
+        "list_provisioned_model_throughputs",
+        {"provisionedModelSummaries": [_summary(MINE), _summary(OTHER_RUN), _summary(OTHER_WORKFLOW)]},
+        {"maxResults": 100},
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response("list_tags_for_resource", _tags(run=OTHER_RUN_ID), {"resourceARN": OTHER_RUN})
+    stub.add_response("list_tags_for_resource", _tags(workflow="staging-customize"), {"resourceARN": OTHER_WORKFLOW})
+    # runs are visited in sorted order: the stopped run, then the kept winner
+    _describe(sfn_stub, RUN, "ABORTED")
+    stub.add_response("get_provisioned_model_throughput", _details(MINE), {"provisionedModelId": MINE})
+    stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": MINE})
+    _describe(sfn_stub, OTHER_RUN_ID, "SUCCEEDED")  # a kept winner: never touched
+    event = rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN})
+    result = rsr.sweep(event, bedrock=client, states=sfn)
+    assert result == {"Sweep": MACHINE, "Released": [MINE], "Refused": [], "AlreadyGone": [], "Unknown": []}
+
+
+def test_sweep_leaves_runs_step_functions_no_longer_knows(bedrock, states):
+    client, stub = bedrock
+    sfn, sfn_stub = states
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    sfn_stub.add_client_error("describe_execution", "ExecutionDoesNotExist", "expired", 400)
+    event = rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN})
+    assert rsr.sweep(event, bedrock=client, states=sfn)["Unknown"] == [MINE]
+
+
+def test_a_bad_sweep_event_is_one_clear_line():
+    with pytest.raises(rsr.StoppedRunEventError) as info:
+        rsr.handler({"Sweep": True, "StateMachineArn": "prod-customize"})
+    assert "\n" not in str(info.value) and str(info.value).startswith("StateMachineArn: ")
