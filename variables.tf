@@ -17,7 +17,7 @@ variable "tags" {
 }
 
 variable "sender_email" {
-  description = "Address the notification emails are sent from (an SES identity is created for it unless ses_identity_arn is set)."
+  description = "Address the notification emails are sent from (an SES identity is created for it unless ses_identity_arn is set; one identity per address per account and region, so a second deployment with the same sender sets ses_identity_arn)."
   type        = string
   nullable    = false
 
@@ -219,7 +219,7 @@ variable "evaluator_model" {
 }
 
 variable "existing_buckets" {
-  description = "Names of buckets you already own, per kind; a kind left null gets a new bucket. Existing buckets are used as they are (policy, encryption and lifecycle untouched)."
+  description = "Names of buckets you already own, per kind; a kind left null gets a new bucket. Existing buckets are used as they are (policy, encryption and lifecycle untouched); if they are encrypted with your own KMS key, set kms_key_arn to it."
   type = object({
     training   = optional(string)
     validation = optional(string)

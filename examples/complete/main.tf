@@ -202,7 +202,8 @@ resource "aws_s3_bucket_policy" "data" {
   bucket = aws_s3_bucket.data[each.key].id
   policy = data.aws_iam_policy_document.tls_only[each.key].json
 
-  depends_on = [aws_s3_bucket_public_access_block.data]
+  # Encryption and the public access block are in place before the module gets the names (above).
+  depends_on = [aws_s3_bucket_public_access_block.data, aws_s3_bucket_server_side_encryption_configuration.data]
 }
 
 # ---------------------------------------------------------------------------
@@ -286,10 +287,13 @@ module "customization" {
   ses_identity_arn = var.ses_identity_arn
   tags             = var.tags
 
+  # The names come from the bucket policies, so the module waits for the policies (which wait
+  # for the public access blocks), without a module-wide depends_on (that would defer every data
+  # source inside the module, the zip build and the IAM documents included, to apply time).
   existing_buckets = {
-    training   = aws_s3_bucket.data["training"].bucket
-    validation = aws_s3_bucket.data["validation"].bucket
-    artifacts  = aws_s3_bucket.data["artifacts"].bucket
+    training   = aws_s3_bucket_policy.data["training"].bucket
+    validation = aws_s3_bucket_policy.data["validation"].bucket
+    artifacts  = aws_s3_bucket_policy.data["artifacts"].bucket
   }
   kms_key_arn              = aws_kms_key.this.arn
   permissions_boundary_arn = aws_iam_policy.boundary.arn
@@ -308,10 +312,4 @@ module "customization" {
   throughput_max_polls      = 120
   force_destroy             = var.force_destroy
 
-  # Buckets, key and policies must exist (and be encrypted / locked down) before the roles use them.
-  depends_on = [
-    aws_s3_bucket_policy.data,
-    aws_s3_bucket_server_side_encryption_configuration.data,
-    aws_s3_bucket_public_access_block.data,
-  ]
 }

@@ -6,6 +6,16 @@ set -euo pipefail
 
 : "${REGION:?}" "${REPOSITORY_NAME:?}" "${REGISTRY:?}" "${IMAGE:?}" "${TAG:?}" "${PLATFORM:?}" "${CONTEXT_DIR:?}" "${DOCKERFILE:?}"
 
+for tool in docker aws python3; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "build_and_push.sh: $tool is not installed here; building the evaluator image needs docker (with buildx), the AWS CLI and python3. Install them, or build the image elsewhere and set evaluator_image_uri." >&2
+    exit 2
+  fi
+done
+
+# The AWS CLI uses this shell's credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), not the
+# Terraform provider's: with assume_role or a provider profile, export the same here or set
+# evaluator_image_uri.
 if aws ecr describe-images --region "$REGION" --repository-name "$REPOSITORY_NAME" \
   --image-ids "imageTag=$TAG" >/dev/null 2>&1; then
   echo "evaluator image $IMAGE already pushed"

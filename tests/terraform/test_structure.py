@@ -711,6 +711,27 @@ def test_build_script_refuses_an_undeclared_build_arg(tmp_path):
     assert not log.exists() or "buildx" not in log.read_text()
 
 
+def test_build_script_says_what_to_do_without_docker(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path)
+    (bin_dir / "docker").unlink()
+    env = {
+        "PATH": str(bin_dir),  # aws only: no docker, no python3
+        "REGION": "us-east-1",
+        "REPOSITORY_NAME": "acme-evaluator",
+        "REGISTRY": "r",
+        "IMAGE": "i",
+        "TAG": "t",
+        "PLATFORM": "linux/amd64",
+        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "DOCKERFILE": str(DOCKERFILE),
+    }
+    script = ROOT / "modules" / "evaluator-image" / "build_and_push.sh"
+    proc = subprocess.run(["/bin/bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "docker is not installed" in proc.stderr and "evaluator_image_uri" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_scoring_functions_point_at_the_baked_model():
     """The image's weights are at evaluator_model.path; BERTSCORE_MODEL must not be the hub id (offline at run time)."""
     for spec in tfparse.lambda_functions(ROOT / "modules" / "evaluation"):
