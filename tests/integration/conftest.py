@@ -24,8 +24,45 @@ EXAMPLE = REPO / "examples" / "basic"
 ENABLE = "BEDROCK_CUSTOMIZE_INTEGRATION"
 LOCALSTACK = "BEDROCK_CUSTOMIZE_LOCALSTACK_ENDPOINT"
 
-# Services the module uses, for the LocalStack provider endpoint overrides.
-LOCALSTACK_SERVICES = ("s3", "iam", "sts", "lambda", "sfn", "cloudwatchlogs", "ecr", "sesv2", "ses", "kms", "bedrock")
+# AWS provider endpoint keys for the LocalStack override: one per API the module's resources
+# and data sources call (keep in step with main.tf, iam.tf and modules/*):
+#   s3             aws_s3_bucket* (storage)
+#   iam            aws_iam_role, aws_iam_role_policy, aws_iam_policy
+#   sts            data.aws_caller_identity
+#   lambda         aws_lambda_function, aws_lambda_permission, aws_lambda_function_event_invoke_config
+#   sfn            aws_sfn_state_machine
+#   cloudwatchlogs aws_cloudwatch_log_group
+#   events         aws_cloudwatch_event_rule, aws_cloudwatch_event_target (run-stopped, stopped-run-sweep)
+#   sesv2          aws_sesv2_email_identity
+#   ecr            aws_ecr_repository* (only when no evaluator image is given)
+#   kms            aws_kms_key / alias (examples/complete; harmless here)
+#   ses, bedrock   not managed by Terraform; overridden so nothing can reach real AWS
+LOCALSTACK_SERVICES = (
+    "s3",
+    "iam",
+    "sts",
+    "lambda",
+    "sfn",
+    "cloudwatchlogs",
+    "events",
+    "sesv2",
+    "ecr",
+    "kms",
+    "ses",
+    "bedrock",
+)
+
+# LocalStack mode passes this evaluator image unless BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI is
+# set: it satisfies the module's evaluator_image_uri validation (an ECR URI of the form
+# ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG) and, being given, stops the module from
+# building the image and pushing it with the real AWS CLI. The tests never invoke the evaluator
+# functions (a LocalStack that pulls images at function creation fails there; see README.md).
+LOCALSTACK_IMAGE_URI = "000000000000.dkr.ecr.{region}.amazonaws.com/evaluator:test"
+# The same rule as the validation of evaluator_image_uri in variables.tf (checked here first so a
+# wrong value fails in one line before terraform init).
+IMAGE_URI_PATTERN = re.compile(
+    r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$"
+)
 
 
 def _skip_reason() -> str | None:
@@ -67,6 +104,7 @@ class Workspace:
     directory: Path
     region: str
     endpoint: str | None
+    prefix: str
     outputs: dict = field(default_factory=dict)
     env: dict = field(default_factory=dict)
 
@@ -112,6 +150,20 @@ def _localstack_override(endpoint: str) -> str:
     )
 
 
+def _evaluator_image_uri(region: str, endpoint: str | None) -> str | None:
+    """BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI, else the LocalStack placeholder, else None (build it)."""
+    given = os.environ.get("BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI")
+    if given:
+        if not IMAGE_URI_PATTERN.match(given):
+            pytest.fail(
+                f"BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI={given!r} is not an ECR image URI the module accepts: use "
+                "ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG (for LocalStack, unset it: a placeholder is used)",
+                pytrace=False,
+            )
+        return given
+    return LOCALSTACK_IMAGE_URI.format(region=region) if endpoint else None
+
+
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory) -> Workspace:
     """init + apply examples/basic (in a scratch copy), yield, then destroy (failure is reported)."""
@@ -127,14 +179,17 @@ def workspace(tmp_path_factory) -> Workspace:
         (directory / "localstack_override.tf").write_text(_localstack_override(endpoint))
 
     prefix = os.environ.get("BEDROCK_CUSTOMIZE_NAME_PREFIX") or f"bcit-{secrets.token_hex(3)}"
+    image_uri = _evaluator_image_uri(region, endpoint)
     variables = {
         "region": region,
         "name_prefix": prefix,
-        "sender_email": os.environ.get("BEDROCK_CUSTOMIZE_SENDER_EMAIL", "integration@example.com"),
-        "recipient_emails": [os.environ.get("BEDROCK_CUSTOMIZE_RECIPIENT_EMAIL", "integration@example.com")],
+        # The module creates an SES email identity for the sender, one per address per account and
+        # region: a per-deployment sub-address keeps overlapping runs from colliding.
+        "sender_email": os.environ.get("BEDROCK_CUSTOMIZE_SENDER_EMAIL") or f"integration+{prefix}@example.com",
+        "recipient_emails": [os.environ.get("BEDROCK_CUSTOMIZE_RECIPIENT_EMAIL") or "integration@example.com"],
         "tags": {"purpose": "bedrock-customize-integration-test"},
         "force_destroy": True,
-        "evaluator_image_uri": os.environ.get("BEDROCK_CUSTOMIZE_EVALUATOR_IMAGE_URI") or None,
+        "evaluator_image_uri": image_uri,
     }
     (directory / "terraform.tfvars.json").write_text(json.dumps(variables, indent=2))
 
@@ -143,7 +198,7 @@ def workspace(tmp_path_factory) -> Workspace:
         pytest.importorskip("localstack_client", reason="LocalStack runs need: pip install -e '.[integration]'")
     env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", AWS_REGION=region)
     os.environ.update(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", AWS_REGION=region)
-    ws = Workspace(directory=directory, region=region, endpoint=endpoint, env=env)
+    ws = Workspace(directory=directory, region=region, endpoint=endpoint, prefix=prefix, env=env)
     tf = tftest.TerraformTest(directory.name, basedir=str(directory.parent))
     tf.setup(cleanup_on_exit=False)  # terraform init
     try:
