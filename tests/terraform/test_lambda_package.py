@@ -124,3 +124,32 @@ def test_terraform_passes_the_query_build_py_reads():
     (data,) = [b for b in tfparse.blocks(ROOT / "modules" / "lambda-package", "data") if b.labels[0] == "external"]
     assert set(data.body["query"]) == {"source_dir", "requirements", "build_dir", "python_version", "architecture"}
     assert "--external" in data.body["program"]
+
+
+def test_lambda_requirements_pin_their_whole_dependency_closure():
+    """Every dependency of a pinned package (for Lambda's Python on Linux) is pinned too, at the installed version."""
+    from importlib import metadata
+
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = (ROOT / "lambdas" / "requirements.txt").read_text().splitlines()
+    pins = {}
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            [spec] = list(req.specifier)
+            assert spec.operator == "==", line
+            pins[canonicalize_name(req.name)] = spec.version
+    env = dict(default_environment(), python_version="3.12", python_full_version="3.12.0", sys_platform="linux")
+    missing = []
+    for name, version in pins.items():
+        assert metadata.version(name) == version, f"{name}: installed {metadata.version(name)}, pinned {version}"
+        for raw in metadata.requires(name) or []:
+            dep = Requirement(raw)
+            if dep.marker is not None and not dep.marker.evaluate(dict(env, extra="")):
+                continue
+            if canonicalize_name(dep.name) not in pins:
+                missing.append(f"{name} needs {dep}")
+    assert not missing, missing
