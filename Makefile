@@ -13,12 +13,13 @@ TORCH_INDEX_ARGS := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL)
 
 .PHONY: install demo demo-json test test-unit test-workflow test-terraform lint format fmt benchmarks clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml lambdas/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned to the CPU build, so nothing pulls a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0 $(TORCH_INDEX_ARGS)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# The Lambda zip's exact dependency versions constrain the venv: tests run what Lambda runs.
+	$(BIN)/python -m pip install --quiet -e ".[dev]" --constraint lambdas/requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
