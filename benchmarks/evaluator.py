@@ -124,10 +124,9 @@ def gemm_rate(hidden: int, inner: int, rows: int = 1024, repeats: int = 20) -> f
     return 2.0 * 2 * rows * hidden * inner / best
 
 
-def count_tokens(model_dir: str, sentences: set[str]) -> int:
-    from bert_score.utils import get_tokenizer, sent_encode
+def count_tokens(tokenizer, sentences: set[str]) -> int:
+    from bert_score.utils import sent_encode
 
-    tokenizer = get_tokenizer(model_dir)
     return sum(len(sent_encode(tokenizer, s)) for s in sentences)
 
 
@@ -222,8 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speedup (cold, incl. one model load): {speedup:.2f}x  warm: {ancestor / warm:.2f}x")
 
     flops_per_token, hidden, inner = linear_flops_per_token(model, 6)
-    tokens_old = count_tokens(model, set(refs) | set(base)) + count_tokens(model, set(refs) | set(custom))
-    tokens_new = count_tokens(model, set(refs) | set(base) | set(custom))
+    from bert_score.utils import get_tokenizer
+
+    tokenizer = get_tokenizer(model)
+    tokens_old = count_tokens(tokenizer, set(refs) | set(base)) + count_tokens(tokenizer, set(refs) | set(custom))
+    tokens_new = count_tokens(tokenizer, set(refs) | set(base) | set(custom))
     rate = gemm_rate(hidden, inner)
     floor = tokens_new * flops_per_token / rate
     print(

@@ -124,6 +124,16 @@ def _utf8_problem(text: str) -> str | None:
     return None
 
 
+def _require_utf8(where: str, record_id: Any, field: str, text: Any) -> None:
+    """``DatasetError`` naming the record when its ``field`` text cannot be encoded as UTF-8."""
+    problem = _utf8_problem(text) if isinstance(text, str) else None
+    if problem:
+        raise DatasetError(
+            f"{where}: record {record_id!r} has a {field!r} that is not valid UTF-8 text "
+            f"({problem}): fix that record in the validation data"
+        )
+
+
 def _printable(text: str) -> str:
     """``text`` with anything UTF-8 cannot encode escaped (``\\ud83d``), so it can be written out."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -150,12 +160,7 @@ def join_records(
         if not isinstance(reference, str):
             raise DatasetError(f"{where}: record {rec.get('id')!r} has no string 'reference'")
         for field in ("reference", "prompt"):
-            problem = _utf8_problem(rec[field]) if isinstance(rec.get(field), str) else None
-            if problem:
-                raise DatasetError(
-                    f"{where}: record {rec.get('id')!r} has a {field!r} that is not valid UTF-8 text "
-                    f"({problem}): fix that record in the validation data"
-                )
+            _require_utf8(where, rec.get("id"), field, rec.get(field))
         joined[key] = {
             "id": rec.get("id"),
             "prompt": rec.get("prompt"),
@@ -234,12 +239,7 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
         if not all(isinstance(r, str) for r in refs):
             raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
         for row, ref in zip(rows, refs, strict=True):
-            problem = _utf8_problem(ref)
-            if problem:
-                raise DatasetError(
-                    f"s3://{bucket}/{key}: record {row.get('id')!r} has a 'reference' that is not valid UTF-8 text "
-                    f"({problem}): fix that record in the validation data"
-                )
+            _require_utf8(f"s3://{bucket}/{key}", row.get("id"), "reference", ref)
         weights = scoring.compute_idf(refs, config)
         _idf_cache.clear()
         if etag:

@@ -36,7 +36,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -51,6 +51,7 @@ from workflow_lambdas.release_throughput import (
     _call,
     _code,
     _delete_with_retry,
+    _tags,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,11 +104,10 @@ def workflow_name(execution_arn: str) -> str:
     return parts[6]
 
 
-def _owned_throughputs(bedrock: Any, run_id: str, workflow: str, started: dt.datetime | None) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"maxResults": 100}
-    if started is not None:
-        kwargs["creationTimeAfter"] = started - dt.timedelta(minutes=1)  # clock skew between services
-    owned: list[dict[str, Any]] = []
+def tagged_throughputs(bedrock: Any, **filters: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(arn, tags)`` of every provisioned throughput the listing returns (``filters``: its
+    parameters, e.g. ``creationTimeAfter``), page by page; one deleted meanwhile is skipped."""
+    kwargs: dict[str, Any] = {"maxResults": 100, **filters}
     while True:
         page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
         for summary in page.get("provisionedModelSummaries", []):
@@ -115,17 +115,13 @@ def _owned_throughputs(bedrock: Any, run_id: str, workflow: str, started: dt.dat
             if not arn:
                 continue
             try:
-                response = _call(lambda a=arn: bedrock.list_tags_for_resource(resourceARN=a))
+                yield arn, _tags(bedrock, arn)
             except ClientError as exc:
-                if _code(exc) == NOT_FOUND:
-                    continue  # deleted meanwhile
-                raise
-            tags = {t.get("key"): t.get("value") for t in response.get("tags", [])}
-            if tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow:
-                owned.append(summary)
+                if _code(exc) != NOT_FOUND:
+                    raise
         token = page.get("nextToken")
         if not token:
-            return owned
+            return
         kwargs["nextToken"] = token
 
 
@@ -151,8 +147,16 @@ def release_stopped_run(
     workflow = workflow_name(detail.executionArn)
     started = dt.datetime.fromtimestamp(detail.startDate / 1000, tz=dt.UTC) if detail.startDate is not None else None
 
-    for summary in _owned_throughputs(bedrock, run_id, workflow, started):
-        _release_one(bedrock, summary["provisionedModelArn"], run_id, detail.status, result, remaining_ms, sleep)
+    # clock skew between services: one minute of margin before the start
+    filters = {"creationTimeAfter": started - dt.timedelta(minutes=1)} if started is not None else {}
+    # Listed completely before deleting: a deletion must not shift the pages being read.
+    owned = [
+        arn
+        for arn, tags in tagged_throughputs(bedrock, **filters)
+        if tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow
+    ]
+    for arn in owned:
+        _release_one(bedrock, arn, run_id, detail.status, result, remaining_ms, sleep)
     return result
 
 
@@ -213,26 +217,9 @@ def sweep(
     execution_prefix = machine_arn.replace(":stateMachine:", ":execution:", 1)
     result: dict[str, Any] = {"Sweep": workflow, "Released": [], "Refused": [], "AlreadyGone": [], "Unknown": []}
     runs: dict[str, list[str]] = {}
-    kwargs: dict[str, Any] = {"maxResults": 100}
-    while True:
-        page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
-        for summary in page.get("provisionedModelSummaries", []):
-            arn = summary.get("provisionedModelArn")
-            if not arn:
-                continue
-            try:
-                response = _call(lambda a=arn: bedrock.list_tags_for_resource(resourceARN=a))
-            except ClientError as exc:
-                if _code(exc) == NOT_FOUND:
-                    continue
-                raise
-            tags = {t.get("key"): t.get("value") for t in response.get("tags", [])}
-            if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
-                runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
-        token = page.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
+    for arn, tags in tagged_throughputs(bedrock):
+        if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
+            runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
     for run_id, arns in sorted(runs.items()):
         try:
             status = states.describe_execution(executionArn=f"{execution_prefix}:{run_id}")["status"]

@@ -16,6 +16,12 @@ import time
 
 import pytest
 
+# The module's ownership tags (the run id is the execution name, the workflow the parent state
+# machine's name), the listing and the errors of a throughput still being created: the same as
+# the release_stopped_run function's.
+from workflow_lambdas.release_stopped_run import NOT_DELETABLE_YET, tagged_throughputs
+from workflow_lambdas.release_throughput import NOT_FOUND, RUN_ID_TAG, WORKFLOW_TAG
+
 BASE_MODEL = os.environ.get("BEDROCK_CUSTOMIZE_BASE_MODEL", "amazon.nova-micro-v1:0:128k")
 RUN_TIMEOUT = int(os.environ.get("BEDROCK_CUSTOMIZE_RUN_TIMEOUT_SECONDS", str(6 * 3600)))
 POLL_SECONDS = int(os.environ.get("BEDROCK_CUSTOMIZE_POLL_SECONDS", "60"))
@@ -23,13 +29,6 @@ CLEANUP_TIMEOUT = int(os.environ.get("BEDROCK_CUSTOMIZE_CLEANUP_TIMEOUT_SECONDS"
 CLEANUP_POLL_SECONDS = 30
 CREATING_WAIT_SECONDS = 20 * 60  # after a refused delete, poll a Creating throughput this long, then retry
 
-# The module's ownership tags (lambdas/workflow_lambdas/release_throughput.py): the run id is
-# the execution name, the workflow the parent state machine's name.
-RUN_ID_TAG = "bedrock-customize:run-id"
-WORKFLOW_TAG = "bedrock-customize:workflow"
-NOT_FOUND = "ResourceNotFoundException"
-# Bedrock answers a delete of a throughput it is still creating with one of these.
-NOT_DELETABLE_YET = {"ConflictException", "ValidationException", "ResourceInUseException"}
 
 TOPICS = ["a delayed parcel", "a password reset", "a double charge", "a broken screen", "a missing refund",
           "a wrong size", "an address change", "a cancelled flight", "a late invoice", "a lost key card",
@@ -134,17 +133,11 @@ def _owned(bedrock, arn: str, run_id: str, workflow: str) -> bool:
 
 def _run_throughputs(bedrock, run_id: str, workflow: str) -> list[str]:
     """ARNs of the provisioned throughputs tagged for this run (the rule release_stopped_run uses)."""
-    arns: list[str] = []
-    kwargs: dict = {"maxResults": 100}
-    while True:
-        page = bedrock.list_provisioned_model_throughputs(**kwargs)
-        for summary in page.get("provisionedModelSummaries", []):
-            arn = summary.get("provisionedModelArn")
-            if arn and _owned(bedrock, arn, run_id, workflow):
-                arns.append(arn)
-        if not page.get("nextToken"):
-            return arns
-        kwargs["nextToken"] = page["nextToken"]
+    return [
+        arn
+        for arn, tags in tagged_throughputs(bedrock)
+        if tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow
+    ]
 
 
 def _throughput_status(bedrock, arn: str) -> str | None:
