@@ -105,12 +105,13 @@ def test_poison_record_is_one_error_line_per_model_and_counted_in_the_report(emu
 
 
 def test_shard_stopped_at_the_lambda_deadline_resumes_without_duplicates(emulator_factory, monkeypatch):
-    emu = emulator_factory("better", base=ModelBehaviour(latency_ms=80), custom=ModelBehaviour(latency_ms=80))
-    # Leave each infer invocation 0.25 s before its deadline margin: with 8 threads and 80 ms calls at
-    # most 4 rounds (32 of a shard's 40 calls) can start, so every shard hits the deadline and the Map
-    # retries it.
+    emu = emulator_factory("better", base=ModelBehaviour(latency_ms=250), custom=ModelBehaviour(latency_ms=250))
+    # Leave each infer invocation 0.75 s before its deadline margin: with 8 threads and 250 ms calls at
+    # most 3-4 rounds (32 of a shard's 40 calls) can start, so every shard hits the deadline and the Map
+    # retries it. The window is wide enough that a loaded machine still makes progress in each of the
+    # Map's 10 attempts (0.25 s windows with 80 ms calls ran out of attempts under load).
     timeout = emu.client("lambda").get_function(FunctionName=emu.deployment.function_names["infer"])
-    monkeypatch.setenv("INFERENCE_DEADLINE_MARGIN_SECONDS", str(timeout["Configuration"]["Timeout"] - 0.25))
+    monkeypatch.setenv("INFERENCE_DEADLINE_MARGIN_SECONDS", str(timeout["Configuration"]["Timeout"] - 0.75))
     records = _sample_records()
     _upload(emu, records)
     summary, output = _run(emu)
