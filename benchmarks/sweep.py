@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n must be >= 1 and --k >= 2")
 
     import torch
+
     from bertscore_evaluator import scoring
 
     model = scoring.bundled_minilm_path()
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     refs, base, _ = make_records(args.n, args.seed, None)
     candidates = candidate_outputs(refs, args.k, args.seed)
     config = scoring.ScorerConfig.create(model, 6)
-    print(f"records: {args.n}  candidates: {args.k}  model: all-MiniLM-L6-v2 (layer 6)  torch threads: {torch.get_num_threads()}")
+    threads = torch.get_num_threads()
+    print(f"records: {args.n}  candidates: {args.k}  model: all-MiniLM-L6-v2 (layer 6)  torch threads: {threads}")
     scoring.score_models(["warm up"], {"base": ["warm up"]}, config=config)  # load the model outside the timings
 
     def separate() -> tuple[float, dict[str, list]]:
