@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import paths
 from .emulator.config import SCENARIOS
 from .emulator.faults import DOC as FAULTS_DOC
 from .json_files import load_json_file
@@ -35,7 +34,9 @@ def _demo_input(path: str | None) -> dict[str, Any]:
     if path:
         data = load_json_file(path, "--input", CliError)
     else:
-        data = json.loads((paths.sample_data_dir().parent / "examples" / "demo-input.json").read_text())
+        from .validate_command import demo_input_path
+
+        data = json.loads(demo_input_path().read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise CliError("--input: the execution input must be a JSON object; wrap the fields in {...}")
     return data
