@@ -110,8 +110,9 @@ def test_help_texts_point_at_the_fault_doc(capsys):
 
 
 def test_no_progress_bars_unless_verbose(monkeypatch):
-    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "TRANSFORMERS_NO_ADVISORY_WARNINGS"):
+        monkeypatch.setenv(name, "")  # recorded, so the teardown restores what was there
+        monkeypatch.delenv(name)
     from huggingface_hub.utils import are_progress_bars_disabled, enable_progress_bars
     from transformers.utils import logging as hf_logging
 
@@ -146,3 +147,31 @@ def test_report_lines_for_a_run_that_failed_before_any_catch_show_the_cause():
     cause = json.dumps({"errorMessage": "JobName: bad; fix it", "errorType": "InvalidInput"})
     lines = outcome_lines({**_failed(cause), "error": "InvalidInput"}, {})
     assert "cause     : JobName: bad; fix it" in lines
+
+
+LOAD_MODEL = """
+import sys
+if sys.argv[1] == "quiet":
+    from bedrock_customize.cli import quiet_progress_bars
+    quiet_progress_bars()
+import bert_score
+from bedrock_customize.emulator.core import default_evaluator_model
+bert_score.BERTScorer(model_type=default_evaluator_model(), num_layers=6)
+"""
+
+
+@pytest.mark.slow
+def test_loading_the_scoring_model_prints_no_progress_bar_when_quiet():
+    import subprocess
+    import sys
+
+    def stderr_of(mode: str) -> str:
+        quiet = ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "TRANSFORMERS_NO_ADVISORY_WARNINGS")
+        env = {k: v for k, v in os.environ.items() if k not in quiet}  # as a new shell has it
+        command = [sys.executable, "-c", LOAD_MODEL, mode]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert "it/s" in stderr_of("loud")  # the bar this guards against exists
+    assert "it/s" not in stderr_of("quiet")
