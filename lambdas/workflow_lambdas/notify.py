@@ -393,6 +393,7 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
     result = result if isinstance(result, dict) else {}
     release = state.get("release") if isinstance(state.get("release"), dict) else {}
     error = None
+    failure = describe_failure(state) if outcome == "FAILED" else None
     if outcome == "FAILED":
         name, cause = _error_parts(state)
         error = {"Error": name, "Cause": cause}
@@ -414,6 +415,7 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
         else None,
         "ReleaseError": _error_parts({"error": state["release_error"]})[0] if state.get("release_error") else None,
         "Error": error,
+        "Failure": failure.as_dict() if failure else None,
         "EmailSent": bool(email.get("Sent")),
     }
 

@@ -330,8 +330,11 @@ def test_event_per_outcome_when_a_bus_is_set(ses, monkeypatch, state_args, detai
     assert detail["Release"]["Action"] == state_args["action"]
     if "error" in state_args:
         assert detail["Error"] == {"Error": "States.Timeout", "Cause": "slow"}
+        # the state holds a verdict, so the failure came after it: releasing the serving resource
+        assert detail["Failure"]["State"] == "ReleaseThroughput" and detail["Failure"]["Message"] == "slow"
     else:
         assert detail["Verdict"] == state_args["verdict"] and detail["ReportS3Uri"] == REPORT
+        assert detail["Failure"] is None
 
 
 def test_no_event_without_a_bus(ses, monkeypatch):
