@@ -166,6 +166,10 @@ def _get(data: Any, *path: str) -> Any:
     return data
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _json(text: Any) -> Any:
     if not isinstance(text, str):
         return text
@@ -239,7 +243,7 @@ def _job_status(state: dict[str, Any], cause: Any) -> str | None:
 
 def failing_kind(state: dict[str, Any]) -> str:
     """The row of ``FAILURES`` for this state (see the module docstring for how it is read)."""
-    error = state.get("error") if isinstance(state.get("error"), dict) else {}
+    error = _dict(state.get("error"))
     name = str(error.get("Error") or "")
     cause = error.get("Cause")
     if name == "InvalidInput":
@@ -271,6 +275,9 @@ def failing_kind(state: dict[str, Any]) -> str:
         return "unknown"
     if state.get("evaluation"):
         return "release_failed"
+    parsed = _json(cause)
+    if isinstance(parsed, dict) and ":stateMachine:" in str(_pick(parsed, "StateMachineArn") or ""):
+        return "evaluation_timeout" if name == "States.Timeout" else "evaluation_failed"  # the child's failure
     serving = state.get("throughput") or state.get("deployment")
     if not serving:
         text = f"{name} {cause}".lower()
@@ -297,9 +304,10 @@ def describe_failure(state: dict[str, Any]) -> Failure | None:
     if kind.startswith("job_"):
         message = _clean(_get(state, "customization", "FailureMessage"))
     if kind == "throughput_failed":
-        message = _clean(_pick(state.get("throughput_poll") or {}, "FailureMessage"))
+        message = _clean(_pick(_dict(state.get("throughput_poll")), "FailureMessage"))
     if kind == "deployment_failed":
-        message = _clean(_pick(state.get("deployment_poll") or state.get("deployment") or {}, "FailureMessage"))
+        poll = _dict(state.get("deployment_poll")) or _dict(state.get("deployment"))
+        message = _clean(_pick(poll, "FailureMessage"))
     message = message or message_from_cause(cause)
     name = str(error.get("Error") or "UnknownError")
     subject = row.subject if kind != "unknown" else f"run failed: {name}"

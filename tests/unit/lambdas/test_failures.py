@@ -281,3 +281,31 @@ def test_values_are_escaped_in_the_html():
     assert "<script" not in message["Html"]
     assert "bad record &lt;script&gt;" in message["Html"]
     assert f"bad record {XSS}" in message["Text"]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"error": "just a string"},
+        {"error": {"Error": None, "Cause": 42}},
+        {"run": ["odd"], "error": {"Error": "States.TaskFailed", "Cause": "{not json"}},
+        {
+            "run": RUN,
+            "customization": ["odd"],
+            "throughput": "x",
+            "throughput_status": "y",
+            "throughput_poll": [1],
+            "error": {"Error": "ThroughputFailed", "Cause": {"nested": True}},
+        },
+        {"run": RUN, "deployment": [1], "error": {"Error": "DeploymentFailed", "Cause": "[]"}},
+    ],
+)
+def test_odd_states_still_give_a_failure(state):
+    failure = failures.describe_failure(state)
+    assert failure.subject and failure.next_step
+
+
+def test_a_child_execution_cause_is_an_evaluation_failure_whatever_the_sections_say():
+    cause = json.dumps({"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:x-evaluate", "Error": "E"})
+    state = {"run": RUN, "customization": CUSTOM, "error": {"Error": "States.TaskFailed", "Cause": cause}}
+    assert failures.describe_failure(state).kind == "evaluation_failed"
