@@ -234,7 +234,7 @@ def _raw(cause: Any) -> str:
 
 
 def _job_status(state: dict[str, Any], cause: Any) -> str | None:
-    status = _get(state, "customization", "Status")
+    status = _pick(_dict(state.get("customization")), "Status")
     parsed = _json(cause)
     if isinstance(parsed, dict) and not status:
         status = _pick(parsed, "Status")
@@ -261,14 +261,14 @@ def failing_kind(state: dict[str, Any]) -> str:
     customization = state.get("customization") if isinstance(state.get("customization"), dict) else None
     job_status = _job_status(state, cause)
     job_done = (
-        customization is not None and job_status in (None, "Completed") and not customization.get("FailureMessage")
+        customization is not None and job_status in (None, "Completed") and not _pick(customization, "FailureMessage")
     )
     if not job_done and not state.get("throughput") and not state.get("evaluation"):
         if job_status == "Stopped":
             return "job_stopped"
         if name == "States.Timeout":
             return "job_timeout"
-        if job_status == "Failed" or (customization or {}).get("FailureMessage") or name == "States.TaskFailed":
+        if job_status == "Failed" or _pick(customization or {}, "FailureMessage") or name == "States.TaskFailed":
             return "job_failed"
         if name.startswith("Bedrock."):
             return "job_rejected"
@@ -302,7 +302,7 @@ def describe_failure(state: dict[str, Any]) -> Failure | None:
     cause = error.get("Cause")
     message = None
     if kind.startswith("job_"):
-        message = _clean(_get(state, "customization", "FailureMessage"))
+        message = _clean(_pick(_dict(state.get("customization")), "FailureMessage"))
     if kind == "throughput_failed":
         message = _clean(_pick(_dict(state.get("throughput_poll")), "FailureMessage"))
     if kind == "deployment_failed":

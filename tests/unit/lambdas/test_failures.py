@@ -309,3 +309,13 @@ def test_a_child_execution_cause_is_an_evaluation_failure_whatever_the_sections_
     cause = json.dumps({"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:x-evaluate", "Error": "E"})
     state = {"run": RUN, "customization": CUSTOM, "error": {"Error": "States.TaskFailed", "Cause": cause}}
     assert failures.describe_failure(state).kind == "evaluation_failed"
+
+
+def test_a_camel_case_failure_message_in_customization_is_found_too():
+    state = {
+        "run": RUN,
+        "customization": {"jobArn": "arn:job", "status": "Failed", "failureMessage": "Out of capacity."},
+        "error": {"Error": "States.TaskFailed", "Cause": None},
+    }
+    failure = failures.describe_failure(state)
+    assert (failure.kind, failure.message) == ("job_failed", "Out of capacity.")
