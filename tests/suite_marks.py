@@ -19,6 +19,7 @@ SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_customization_run.py::test_custom_model_better_keeps_throughput_and_reports",
     "tests/workflow/test_customization_run.py::test_custom_model_worse_deletes_throughput_and_says_so",
     "tests/workflow/test_customization_run.py::test_two_runs_with_the_same_input_do_not_collide",
+    "tests/workflow/test_failure_messages.py::test_the_printed_example_runs_on_the_bundled_sample_data",
     "tests/workflow/test_fanout.py::test_poison_record_is_one_error_line_per_model_and_counted_in_the_report",
     "tests/workflow/test_fanout.py::test_shard_stopped_at_the_lambda_deadline_resumes_without_duplicates",
     "tests/workflow/test_fanout.py::test_two_shards_two_models_throttled_at_30_percent_lose_nothing",

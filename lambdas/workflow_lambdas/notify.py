@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.failures import Failure, describe_failure
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -181,7 +182,9 @@ def build_subject(state: dict[str, Any], outcome: str) -> str:
     elif outcome == "INCONCLUSIVE":
         text = f"result inconclusive — {release}"
     else:
-        text = f"run failed: {_error_parts(state)[0]}{_failure_phrase(state)}"
+        failure = describe_failure(state)
+        what = failure.subject if failure else f"run failed: {_error_parts(state)[0]}"
+        text = f"{what}{_failure_phrase(state)}"
     return _one_line(f"{PREFIX} {name}: {text}", 200)
 
 
@@ -236,15 +239,28 @@ def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tupl
         add("Release reason", release.get("Reason"))
         if release.get("CustomModelDeleted"):
             add("Losing custom model", "deleted")
+        elif outcome == "NOT_BETTER":
+            add("Losing custom model", _kept_model_phrase(state))
     if outcome == "FAILED":
-        name, cause = _error_parts(state)
-        add("Error", name)
-        add("Cause", cause)
+        failure = describe_failure(state)
+        if failure is None:
+            add("Error", _error_parts(state)[0])
+        else:
+            add("Failed step", failure.state if failure.kind != "unknown" else "unknown")
+            add("Error", failure.error)
     release_error = state.get("release_error")
     if release_error:
         name, cause = _error_parts({"error": release_error})
         add("Throughput release error", f"{name}: {cause}" if cause else name)
     return rows
+
+
+def _kept_model_phrase(state: dict[str, Any]) -> str:
+    arn = _get(state, "customization", "CustomModelArn")
+    return (
+        "kept (KeepLosingCustomModel is true; a custom model costs only its storage): delete it with "
+        f"aws bedrock delete-custom-model --model-identifier {arn or '<custom model ARN>'}"
+    )
 
 
 def _cost_warning(state: dict[str, Any]) -> str | None:
@@ -276,23 +292,56 @@ _HEADLINES = {
 }
 
 
-def build_text(rows: list[tuple[str, str, str | None]], outcome: str, warning: str | None) -> str:
-    lines = [_HEADLINES[outcome], ""]
+def _headline(outcome: str, failure: Failure | None) -> str:
+    if outcome == "FAILED" and failure is not None:
+        return f"The run failed: {failure.subject}."
+    return _HEADLINES[outcome]
+
+
+def _failure_lines(failure: Failure | None) -> list[tuple[str, str]]:
+    """``(label, text)`` shown first in a failure email: the service's message and what to do."""
+    if failure is None:
+        return []
+    message = failure.message or (
+        "the service gave no message; the raw cause is at the end of this email"
+        if failure.raw_cause
+        else "the service gave no message"
+    )
+    return [("Message", message), ("Next step", failure.next_step)]
+
+
+RAW_CAUSE_HEADING = "Raw cause (as the service returned it)"
+
+
+def build_text(
+    rows: list[tuple[str, str, str | None]], outcome: str, warning: str | None, failure: Failure | None = None
+) -> str:
+    lines = [_headline(outcome, failure), ""]
+    for label, text in _failure_lines(failure):
+        lines.append(f"{label}: {text}")
+    if failure is not None:
+        lines.append("")
     for label, value, link in rows:
         lines.append(f"{label}: {value}" + (f"\n  {link}" if link else ""))
     if warning:
         lines += ["", warning]
+    if failure is not None and failure.raw_cause:
+        lines += ["", f"-- {RAW_CAUSE_HEADING} --", failure.raw_cause]
     return "\n".join(lines) + "\n"
 
 
-def build_html(rows: list[tuple[str, str, str | None]], outcome: str, warning: str | None, subject: str) -> str:
+def build_html(
+    rows: list[tuple[str, str, str | None]],
+    outcome: str,
+    warning: str | None,
+    subject: str,
+    failure: Failure | None = None,
+) -> str:
     e = html.escape
     colour = {"CUSTOM_BETTER": "#1d8102", "NOT_BETTER": "#5f6b7a", "INCONCLUSIVE": "#8d6605"}.get(outcome, "#d91515")
     body_rows = []
     for label, value, link in rows:
         shown = f'<a href="{e(link, quote=True)}">{e(value)}</a>' if link else e(value)
-        if label == "Cause":
-            shown = f'<pre style="white-space:pre-wrap;margin:0">{e(value)}</pre>'
         body_rows.append(
             f'<tr><th style="text-align:left;padding:4px 12px 4px 0;vertical-align:top">{e(label)}</th>'
             f'<td style="padding:4px 0">{shown}</td></tr>'
@@ -300,12 +349,19 @@ def build_html(rows: list[tuple[str, str, str | None]], outcome: str, warning: s
     warning_html = (
         f'<p style="background:#fff7e6;border-left:4px solid #8d6605;padding:8px">{e(warning)}</p>' if warning else ""
     )
+    failure_html = "".join(f"<p><strong>{e(label)}:</strong> {e(text)}</p>" for label, text in _failure_lines(failure))
+    raw_html = (
+        f"<details><summary>{e(RAW_CAUSE_HEADING)}</summary>"
+        f'<pre style="white-space:pre-wrap;margin:0">{e(failure.raw_cause)}</pre></details>'
+        if failure is not None and failure.raw_cause
+        else ""
+    )
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{e(subject)}</title></head>"
         '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px">'
-        f'<h2 style="color:{colour}">{e(_HEADLINES[outcome])}</h2>'
-        f"<table>{''.join(body_rows)}</table>{warning_html}"
+        f'<h2 style="color:{colour}">{e(_headline(outcome, failure))}</h2>'
+        f"{failure_html}<table>{''.join(body_rows)}</table>{warning_html}{raw_html}"
         "</body></html>"
     )
 
@@ -314,17 +370,19 @@ def render(state: dict[str, Any], settings: Settings) -> dict[str, str]:
     """``{"Outcome", "Subject", "Text", "Html"}`` of the email for this state (what ``notify`` sends)."""
     outcome = outcome_of(state)
     subject = build_subject(state, outcome)
+    failure = None
     try:
         rows = _facts(state, outcome, settings)
         warning = _cost_warning(state)
+        failure = describe_failure(state) if outcome == "FAILED" else None
     except Exception:  # an odd state must not cost the email
         logger.exception("could not read the state; sending a minimal email")
         rows, warning = [("Outcome", outcome, None), ("State", json.dumps(state, default=str)[:MAX_CAUSE], None)], None
     return {
         "Outcome": outcome,
         "Subject": subject,
-        "Text": build_text(rows, outcome, warning),
-        "Html": build_html(rows, outcome, warning, subject),
+        "Text": build_text(rows, outcome, warning, failure),
+        "Html": build_html(rows, outcome, warning, subject, failure),
     }
 
 
@@ -335,6 +393,7 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
     result = result if isinstance(result, dict) else {}
     release = state.get("release") if isinstance(state.get("release"), dict) else {}
     error = None
+    failure = describe_failure(state) if outcome == "FAILED" else None
     if outcome == "FAILED":
         name, cause = _error_parts(state)
         error = {"Error": name, "Cause": cause}
@@ -356,6 +415,7 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
         else None,
         "ReleaseError": _error_parts({"error": state["release_error"]})[0] if state.get("release_error") else None,
         "Error": error,
+        "Failure": failure.as_dict() if failure else None,
         "EmailSent": bool(email.get("Sent")),
     }
 

@@ -568,6 +568,9 @@ def validate_execution_input(
             )
         else:
             problems.append(_unknown_model_problem(base))
+            suffixed = mf.with_context_suffix(base)
+            if suffixed:  # only the suffix is missing: check the rest against the model meant (one pass)
+                model = mf.lookup(suffixed)
     family = model.family if model else None
     if model is not None:
         rules = mf.family_rules(model.family)

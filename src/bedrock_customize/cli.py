@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import paths
 from .emulator.config import SCENARIOS
+from .emulator.faults import DOC as FAULTS_DOC
 from .json_files import load_json_file
 
 EXIT_OK = 0
@@ -34,7 +34,9 @@ def _demo_input(path: str | None) -> dict[str, Any]:
     if path:
         data = load_json_file(path, "--input", CliError)
     else:
-        data = json.loads((paths.sample_data_dir().parent / "examples" / "demo-input.json").read_text())
+        from .validate_command import demo_input_path
+
+        data = json.loads(demo_input_path().read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise CliError("--input: the execution input must be a JSON object; wrap the fields in {...}")
     return data
@@ -50,6 +52,7 @@ def _print_summary(summary: dict[str, Any], out) -> None:
         "",
         "== bedrock-customize demo: result ==",
         f"execution status : {summary['execution_status']}" + (f" ({summary['error']})" if summary["error"] else ""),
+        *_failure_summary_lines(summary),
         f"verdict          : {summary['verdict'] or 'n/a'}",
         f"mean F1          : base {fmt(scores['base_f1'])}   custom {fmt(scores['custom_f1'])}",
     ]
@@ -74,23 +77,75 @@ def _print_summary(summary: dict[str, Any], out) -> None:
             if failure
             else "email            : none sent"
         )
+    for path in summary.get("email_files") or []:
+        lines.append(f"email file       : {path}")
     lines.append(f"report           : {summary['report'] or 'n/a'}")
     if summary.get("report_local"):
         lines.append(f"report (local)   : {summary['report_local']}")
+    lines += summary.get("_raw_cause_lines") or []
     print("\n".join(lines), file=out)
+
+
+def _failure_summary_lines(summary: dict[str, Any]) -> list[str]:
+    """What failed, the service's message and the next step (report_command.failure_lines), demo-aligned."""
+    failure = summary.get("failure")
+    if not failure:
+        return []
+    lines = [f"failed           : {failure['Subject']} (state {failure['State']})"]
+    lines.append(f"message          : {failure['Message'] or 'the service gave no message'}")
+    lines.append(f"next step        : {failure['NextStep']}")
+    if summary.get("_raw_cause_lines") is None and failure.get("RawCause"):
+        lines.append("raw cause        : shown with -v (and in the email files)")
+    return lines
+
+
+def _describe_demo_failure(summary: dict[str, Any], state: dict[str, Any], verbose: bool) -> None:
+    """Adds ``failure`` (what failed, message, next step) to a failed run's summary."""
+    from workflow_lambdas.failures import describe_failure
+
+    failure = describe_failure(state) if summary.get("execution_status") != "SUCCEEDED" else None
+    summary["failure"] = None if failure is None else {**failure.as_dict(), "RawCause": failure.raw_cause}
+    if failure is not None and failure.raw_cause and verbose:
+        summary["_raw_cause_lines"] = ["", "raw cause (as the service returned it):", failure.raw_cause]
+
+
+def write_email_files(emu: Any, state: dict[str, Any], run_id: str, run_dir: Path) -> list[str]:
+    """Each email the run sent, as ``emails/<n>.subject.txt``, ``<n>.txt`` and ``<n>.html`` under ``run_dir``.
+
+    The HTML is the body SES received; the text part (which the emulated SES does not keep) is rendered
+    by the notify function's own ``render`` from the run's state."""
+    from workflow_lambdas import notify
+
+    sent = [e for e in emu.sent_emails() if run_id in str(e.get("body") or "")]
+    if not sent:
+        return []
+    folder = run_dir / "emails"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = notify.Settings(region=emu.config.region)
+    rendered = notify.render({k: v for k, v in state.items() if k != "notification"}, settings)
+    files: list[str] = []
+    for number, email in enumerate(sent, start=1):
+        parts = {
+            f"{number}.subject.txt": f"{email['subject']}\n",
+            f"{number}.txt": rendered["Text"],
+            f"{number}.html": str(email.get("body") or ""),
+        }
+        for name, content in parts.items():
+            (folder / name).write_text(content, encoding="utf-8")
+            files.append(str(folder / name))
+    return files
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import Emulator
-    from .emulator.faults import configure
 
     execution_input = _demo_input(args.input)
-    config = configure(args.scenario, args.faults)
+    config, scenario = _demo_config(args)
     if args.verbose:
         config.log_level = "INFO"
     out = sys.stderr if args.json else sys.stdout
     t0 = time.monotonic()
-    print(f"starting the local emulator (moto, in-process); scenario: custom model {args.scenario}", file=out)
+    print(f"starting the local emulator (moto, in-process); scenario: custom model {scenario}", file=out)
     with Emulator(config) as emu:
         emu.upload_sample()
         dep = emu.deployment
@@ -105,13 +160,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_id = summary["execution_arn"].rsplit(":", 1)[-1]
         files = emu.download_report(summary["execution_arn"], Path(args.out) / run_id)
         summary["report_local"] = str(Path(args.out) / run_id / "report.html") if files else None
+        state = emu.final_state(summary["execution_arn"])
+        _describe_demo_failure(summary, state, bool(args.verbose))
+        summary["email_files"] = write_email_files(emu, state, run_id, Path(args.out) / run_id)
     summary["elapsed_seconds"] = round(time.monotonic() - t0, 1)
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        public = {k: v for k, v in summary.items() if not k.startswith("_")}
+        print(json.dumps(public, indent=2, default=str))
     else:
         _print_summary(summary, out)
         print(f"finished in {summary['elapsed_seconds']} s", file=out)
     return demo_exit_code(summary)
+
+
+def _demo_config(args: argparse.Namespace):
+    """The emulator settings and the scenario's name: a scenario flag, else the faults file's
+    ``custom_model``, else ``better``; a flag and a faults file that disagree is a usage error."""
+    from .emulator.faults import apply_faults, configure, load_faults
+
+    faults = load_faults(args.faults) if args.faults else {}
+    from_file = faults.get("custom_model")
+    if args.scenario and from_file and args.scenario != from_file:
+        raise CliError(
+            f"--faults: custom_model {from_file!r} disagrees with the scenario flag ({args.scenario!r}); drop one"
+        )
+    scenario = args.scenario or from_file or "better"
+    return apply_faults(configure(scenario), faults), scenario
+
+
+def quiet_progress_bars() -> None:
+    """No weight-loading progress bars on stderr (transformers, Hugging Face Hub, tqdm); ``-v`` keeps them."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    try:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def demo_exit_code(summary: dict[str, Any]) -> int:
@@ -127,16 +223,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run one complete customization on the local emulator")
-    demo.add_argument("--scenario", choices=SCENARIOS, default="better", help="how good the emulated custom model is")
-    demo.add_argument(
+    demo = sub.add_parser(
+        "demo",
+        help="run one complete customization on the local emulator",
+        description=(
+            "One complete run on the local emulator. Faults to inject (--faults FILE.json) and what each does: "
+            f"{FAULTS_DOC}."
+        ),
+    )
+    scenario = demo.add_mutually_exclusive_group()
+    scenario.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=None,
+        help="how good the emulated custom model is (default: the faults file's custom_model, else better)",
+    )
+    scenario.add_argument(
         "--custom-better",
         dest="scenario",
         action="store_const",
         const="better",
         help="same as --scenario better: the custom model wins, its throughput is kept",
     )
-    demo.add_argument(
+    scenario.add_argument(
         "--custom-worse",
         dest="scenario",
         action="store_const",
@@ -147,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--faults",
         metavar="FILE.json",
-        help="emulated faults to inject: one JSON object, keys in docs/failure-behaviour.md (Fault injection)",
+        help=f"emulated faults to inject: one JSON object, keys in {FAULTS_DOC}",
     )
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")
@@ -206,11 +315,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    if not args.verbose:
+        quiet_progress_bars()
     user_errors = _user_errors()
     try:
         return int(args.func(args))
     except user_errors as exc:
-        print(f"bedrock-customize: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"bedrock-customize: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workflow_lambdas.failures import describe_failure
+
 from .aws_session import Aws, add_aws_arguments, describe_client_error
 from .executions import history
 
@@ -89,16 +91,42 @@ def _elapsed(description: dict[str, Any]) -> str:
     return ""
 
 
-def outcome_lines(description: dict[str, Any], state: dict[str, Any]) -> list[str]:
-    status = description.get("status", "UNKNOWN")
-    lines = [f"execution : {description.get('executionArn')}", f"status    : {status}{_elapsed(description)}"]
-    if status not in ("SUCCEEDED", "RUNNING"):
-        lines.append(f"error     : {description.get('error') or 'n/a'}")
+def failure_lines(
+    description: dict[str, Any], state: dict[str, Any], raw: bool = False, width: int = 10
+) -> tuple[list[str], list[str]]:
+    """A failed run in words: ``(lines, last)``: the error, what failed, the service's message and the next
+    step; ``last`` holds the raw cause when ``raw`` (``-v``), to print at the very end. A run that failed
+    before the workflow caught anything (bad input at ValidateInput, a timeout, a stop) shows its cause."""
+
+    def line(label: str, text: str) -> str:
+        return f"{label:<{width}}: {text}"
+
+    lines = [line("error", description.get("error") or "n/a")]
+    failure = describe_failure(state) if isinstance(state, dict) and state.get("error") else None
+    if failure is None:
         cause = cause_text(description.get("cause"))
         if cause:
             first, *rest = cause.splitlines()
-            lines.append(f"cause     : {first}")
-            lines.extend(f"            {line}" for line in rest)
+            lines.append(line("cause", first))
+            lines.extend(" " * (width + 2) + text for text in rest)
+        return lines, []
+    lines.append(line("failed", f"{failure.subject} (state {failure.state})"))
+    lines.append(line("message", failure.message or "the service gave no message"))
+    lines.append(line("next step", failure.next_step))
+    if not failure.raw_cause:
+        return lines, []
+    if not raw:
+        return [*lines, line("raw cause", "shown with -v")], []
+    return lines, ["", "raw cause (as the service returned it):", failure.raw_cause]
+
+
+def outcome_lines(description: dict[str, Any], state: dict[str, Any], raw: bool = False) -> list[str]:
+    status = description.get("status", "UNKNOWN")
+    lines = [f"execution : {description.get('executionArn')}", f"status    : {status}{_elapsed(description)}"]
+    tail: list[str] = []
+    if status not in ("SUCCEEDED", "RUNNING"):
+        failure, tail = failure_lines(description, state, raw)
+        lines += failure
     evaluation = (state.get("evaluation") or {}).get("Result") or {}
     if evaluation:
         metric = evaluation.get("Metric", "F1")
@@ -135,7 +163,7 @@ def outcome_lines(description: dict[str, Any], state: dict[str, Any]) -> list[st
         lines.append("email     : none")
     if evaluation.get("ReportS3Uri"):
         lines.append(f"report    : {evaluation['ReportS3Uri']}")
-    return lines
+    return lines + tail
 
 
 def _split_s3_uri(uri: str) -> tuple[str, str] | None:
@@ -173,7 +201,7 @@ def download_report(s3, bucket: str, prefix: str, destination: Path) -> list[Pat
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
-def report(aws: Aws, execution_arn: str, out_dir: Path | None, out=None) -> int:
+def report(aws: Aws, execution_arn: str, out_dir: Path | None, out=None, raw: bool = False) -> int:
     out = out or sys.stdout
     sfn = aws.client("stepfunctions")
     try:
@@ -184,7 +212,7 @@ def report(aws: Aws, execution_arn: str, out_dir: Path | None, out=None) -> int:
             f"EXECUTION_ARN: cannot read {execution_arn} ({describe_client_error(exc)}); "
             "check the ARN, --region/--profile or --endpoint-url"
         ) from None
-    print("\n".join(outcome_lines(description, state)), file=out)
+    print("\n".join(outcome_lines(description, state, raw)), file=out)
     run_id = execution_arn.rsplit(":", 1)[-1]
     location = report_location(state, run_id)
     if out_dir is not None and location is not None and description["status"] != "RUNNING":
@@ -208,7 +236,8 @@ def report(aws: Aws, execution_arn: str, out_dir: Path | None, out=None) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     check_execution_arn(args.execution_arn)
     aws = Aws.from_args(args, arn=args.execution_arn)
-    return report(aws, args.execution_arn, None if args.no_download else Path(args.out))
+    out_dir = None if args.no_download else Path(args.out)
+    return report(aws, args.execution_arn, out_dir, raw=bool(getattr(args, "verbose", False)))
 
 
 def add_parser(sub) -> None:

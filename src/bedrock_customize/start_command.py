@@ -165,7 +165,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     description = Watcher(sfn, arn, poll=args.poll).run(timeout=args.timeout)
     if description["status"] == "RUNNING":
         return EXIT_FAILED
-    print("\n".join(["", *outcome_lines(description, run_state(sfn, arn, description))]))
+    raw = bool(getattr(args, "verbose", False))
+    print("\n".join(["", *outcome_lines(description, run_state(sfn, arn, description), raw)]))
     print(f"report files: bedrock-customize report {arn} --out DIR")
     return EXIT_OK if description["status"] == "SUCCEEDED" else EXIT_FAILED
 

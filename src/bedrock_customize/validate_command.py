@@ -23,6 +23,7 @@ from workflow_lambdas import datasets as ds
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.errors import InvalidInput
 
+from . import paths
 from .aws_session import Aws, describe_client_error
 from .json_files import load_json_file
 
@@ -55,13 +56,22 @@ def load_input(path: str) -> Any:
     return load_json_file(path, "INPUT.json", UsageError, stdin=True)
 
 
-def example_input(full: bool = False) -> dict[str, Any]:
-    """An execution input built from the JSON Schema's ``examples``.
+def demo_input_path() -> Path:
+    """The shipped console input that runs with the bundled sample data (``demo``'s default input)."""
+    return paths.sample_data_dir().parent / "examples" / "demo-input.json"
 
-    Minimal: the required fields plus ``HyperParameters`` (the console input of the original
-    sample). Full: the first example of every field, and of every field of an object (such as
+
+def example_input(full: bool = False) -> dict[str, Any]:
+    """An execution input to start from.
+
+    Minimal: the shipped demo input (``demo-input.json``): the console fields of the original sample
+    (the required fields plus ``HyperParameters``), for a model whose training data format is the
+    bundled sample data's, so ``demo --input`` runs it as it is. Full: built from the JSON Schema's
+    ``examples``: the first example of every field, and of every field of an object (such as
     ``Evaluation.MaxConcurrency``) that the object's own example leaves out.
     """
+    if not full:
+        return json.loads(demo_input_path().read_text(encoding="utf-8"))
     schema = vi.load_schema()
     required = set(schema.get("required", []))
     out: dict[str, Any] = {}

@@ -75,6 +75,16 @@ class ServiceQuotaExceededException(JsonRESTError):
         super().__init__("ServiceQuotaExceededException", message)
 
 
+def job_failure_message(training_data_config: dict | None) -> str:
+    """What GetModelCustomizationJob's ``failureMessage`` says for the ``customization_job: Failed`` fault:
+    a data-validation failure naming the training file, as a real job that rejects its data reports it."""
+    uri = (training_data_config or {}).get("s3Uri") or (training_data_config or {}).get("S3Uri") or "the training data"
+    return (
+        f"Data validation failed for {uri}: line 3: the record has no 'prompt' field. "
+        "Fix the dataset format and create a new customization job."
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -289,9 +299,7 @@ class BedrockWorld:
                 job.failure_message = None
             else:
                 job.failure_message = (
-                    "Emulated failure: the training data could not be processed."
-                    if job.status == "Failed"
-                    else "The job was stopped."
+                    job_failure_message(job.training_data_config) if job.status == "Failed" else "The job was stopped."
                 )
                 backend.custom_models.pop(job.custom_model_name, None)
 

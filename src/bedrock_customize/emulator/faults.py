@@ -29,22 +29,38 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
 KEYS = tuple(_CHOICES) + ("inference_throttle_rate",)
 
 
+DOC = "docs/failure-behaviour.md (Fault injection)"
+
+
 class FaultError(ValueError):
-    """A fault file that cannot be used; the message is one line naming the key and the fix."""
+    """A fault file that cannot be used: one line per mistake, each naming the key and the fix."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def fault_problems(faults: Any) -> list[str]:
+    """Every mistake in a fault object, one line each (empty when it is usable)."""
+    if not isinstance(faults, dict):
+        return ['faults: must be one JSON object like {"ses": "reject"}; wrap the keys in {...}']
+    problems = []
+    for key, value in faults.items():
+        if key not in KEYS:
+            problems.append(f"faults.{key}: unknown fault; use one of {', '.join(KEYS)} (see {DOC})")
+        elif key == "inference_throttle_rate":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                problems.append(f"faults.{key}: {value!r} is not a number from 0.0 to 1.0; e.g. 0.2")
+        elif value not in _CHOICES[key] or isinstance(value, bool) != isinstance(_CHOICES[key][0], bool):
+            allowed = " | ".join(json.dumps(v) for v in _CHOICES[key])
+            problems.append(f"faults.{key}: {json.dumps(value)} is not allowed; use {allowed}")
+    return problems
 
 
 def validate_faults(faults: Any) -> dict[str, Any]:
-    if not isinstance(faults, dict):
-        raise FaultError('faults: must be one JSON object like {"ses": "reject"}; wrap the keys in {...}')
-    for key, value in faults.items():
-        if key not in KEYS:
-            raise FaultError(f"faults.{key}: unknown fault; use one of {', '.join(KEYS)}")
-        if key == "inference_throttle_rate":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-                raise FaultError(f"faults.{key}: {value!r} is not a number from 0.0 to 1.0; e.g. 0.2")
-        elif value not in _CHOICES[key] or isinstance(value, bool) != isinstance(_CHOICES[key][0], bool):
-            allowed = " | ".join(json.dumps(v) for v in _CHOICES[key])
-            raise FaultError(f"faults.{key}: {json.dumps(value)} is not allowed; use {allowed}")
+    problems = fault_problems(faults)
+    if problems:
+        raise FaultError(problems)
     return dict(faults)
 
 

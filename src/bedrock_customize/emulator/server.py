@@ -29,6 +29,7 @@ from typing import Any
 
 from .config import SCENARIOS, EmulatorConfig
 from .core import Emulator
+from .faults import DOC as FAULTS_DOC
 
 RECORDS_SUFFIX = "/evaluation/records.jsonl"
 
@@ -222,6 +223,6 @@ def add_parser(sub) -> None:
         default="better",
         help="how good the emulated custom model is (better)",
     )
-    serve.add_argument("--faults", metavar="FILE.json", help="emulated faults to inject (see README)")
+    serve.add_argument("--faults", metavar="FILE.json", help=f"emulated faults to inject: keys in {FAULTS_DOC}")
     serve.add_argument("--no-sample", action="store_true", help="do not upload the sample datasets")
     serve.set_defaults(func=cmd_serve)

@@ -142,15 +142,16 @@ def test_input_from_stdin(monkeypatch, capsys):
     assert code == 2 and err == ['JobName: is missing; add it, e.g. "support-summarizer-job"']
 
 
-def test_example_comes_from_the_schema(capsys):
+def test_example_is_the_console_input_demo_runs(capsys):
     code, out, _ = run(["validate", "--example"], capsys)
     example = json.loads("\n".join(out))
     schema = vi.load_schema()
     assert code == 0
     assert set(example) == set(schema["required"]) | {"HyperParameters"}
-    for name, value in example.items():
-        assert value == schema["properties"][name]["examples"][0]
+    assert example == json.loads(validate_command.demo_input_path().read_text())  # demo's default input
     full = validate_command.example_input(full=True)
+    for name, value in full.items():
+        assert value == schema["properties"][name]["examples"][0] or isinstance(value, dict)
     assert set(full) == set(schema["properties"])
     for candidate in (example, full):
         assert vi.schema_problems(candidate) == []
@@ -162,7 +163,7 @@ def test_full_example_passes_every_check_but_the_datasets(tmp_path, capsys):
     assert code == 0, err
 
 
-def test_docs_console_example_is_generated_from_the_schema():
+def test_docs_console_example_is_the_printed_example():
     docs = (Path(__file__).resolve().parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- BEGIN GENERATED: console-example -->\n```json\n(.*?)```\n<!-- END", docs, re.S)
     assert block, "docs/cli.md has no generated console-example block"
@@ -189,3 +190,19 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
         "JobName",
         "TrainingDataFileName",
     }
+
+
+def test_a_missing_context_suffix_does_not_hide_the_other_problems(tmp_path, capsys):
+    raw = {
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0",
+        "CustomModelName": "support-summarizer",
+        "JobName": "bad job",
+        "HyperParameters": {"epochCount": "99"},
+        "TrainingDataFileName": "training-data.jsonl",
+    }
+    (tmp_path / "in.json").write_text(json.dumps(raw))
+    code, _out, err = run(["validate", str(tmp_path / "in.json")], capsys)
+    assert code == 2
+    fields = sorted(line.split(":", 1)[0] for line in err)
+    assert fields == ["BaseModelIdentifier", "HyperParameters.epochCount", "JobName"], err
+    assert any("add the context suffix: amazon.nova-micro-v1:0:128k" in line for line in err)

@@ -111,16 +111,21 @@ def test_subject_per_outcome(ses, verdict, action, subject):
 
 
 def test_failure_subject_and_body(ses):
-    cause = json.dumps(
+    lambda_cause = json.dumps(
         {"errorMessage": "every custom call failed: AccessDeniedException", "errorType": "InferenceFailed"}
     )
-    state = _state("CUSTOM_BETTER", "DELETED", error={"Error": "InferenceFailed", "Cause": cause})
+    child = {"ExecutionArn": "arn:child", "Status": "FAILED", "Error": "InferenceFailed", "Cause": lambda_cause}
+    state = _state("CUSTOM_BETTER", "DELETED", error={"Error": "States.TaskFailed", "Cause": json.dumps(child)})
+    del state["evaluation"]
     result = _handler(state)
     assert result["Outcome"] == "FAILED"
-    assert result["Subject"] == "[bedrock-customize] support-summarizer: run failed: InferenceFailed"
-    body = _sent()[0].body
-    assert "every custom call failed: AccessDeniedException" in body
-    assert "InferenceFailed" in body
+    assert result["Subject"] == "[bedrock-customize] support-summarizer: evaluation failed"
+    html_body = _sent()[0].body
+    shown, collapsed = html_body.split("<details>")
+    assert "Message:</strong> every custom call failed: AccessDeniedException" in shown
+    assert "Next step:</strong>" in shown
+    assert "errorType" not in shown and "arn:child" not in shown  # the raw cause only in the collapsed block
+    assert "arn:child" in collapsed and "errorType" in collapsed
 
 
 def test_subjects_are_distinct():
@@ -220,7 +225,7 @@ def test_early_failure_without_run(ses):
     result = _handler(state)
     assert result["Sent"] is True, result
     assert result["Outcome"] == "FAILED"
-    assert result["Subject"] == "[bedrock-customize] support-summarizer: run failed: InvalidInput"
+    assert result["Subject"] == "[bedrock-customize] support-summarizer: input is invalid"
     assert result["Recipients"] == ["fallback@example.com", "second@example.com"]
     assert "epochCount" in _sent()[0].body
 
@@ -261,11 +266,11 @@ def test_subject_is_one_line(ses):
 
 def test_failed_release_is_flagged(ses):
     state = _state("NOT_BETTER", "DELETED", error={"Error": "States.TaskFailed", "Cause": "x"})
-    del state["release"]
+    del state["release"], state["evaluation"]
     state["release_error"] = {"Error": "ThroughputNotOwned", "Cause": json.dumps({"errorMessage": "not tagged"})}
     result = _handler(state)
     assert result["Subject"] == (
-        "[bedrock-customize] support-summarizer: run failed: States.TaskFailed — throughput release failed"
+        "[bedrock-customize] support-summarizer: evaluation failed — throughput release failed"
     )
     body = _sent()[0].body
     assert "ThroughputNotOwned: not tagged" in body
@@ -276,8 +281,9 @@ def test_failure_with_refused_release_warns_in_the_subject():
     from workflow_lambdas import notify
 
     state = _state("NOT_BETTER", "REFUSED", error={"Error": "States.TaskFailed"})
+    del state["evaluation"]
     assert notify.build_subject(state, "FAILED").endswith(
-        "run failed: States.TaskFailed — throughput NOT deleted (commitment term)"
+        "evaluation failed — throughput NOT deleted (commitment term)"
     )
     assert "billed" in notify._cost_warning(state)
 
@@ -324,8 +330,11 @@ def test_event_per_outcome_when_a_bus_is_set(ses, monkeypatch, state_args, detai
     assert detail["Release"]["Action"] == state_args["action"]
     if "error" in state_args:
         assert detail["Error"] == {"Error": "States.Timeout", "Cause": "slow"}
+        # the state holds a verdict, so the failure came after it: releasing the serving resource
+        assert detail["Failure"]["State"] == "ReleaseThroughput" and detail["Failure"]["Message"] == "slow"
     else:
         assert detail["Verdict"] == state_args["verdict"] and detail["ReportS3Uri"] == REPORT
+        assert detail["Failure"] is None
 
 
 def test_no_event_without_a_bus(ses, monkeypatch):
@@ -422,7 +431,22 @@ def doc_states() -> dict[str, dict]:
         error={"Error": "States.Timeout", "Cause": None},
     )
     del failure["evaluation"]
-    return {"win": win, "loss": loss, "inconclusive": inconclusive, "failure": failure}
+    job = {
+        "JobName": "support-summarizer-ft-8aa58d3c",
+        "Status": "Failed",
+        "FailureMessage": "Training data validation failed: line 12 is not valid JSON.",
+    }
+    job_failed = {
+        "run": dict(win["run"]),
+        "error": {"Error": "States.TaskFailed", "Cause": json.dumps(job)},
+    }
+    return {
+        "win": win,
+        "loss": loss,
+        "inconclusive": inconclusive,
+        "failure": failure,
+        "training job failed": job_failed,
+    }
 
 
 def doc_email_blocks() -> dict[str, str]:
@@ -449,3 +473,16 @@ def test_failure_behaviour_doc_shows_the_rendered_emails():
 def print_doc_emails() -> None:
     for name, block in doc_email_blocks().items():
         print(f"### {name}\n\n```text\n{block.rstrip()}\n```\n")
+
+
+@pytest.mark.parametrize(
+    ("deleted", "words"), [(False, "Losing custom model: kept"), (True, "Losing custom model: deleted")]
+)
+def test_loss_email_says_what_happened_to_the_custom_model(deleted, words):
+    from workflow_lambdas import notify
+
+    state = _state("NOT_BETTER", "DELETED")
+    state["release"]["CustomModelDeleted"] = deleted
+    text = notify.render(state, notify.Settings())["Text"]
+    assert words in text
+    assert ("delete-custom-model --model-identifier arn:aws:bedrock" in text) is not deleted
