@@ -49,7 +49,7 @@ def test_files_are_written_and_html_is_escaped(tmp_path):
     records = sample_records()
     summary = report.build_summary(records, stats.Policy(resamples=100), run_id="<run>")
     out = report.write_local(tmp_path, summary, records)
-    for name in ("summary.json", "scores.jsonl", "report.html"):
+    for name in ("summary.json", "scores.jsonl", "records.jsonl", "report.html"):
         assert (out / name).is_file()
     assert json.loads((out / "summary.json").read_text())["Verdict"] == summary["Verdict"]
     lines = [json.loads(x) for x in (out / "scores.jsonl").read_text().splitlines()]
@@ -57,12 +57,16 @@ def test_files_are_written_and_html_is_escaped(tmp_path):
     assert lines[4]["base_f1"] is None and lines[4]["base_error"].startswith("ThrottlingException")
     assert lines[0]["difference"] == pytest.approx(0.1)
     page = (out / "report.html").read_text()
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; done" in page  # the biggest loss is shown
+    # the model's script is data, never markup: only the page's own two script elements exist
+    assert "<script>alert" not in page and page.count("<script") == 2
+    assert "\\u003cscript\\u003ealert('x')\\u003c/script\\u003e \\u0026 done" in page  # shown in the table
     assert "&lt;slow down&gt;" in page and "&lt;run&gt;" in page
-    assert "<svg" in page and page.count("<circle") == 23
+    # one scatter per metric the scores carry (the three BERTScore components here), 23 pairs each
+    assert "<svg" in page and page.count("<circle") == 23 * 3
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external asset
-    assert "Largest gains (10)" in page and "Largest losses (1)" in page
+    assert "All records (25)" in page
+    texts = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    assert texts[3]["custom_output"] == "<script>alert('x')</script> & done" and texts[3]["prompt"] == "prompt 3"
 
 
 def test_no_usable_pair_fails():
@@ -84,6 +88,6 @@ def test_too_few_pairs_say_why_in_summary_and_page():
     assert summary["Verdict"] == stats.INCONCLUSIVE
     assert summary["VerdictReason"] and "6" in summary["VerdictReason"]
     page = report.render_html(summary, records)
-    assert '<th class="l">Why</th>' in page and summary["VerdictReason"] in page
+    assert 'id="verdict-reason"' in page and summary["VerdictReason"] in page
     full = report.build_summary(sample_records(), stats.Policy(resamples=100), run_id="run-full")
-    assert full["VerdictReason"] is None and '<th class="l">Why</th>' not in report.render_html(full, records)
+    assert full["VerdictReason"] is None and 'id="verdict-reason"' not in report.render_html(full, records)
