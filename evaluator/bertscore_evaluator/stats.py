@@ -46,7 +46,7 @@ CUSTOM_BETTER = "CUSTOM_BETTER"
 NOT_BETTER = "NOT_BETTER"
 INCONCLUSIVE = "INCONCLUSIVE"
 METRICS = metrics.METRIC_NAMES
-MAX_GUARDS = 5
+MAX_GUARDS = 4  # every metric but the primary one
 # Resamples are drawn in blocks so that 10k records x 1000 resamples never holds 80 MB of indices.
 _BLOCK_ELEMENTS = 2_000_000
 MIN_RESAMPLES = 100
