@@ -366,7 +366,7 @@ def histogram_svg(
     counts = [0] * bins
     for d in diffs:
         counts[min(bins - 1, int((d - lo) / step))] += 1
-    left, right, top_pad, bottom = 50, 16, 30, 46
+    left, right, top_pad, bottom = 50, 30, 30, 46
     inner_w, inner_h = width - left - right, height - top_pad - bottom
     top = max(counts)
     base_y = height - bottom
@@ -441,11 +441,12 @@ tr.primary td{font-weight:bold}
 .plots{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}figure{margin:0}
 figcaption{font-size:.85em;color:#555;max-width:460px}
 #records{width:100%;table-layout:fixed;font-size:.85em}
-#records th{cursor:pointer;user-select:none;position:sticky;top:0}
+#records th{cursor:pointer;user-select:none}
 #records th.sorted-asc::after{content:" \\25B2"}#records th.sorted-desc::after{content:" \\25BC"}
 #records td div.t{max-height:9em;overflow:auto;white-space:pre-wrap;word-break:break-word;text-align:left}
 #records td.err{color:#a00}
-#records col.id{width:6em}#records col.m{width:8.5em}
+#records col.id{width:6em}#records col.m{width:8em}
+#records td.m{white-space:nowrap}
 .pos{color:#176e17}.neg{color:#b22}
 .controls{display:flex;flex-wrap:wrap;gap:.8em;align-items:center;margin:.5em 0}
 .controls input[type=search]{width:22em}
@@ -504,7 +505,7 @@ SCRIPT = r"""
   }
   function fmt(v, signed) {
     if (v == null) return "\u2013";
-    var s = v.toFixed(4);
+    var s = v.toFixed(3);
     return signed && v > 0 ? "+" + s : s;
   }
   function textCell(tr, value, err) {
@@ -526,6 +527,7 @@ SCRIPT = r"""
       textCell(tr, r[1]); textCell(tr, r[2]); textCell(tr, r[3], r[5]); textCell(tr, r[4], r[6]);
       metricsCols.forEach(function (m) {
         var cell = document.createElement("td"), d = diff(r, m);
+        cell.className = "m";
         var top = document.createElement("div"); top.textContent = fmt(r[m.base]) + " \u2192 " + fmt(r[m.custom]);
         var bottom = document.createElement("div"); bottom.textContent = fmt(d, true);
         bottom.className = d == null ? "muted" : (d > 0 ? "pos" : (d < 0 ? "neg" : "muted"));
@@ -811,8 +813,8 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         '<label>Sort <select id="sort"><option value="">validation order</option>'
         f'<option value="id|1">id</option>{sort_options}</select></label>'
         '<label>Per page <select id="size"><option>20</option><option selected>50</option><option>100</option>'
-        "<option>500</option></select></label>"
-        '<button type="button" id="prev">\u2190 previous</button>'
+        "<option>500</option></select></label></div>"
+        '<div class="controls"><button type="button" id="prev">\u2190 previous</button>'
         '<label>page <input type="number" id="page" min="1" value="1" style="width:5em"></label>'
         '<button type="button" id="next">next \u2192</button>'
         '<span id="records-info" aria-live="polite"></span></div>'
