@@ -318,8 +318,9 @@ def scatter_svg(records: Sequence[Mapping[str, Any]], metric: str, size: int = 3
         f'<line x1="{sx(lo):.1f}" y1="{sy(lo):.1f}" x2="{sx(hi):.1f}" y2="{sy(hi):.1f}" '
         'stroke="#888" stroke-dasharray="4 3"/>',
         _svg_text(size / 2, 16, f"{label}: {len(points)} records", size=12, cls="plot-title"),
-        _svg_text(pad + 4, pad + 14, f"custom higher: {above}", anchor="start", extra=' fill="#2a7d2a"'),
-        _svg_text(size - pad - 4, size - pad - 6, f"base higher: {below}", anchor="end", extra=' fill="#b22"'),
+        # counts above the plot area, where no point can hide them
+        _svg_text(pad, pad - 6, f"custom higher: {above}", anchor="start", extra=' fill="#2a7d2a"'),
+        _svg_text(size - pad, pad - 6, f"base higher: {below}", anchor="end", extra=' fill="#b22"'),
     ]
     ticks = 5
     for k in range(ticks + 1):

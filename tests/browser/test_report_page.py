@@ -198,3 +198,21 @@ def test_report_page_in_chromium(browser, page_file: Path):
     page.select_option("#size", "20")
     page.locator("#records-section").screenshot(path=str(OUT / "records.png"))
     assert (OUT / "report.png").stat().st_size > 10_000
+
+
+def test_ten_thousand_records_are_paged_and_filtered(browser, tmp_path: Path):
+    base = _records()[0]
+    records = [{**base, "id": f"big-{i:05d}", "prompt": f"prompt number {i:05d}"} for i in range(10_000)]
+    summary = report.build_summary(records, stats.Policy(resamples=100), run_id="run-big")
+    page_file = report.write_local(tmp_path, summary, records) / "report.html"
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#records-body tr")
+    assert page.locator("#records-body tr").count() == 50  # one page is drawn, not 10,000 rows
+    assert "1\u201350 of 10000 records, page 1 of 200" in page.inner_text("#records-info")
+    page.fill("#page", "200")
+    page.dispatch_event("#page", "change")
+    assert page.locator("#records-body tr").first.get_attribute("data-id") == "big-09950"
+    page.fill("#filter", "number 09999")
+    assert page.eval_on_selector_all("#records-body tr", "rows => rows.map(r => r.dataset.id)") == ["big-09999"]
+    page.close()
