@@ -91,3 +91,43 @@ def test_too_few_pairs_say_why_in_summary_and_page():
     assert 'id="verdict-reason"' in page and summary["VerdictReason"] in page
     full = report.build_summary(sample_records(), stats.Policy(resamples=100), run_id="run-full")
     assert full["VerdictReason"] is None and 'id="verdict-reason"' not in report.render_html(full, records)
+
+
+def test_header_reads_the_run_and_either_serving_shape_and_escapes_it():
+    run = {
+        "RunId": "run-h",
+        "ExecutionArn": "arn:aws:states:us-east-1:1:execution:p:run-h",
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "CustomModelName": "<custom>",
+        "ValidationData": {"Bucket": "vb", "Key": "val.jsonl", "ReferenceKey": None},
+        "KeepLosingCustomModel": False,
+        "Evaluation": {"OnInconclusive": "KEEP"},
+    }
+    deployment = "arn:aws:bedrock:us-east-1:1:custom-model-deployment/d1"
+    on_demand = report.run_context_for_report(
+        run,
+        {
+            "execution": {
+                "serving": {"Mode": "ON_DEMAND", "ModelId": deployment},
+                "customization": {"CustomModelArn": "arn:aws:bedrock:us-east-1:1:custom-model/m1"},
+            },
+            "started": "2026-12-02T10:00:00Z",
+        },
+    )
+    assert on_demand["ServingMode"] == "ON_DEMAND" and on_demand["ServingArn"] == deployment
+    assert on_demand["CustomModelArn"].endswith("custom-model/m1") and on_demand["StartedAt"] == "2026-12-02T10:00:00Z"
+    throughput = report.run_context_for_report(run, {"throughput": {"ProvisionedModelArn": "arn:pt"}})
+    assert throughput["ServingMode"] == "provisioned throughput" and throughput["ServingArn"] == "arn:pt"
+    assert "ServingArn" not in report.run_context_for_report(run, {}) and "CustomModelArn" not in throughput
+
+    records = sample_records()
+    summary = report.build_summary(records, stats.Policy(resamples=100), run_id="run-h", context=on_demand)
+    page = report.render_html(summary, records)
+    assert deployment in page and "&lt;custom&gt;" in page and "<custom>" not in page
+    assert "val.jsonl" in page and "2026-12-02T10:00:00Z" in page
+    assert "NOT_BETTER: released (custom model deleted); INCONCLUSIVE: kept" in page
+    assert "<th>IDF</th><td>\u2013</td>" in page  # no scorer description: said, not guessed
+    summary["Scorer"] = {"Name": "roberta-large", "NumLayers": 17, "Idf": False, "Rescaled": True}
+    page = report.render_html(summary, records)
+    assert "roberta-large (layer 17)" in page and "<th>IDF</th><td>off</td>" in page
+    assert "<th>Rescaled with baseline</th><td>on</td>" in page
