@@ -585,6 +585,10 @@ def _json_for_script(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], primary: str) -> dict[str, Any]:
     """What the page's table shows: each record as one row (texts clipped to ``MAX_TEXT``)."""
     rows = []
@@ -601,7 +605,7 @@ def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], 
         ]
         for name in names:
             field = METRIC_FIELDS[name]
-            row += [model_score(r, "base", field), model_score(r, "custom", field)]
+            row += [_finite(model_score(r, "base", field)), _finite(model_score(r, "custom", field))]
         rows.append(row)
     labels = ["id", "prompt", "reference", "base output", "custom output"]
     columns = [{"index": i, "label": label, "text": True} for i, label in enumerate(labels)]
