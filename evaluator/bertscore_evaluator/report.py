@@ -155,6 +155,11 @@ def build_summary(
     per_metric = {policy.metric: [d for d in diffs if d is not None]}
     for guard in policy.guards:
         per_metric[guard.metric] = [d for r in records if (d := difference(r, guard.metric)) is not None]
+        if not per_metric[guard.metric]:
+            raise EvaluationFailed(
+                f"Evaluation.Policy guards {guard.metric}, but no record has a {guard.metric} score for both models "
+                "(scores written before that metric existed? score the run again)"
+            )
     outcome = stats.decide_all(per_metric, policy)
     decision = outcome.primary
     errors = {m: sum(1 for r in records if model_score(r, m, field) is None) for m in MODELS}

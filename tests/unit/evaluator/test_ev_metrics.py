@@ -140,3 +140,13 @@ def test_summary_and_files_carry_every_metric_and_the_deciding_one(tmp_path):
     assert line["difference_rouge_l"] == pytest.approx(0.025) and line["difference"] == pytest.approx(0.05)
     page = (out / "report.html").read_text()
     assert "ROUGE-L F-measure" in page and "chrF" in page and "BERTScore F1 decided" in page
+
+
+def test_a_guard_on_a_metric_the_scores_lack_is_named():
+    records = [rec(i, 0.5, 0.6) for i in range(12)]
+    for r in records:
+        for model in ("base", "custom"):
+            del r[model]["chrf"]
+    with pytest.raises(EvaluationFailed, match="guards chrF, but no record has a chrF score"):
+        report.build_summary(records, policy(chrF=0.01))
+    assert "chrF" not in report.build_summary(records, policy(**{"ROUGE-L": 0.01}))["Metrics"]
