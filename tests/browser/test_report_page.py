@@ -93,21 +93,16 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory: pytest.TempPathFactory):
     if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
         reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run this test"
         print(f"SKIPPED browser test: {reason}")
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # A new, empty profile directory per test process: nothing from another run or worker.
+    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        # A persistent context on a new, empty profile directory: nothing from another run.
-        profile = OUT / "profile"
-        if profile.exists():
-            import shutil
-
-            shutil.rmtree(profile)
-        profile.mkdir(parents=True)
         context = pw.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
