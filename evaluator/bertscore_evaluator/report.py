@@ -372,7 +372,7 @@ def histogram_svg(
     counts = [0] * bins
     for d in diffs:
         counts[min(bins - 1, int((d - lo) / step))] += 1
-    left, right, top_pad, bottom = 50, 30, 30, 46
+    left, right, top_pad, bottom = 50, 30, 42, 46
     inner_w, inner_h = width - left - right, height - top_pad - bottom
     top = max(counts)
     base_y = height - bottom
@@ -413,9 +413,11 @@ def histogram_svg(
             continue
         x = sx(value)
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top_pad}" x2="{x:.1f}" y2="{base_y}" stroke="{colour}" stroke-dasharray="3 2"/>'
+            f'<line x1="{x:.1f}" y1="{top_pad - 8}" x2="{x:.1f}" y2="{base_y}" stroke="{colour}" '
+            'stroke-dasharray="3 2"/>'
         )
-        parts.append(_svg_text(x + 3, top_pad + 8, text, anchor="start", extra=f' fill="{colour}"'))
+        # the marker's name above the bars' counts
+        parts.append(_svg_text(x, top_pad - 12, text, extra=f' fill="{colour}"'))
     parts.append(
         _svg_text(left + inner_w / 2, height - 8, f"custom \u2212 base ({label})", size=12, cls="axis-label x")
     )
