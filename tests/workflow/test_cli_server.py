@@ -115,7 +115,7 @@ def test_start_watch_and_report_a_run(server, files, tmp_path, capsys):
     assert code == 0
     run_id = arn.rsplit(":", 1)[1]
     folder = tmp_path / "reports" / run_id
-    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "scores.jsonl", "summary.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["records.jsonl", "report.html", "scores.jsonl", "summary.json"]
     summary = json.loads((folder / "summary.json").read_text())
     assert json.dumps(summary)  # a real summary
     assert len((folder / "scores.jsonl").read_text().splitlines()) == RECORDS

@@ -42,6 +42,19 @@ def test_custom_model_better_keeps_throughput_and_reports(emulator_factory):
     scores = [json.loads(line) for line in _read(emu, "artifacts", report_prefix + "scores.jsonl").splitlines()]
     assert len(scores) == 40  # every validation record, none dropped
     assert summary["report"] == f"s3://{emu.deployment.buckets['artifacts']}/{report_prefix}report.html"
+    # the report names the run, both models and the serving resource, and carries every metric and text
+    report_summary = json.loads(_read(emu, "artifacts", report_prefix + "summary.json"))
+    context = report_summary["Context"]
+    assert context["ExecutionArn"] == summary["execution_arn"] and context["BaseModelIdentifier"]
+    assert context["CustomModelName"] and context["ServingArn"] == pt["arn"] and context["StartedAt"]
+    assert context["EvaluationExecutionArn"].startswith("arn:aws:states:")
+    assert set(report_summary["Metrics"]) == {"F1", "Precision", "Recall", "ROUGE-L", "chrF"}
+    assert report_summary["DecidedBy"] == "F1" and "BERTScore F1 decided" in report_summary["Explanation"]
+    assert {"base_rouge_l", "custom_chrf", "difference_chrf"} <= set(scores[0])
+    texts = [json.loads(line) for line in _read(emu, "artifacts", report_prefix + "records.jsonl").splitlines()]
+    assert len(texts) == 40 and texts[0]["prompt"] and texts[0]["custom_output"]
+    page = _read(emu, "artifacts", report_prefix + "report.html").decode()
+    assert pt["arn"] in page and "IDF</th><td>off" in page and "All records (40)" in page
 
 
 def test_custom_model_worse_deletes_throughput_and_says_so(emulator_factory):

@@ -148,6 +148,8 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     assert set(result) == {
         "Verdict",
         "VerdictReason",
+        "DecidedBy",
+        "Explanation",
         "Metric",
         "Base",
         "Custom",

@@ -49,7 +49,7 @@ def test_files_are_written_and_html_is_escaped(tmp_path):
     records = sample_records()
     summary = report.build_summary(records, stats.Policy(resamples=100), run_id="<run>")
     out = report.write_local(tmp_path, summary, records)
-    for name in ("summary.json", "scores.jsonl", "report.html"):
+    for name in ("summary.json", "scores.jsonl", "records.jsonl", "report.html"):
         assert (out / name).is_file()
     assert json.loads((out / "summary.json").read_text())["Verdict"] == summary["Verdict"]
     lines = [json.loads(x) for x in (out / "scores.jsonl").read_text().splitlines()]
@@ -57,12 +57,16 @@ def test_files_are_written_and_html_is_escaped(tmp_path):
     assert lines[4]["base_f1"] is None and lines[4]["base_error"].startswith("ThrottlingException")
     assert lines[0]["difference"] == pytest.approx(0.1)
     page = (out / "report.html").read_text()
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; done" in page  # the biggest loss is shown
+    # the model's script is data, never markup: only the page's own two script elements exist
+    assert "<script>alert" not in page and page.count("<script") == 2
+    assert "\\u003cscript\\u003ealert('x')\\u003c/script\\u003e \\u0026 done" in page  # shown in the table
     assert "&lt;slow down&gt;" in page and "&lt;run&gt;" in page
-    assert "<svg" in page and page.count("<circle") == 23
+    # one scatter per metric the scores carry (the three BERTScore components here), 23 pairs each
+    assert "<svg" in page and page.count("<circle") == 23 * 3
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external asset
-    assert "Largest gains (10)" in page and "Largest losses (1)" in page
+    assert "All records (25)" in page
+    texts = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    assert texts[3]["custom_output"] == "<script>alert('x')</script> & done" and texts[3]["prompt"] == "prompt 3"
 
 
 def test_no_usable_pair_fails():
@@ -84,6 +88,46 @@ def test_too_few_pairs_say_why_in_summary_and_page():
     assert summary["Verdict"] == stats.INCONCLUSIVE
     assert summary["VerdictReason"] and "6" in summary["VerdictReason"]
     page = report.render_html(summary, records)
-    assert '<th class="l">Why</th>' in page and summary["VerdictReason"] in page
+    assert 'id="verdict-reason"' in page and summary["VerdictReason"] in page
     full = report.build_summary(sample_records(), stats.Policy(resamples=100), run_id="run-full")
-    assert full["VerdictReason"] is None and '<th class="l">Why</th>' not in report.render_html(full, records)
+    assert full["VerdictReason"] is None and 'id="verdict-reason"' not in report.render_html(full, records)
+
+
+def test_header_reads_the_run_and_either_serving_shape_and_escapes_it():
+    run = {
+        "RunId": "run-h",
+        "ExecutionArn": "arn:aws:states:us-east-1:1:execution:p:run-h",
+        "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
+        "CustomModelName": "<custom>",
+        "ValidationData": {"Bucket": "vb", "Key": "val.jsonl", "ReferenceKey": None},
+        "KeepLosingCustomModel": False,
+        "Evaluation": {"OnInconclusive": "KEEP"},
+    }
+    deployment = "arn:aws:bedrock:us-east-1:1:custom-model-deployment/d1"
+    on_demand = report.run_context_for_report(
+        run,
+        {
+            "execution": {
+                "serving": {"Mode": "ON_DEMAND", "ModelId": deployment},
+                "customization": {"CustomModelArn": "arn:aws:bedrock:us-east-1:1:custom-model/m1"},
+            },
+            "started": "2026-12-02T10:00:00Z",
+        },
+    )
+    assert on_demand["ServingMode"] == "ON_DEMAND" and on_demand["ServingArn"] == deployment
+    assert on_demand["CustomModelArn"].endswith("custom-model/m1") and on_demand["StartedAt"] == "2026-12-02T10:00:00Z"
+    throughput = report.run_context_for_report(run, {"throughput": {"ProvisionedModelArn": "arn:pt"}})
+    assert throughput["ServingMode"] == "provisioned throughput" and throughput["ServingArn"] == "arn:pt"
+    assert "ServingArn" not in report.run_context_for_report(run, {}) and "CustomModelArn" not in throughput
+
+    records = sample_records()
+    summary = report.build_summary(records, stats.Policy(resamples=100), run_id="run-h", context=on_demand)
+    page = report.render_html(summary, records)
+    assert deployment in page and "&lt;custom&gt;" in page and "<custom>" not in page
+    assert "val.jsonl" in page and "2026-12-02T10:00:00Z" in page
+    assert "NOT_BETTER: released (custom model deleted); INCONCLUSIVE: kept" in page
+    assert "<th>IDF</th><td>\u2013</td>" in page  # no scorer description: said, not guessed
+    summary["Scorer"] = {"Name": "roberta-large", "NumLayers": 17, "Idf": False, "Rescaled": True}
+    page = report.render_html(summary, records)
+    assert "roberta-large (layer 17)" in page and "<th>IDF</th><td>off</td>" in page
+    assert "<th>Rescaled with baseline</th><td>on</td>" in page

@@ -292,3 +292,15 @@ def test_tokenizer_without_max_length_is_a_clear_error(minilm_path, tmp_path):
     with pytest.raises(EvaluationFailed, match="has no model_max_length .*fetch_model.py") as raised:
         scoring.get_scorer(scoring.ScorerConfig.create(str(model), 6))
     assert "\n" not in str(raised.value)
+
+
+def test_model_name_is_the_models_name_not_its_path(minilm_path, tmp_path):
+    assert scoring.model_name(minilm_path) == scoring.BUNDLED_MINILM_NAME
+    assert scoring.model_name("roberta-large") == "roberta-large"
+    baked = tmp_path / "bertscore-model"
+    baked.mkdir()
+    (baked / scoring.MODEL_INFO_FILE).write_text('{"source": "microsoft/deberta-xlarge-mnli"}')
+    assert scoring.model_name(str(baked)) == "microsoft/deberta-xlarge-mnli"
+    plain = tmp_path / "my-scorer" / "model"
+    plain.mkdir(parents=True)
+    assert scoring.model_name(str(plain)) == "my-scorer"

@@ -502,3 +502,23 @@ def test_local_reference_file_is_named_in_a_cross_file_problem():
     files[A_REF] = _local(json.dumps(["one", "two"]).encode(), "refs.json")
     (line,) = problem_lines(copy.deepcopy(ANCESTOR_INPUT), files)
     assert line.startswith("refs.json (ReferenceDataFileName) has 2 references but validation-data.json has 5")
+
+
+def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_context():
+    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw["JobName"] = "bad job"
+    raw["Evaluation"] = {"Policy": {"Guards": [{"Metric": "F1", "MaxLoss": 0.01}, {"Metric": "BLEU", "MaxLoss": 2}]}}
+    lines = problem_lines(raw, ancestor_files())
+    assert fields_of(lines) == {
+        "JobName",
+        "Evaluation.Policy.Guards[1].Metric",
+        "Evaluation.Policy.Guards[1].MaxLoss",
+    }, lines
+    raw["JobName"] = ANCESTOR_INPUT["JobName"]
+    raw["Evaluation"]["Policy"]["Guards"] = [{"Metric": "F1", "MaxLoss": 0.01}, {"Metric": "chrF", "MaxLoss": 0.02}]
+    lines = problem_lines(raw, ancestor_files())
+    assert fields_of(lines) == {"Evaluation.Policy.Guards[0].Metric"} and "primary metric" in lines[0], lines
+    raw["Evaluation"]["Policy"] = {"Primary": "ROUGE-L", "Guards": [{"Metric": "F1", "MaxLoss": 0.01}]}
+    run = validate(raw, ancestor_files()).to_state()
+    assert run["Evaluation"]["Policy"] == {"Primary": "ROUGE-L", "Guards": [{"Metric": "F1", "MaxLoss": 0.01}]}
+    assert "Policy" not in validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files()).to_state()["Evaluation"]
