@@ -52,6 +52,11 @@ FORMAT_HINTS = {
 
 GIB = 1024**3
 
+# Amazon Nova user guide, "Preparing data for fine-tuning Understanding models" (read 2026-12-02): these
+# terms are reserved keywords; a user or system prompt that starts with or contains one makes the
+# training job fail on a data error.
+NOVA_RESERVED_KEYWORDS = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+
 
 @dataclass(frozen=True)
 class HyperParameter:
