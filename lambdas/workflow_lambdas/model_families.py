@@ -106,6 +106,8 @@ class Family:
     max_output_tokens: int  # largest MaxTokens the on-demand model accepts
     legacy: bool = False
     note: str | None = None  # one clause, no final period: it is shown as "what is wrong" of a warning line
+    # A family the current fine-tuning table no longer lists: the current models to pick instead.
+    successors: tuple[str, ...] = ()
 
     @property
     def customization_types(self) -> tuple[str, ...]:
@@ -186,7 +188,10 @@ _TITAN = Family(
         CONTINUED_PRE_TRAINING: DataRules(formats=(CONTINUED_INPUT,), max_records=100_000, max_bytes=10 * GIB),
     },
     max_output_tokens=8_192,  # Express 8k; Lite accepts 4k (checked per model below)
+    legacy=True,
     note="Titan Text G1 models are only offered in some (older) regions",
+    # The current fine-tuning table (custom-model-fine-tuning) lists no Titan Text model.
+    successors=("amazon.nova-micro-v1:0:128k", "amazon.nova-lite-v1:0:300k"),
 )
 
 _LLAMA = Family(
@@ -256,6 +261,8 @@ _COHERE = Family(
         "Cohere Command and Command Light are end-of-life on Bedrock, so customization and "
         "inference may no longer be available in your region"
     ),
+    # The current fine-tuning table (custom-model-fine-tuning) lists no Cohere model.
+    successors=("amazon.nova-micro-v1:0:128k", "meta.llama3-2-1b-instruct-v1:0:128k"),
 )
 
 FAMILY_RULES: dict[str, Family] = {f.name: f for f in (_NOVA, _TITAN, _LLAMA, _CLAUDE, _COHERE)}
@@ -531,6 +538,12 @@ def on_demand_supported(model: BaseModel, region: str) -> bool:
     on-demand inference").
     """
     return region in model.customization_regions and region in model.on_demand_regions
+
+
+def successors_of(model: BaseModel) -> str:
+    """What to pick instead of a model that can no longer be customized: ``id (region), id (region)``."""
+    picks = FAMILY_RULES[model.family].successors or (next(iter(BASE_MODELS)),)
+    return " or ".join(f"{pick} ({', '.join(sorted(BASE_MODELS[pick].customization_regions))})" for pick in picks)
 
 
 def customizable_in(model: BaseModel, region: str) -> bool:

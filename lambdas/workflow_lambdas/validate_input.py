@@ -568,17 +568,21 @@ def validate_execution_input(
             )
         else:
             problems.append(_unknown_model_problem(base))
+    if model is not None and not model.customizable:
+        # The ancestor's input (Cohere Command Light) parses; the model is refused in one line and its
+        # own rules (hyperparameters, data format) are not checked.
+        problems.append(
+            Problem(
+                "BaseModelIdentifier",
+                f"{model.identifier} ({model.display}) can no longer be customized: the Bedrock "
+                "fine-tuning table no longer lists it",
+                f"pick a current model instead, e.g. {mf.successors_of(model)}, "
+                "with its hyperparameters and data format",
+            )
+        )
+        model = None
     family = model.family if model else None
     if model is not None:
-        rules = mf.family_rules(model.family)
-        if rules.legacy:
-            warnings.append(
-                Problem(
-                    "BaseModelIdentifier",
-                    f"{model.display} is legacy: {rules.note}",
-                    "plan a move to a current model family, e.g. Amazon Nova or Meta Llama",
-                )
-            )
         if ctype and ctype not in mf.customization_types_for(model):
             problems.append(
                 Problem(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from validation_cases import CASES, SCENARIOS, TRAIN, VALID, Case, build
+from validation_cases import CASES, SCENARIOS, TRAIN, VALID, VALID_SCENARIOS, Case, build
 
 from bedrock_customize import validate_command
 from bedrock_customize.cli import main
@@ -91,7 +91,7 @@ def test_every_table_case_through_the_cli(case: Case, tmp_path, capsys):
     assert out[-1] == f"{args[0]}: invalid ({len(err)} problem{'s' if len(err) != 1 else ''})"
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+@pytest.mark.parametrize("scenario", VALID_SCENARIOS)
 def test_valid_inputs_pass_unchanged(scenario, tmp_path, capsys):
     args, _ = cli_args(Case("valid", scenario), tmp_path)
     code, out, err = run(["validate", *args], capsys)
@@ -101,7 +101,7 @@ def test_valid_inputs_pass_unchanged(scenario, tmp_path, capsys):
 
 
 def test_datasets_not_given_are_skipped_and_said_so(tmp_path, capsys):
-    raw, _ = build(Case("valid", "cohere"))
+    raw, _ = build(Case("valid", "llama"))
     (tmp_path / "input.json").write_text(json.dumps(raw))
     code, out, err = run(["validate", str(tmp_path / "input.json")], capsys)
     assert code == 0 and err == []
@@ -110,11 +110,11 @@ def test_datasets_not_given_are_skipped_and_said_so(tmp_path, capsys):
         "note: TrainingDataFileName: training-data.jsonl not checked (no --training file given)",
         "note: ValidationDataFileName: validation-data.json not checked (no --validation file given)",
     ]
-    assert any(line.startswith("warning: BaseModelIdentifier:") and "legacy" in line for line in out)
+    assert any(line.startswith("warning: InferenceModelId:") and "inference profile" in line for line in out)
 
 
 def test_references_not_given_skip_only_the_reference_check(tmp_path, capsys):
-    case = Case("valid", "cohere")
+    case = Case("valid", "llama")
     args, _ = cli_args(case, tmp_path)
     args = args[: args.index("--references")]
     code, out, err = run(["validate", *args], capsys)
@@ -189,3 +189,12 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
         "JobName",
         "TrainingDataFileName",
     }
+
+
+def test_ancestor_input_is_refused_with_the_reason_and_what_to_pick(tmp_path, capsys):
+    args, _ = cli_args(Case("ancestor", "ancestor"), tmp_path)
+    code, out, err = run(["validate", *args], capsys)
+    assert code == 2
+    (line,) = err
+    assert line.startswith("BaseModelIdentifier: cohere.command-light-text-v14:7:4k (Cohere Command Light) ")
+    assert "can no longer be customized" in line and "pick a current model instead" in line
