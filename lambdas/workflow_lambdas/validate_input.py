@@ -478,6 +478,18 @@ def _unknown_model_problem(base: str) -> Problem:
     )
 
 
+def _region_problem(model: mf.BaseModel, region: str) -> Problem:
+    """A model the fine-tuning table does not list for this region: where it is, and what is customizable here."""
+    where = " or ".join(sorted(model.customization_regions))
+    here = [m.identifier for m in mf.BASE_MODELS.values() if mf.customizable_in(m, region)]
+    instead = f", or pick a model customizable in {region}, e.g. {here[0]}" if here else ""
+    return Problem(
+        "BaseModelIdentifier",
+        f"{model.identifier} ({model.display}) cannot be customized in {region}",
+        f"deploy the module in {where}, where it can be{instead}",
+    )
+
+
 def _s3_key_problem(field: str, key: str, bucket: str) -> Problem | None:
     if key.startswith("s3://"):
         return Problem(
@@ -508,8 +520,13 @@ def validate_execution_input(
     execution_name: str,
     execution_arn: str,
     fetch: Fetch,
+    region: str | None = None,
 ) -> RunContext:
     """Validate an execution input and derive the run context, or raise ``InvalidInput``.
+
+    ``region``: where the run's Bedrock jobs are created (the function's region: the Lambda's
+    ``AWS_REGION``, or the region in the execution ARN); a known model not customizable there is a
+    problem. None: the region is not checked.
 
     ``fetch(bucket, key)`` returns the object's bytes or None when it does not
     exist. It may return only the beginning of a large object as a ``bytes``
@@ -581,6 +598,8 @@ def validate_execution_input(
             )
         )
         model = None
+    if model is not None and region is not None and not mf.customizable_in(model, region):
+        problems.append(_region_problem(model, region))
     family = model.family if model else None
     if model is not None:
         if ctype and ctype not in mf.customization_types_for(model):

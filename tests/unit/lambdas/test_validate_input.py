@@ -518,3 +518,44 @@ def test_local_reference_file_is_named_in_a_cross_file_problem():
     files[A_REF] = _local(json.dumps(["one", "two"]).encode(), "refs.json")
     (line,) = problem_lines(copy.deepcopy(LLAMA_INPUT), files)
     assert line.startswith("refs.json (ReferenceDataFileName) has 2 references but validation-data.json has 5")
+
+
+# --- the region the run customizes in ---------------------------------------------------------------------
+
+
+def _validate_in(raw, files, region):
+    return vi.validate_execution_input(
+        raw,
+        settings=settings(),
+        execution_name=EXEC_NAME,
+        execution_arn=EXEC_ARN,
+        fetch=lambda bucket, key: files.get((bucket, key)),
+        region=region,
+    )
+
+
+def test_model_is_checked_against_the_region_with_every_other_problem():
+    raw = copy.deepcopy(LLAMA_INPUT)
+    raw["HyperParameters"]["epochCount"] = "0"
+    with pytest.raises(InvalidInput) as caught:
+        _validate_in(raw, ancestor_files(), "us-east-1")
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (
+        "BaseModelIdentifier: meta.llama3-2-1b-instruct-v1:0:128k (Meta Llama 3.2 1B Instruct) cannot be "
+        "customized in us-east-1; deploy the module in us-west-2, where it can be, or pick a model customizable "
+        "in us-east-1, e.g. amazon.nova-micro-v1:0:128k"
+    )
+    assert fields_of(lines) == {"BaseModelIdentifier", "HyperParameters.epochCount"}
+
+
+def test_model_in_its_region_and_unchecked_region_pass():
+    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), "us-west-2").RunId == EXEC_NAME
+    assert _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "us-east-1").RunId == EXEC_NAME
+    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), None).RunId == EXEC_NAME
+
+
+def test_region_without_any_customizable_model_names_only_where_the_model_is():
+    with pytest.raises(InvalidInput) as caught:
+        _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "eu-west-1")
+    (line,) = str(caught.value).splitlines()
+    assert line.endswith("cannot be customized in eu-west-1; deploy the module in us-east-1, where it can be")
