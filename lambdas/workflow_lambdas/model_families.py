@@ -3,6 +3,9 @@
 Used by ``validate_input`` (and the CLI) to check an execution input before any
 spend, and by the inference adapters (``family_of`` and the family constants).
 
+The catalog (models, regions, hyperparameters, data formats) and the doc page of every fact are
+recorded in docs/model-catalog.md (read 2026-12-02).
+
 Sources: the Bedrock user guide pages "Custom model hyperparameters"
 (cm-hp-nova, cm-hp-titan-text, cm-hp-meta-llama31/32, cm-hp-anth-claude-3,
 cm-hp-cohere-command) and "Prepare data for fine-tuning text-to-text models",
