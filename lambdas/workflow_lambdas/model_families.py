@@ -210,7 +210,8 @@ _LLAMA = Family(
         # Text-to-text models accept prompt/completion lines or the Converse
         # schema ("Prepare data for fine-tuning text-to-text models").
         FINE_TUNING: DataRules(formats=(PROMPT_COMPLETION, CONVERSATION), max_records=10_000),
-        DISTILLATION: DataRules(formats=(CONVERSATION,), min_records=100, max_records=15_000),
+        # DISTILLATION: no Llama teacher/student pair could be confirmed in the docs read on
+        # 2026-12-02 (docs/model-catalog.md), so it is refused at ValidateInput.
     },
     max_output_tokens=2_048,  # max_gen_len upper bound on Bedrock
     note=(
@@ -238,7 +239,7 @@ _CLAUDE = Family(
         # assistant, no other keys. Distillation (Claude 3 Haiku as student):
         # the Bedrock conversation schema like every distillation job.
         FINE_TUNING: DataRules(formats=(ANTHROPIC_MESSAGES,), max_records=10_000),
-        DISTILLATION: DataRules(formats=(CONVERSATION,), min_records=100, max_records=15_000),
+        # DISTILLATION: no Claude teacher/student pair could be confirmed (docs/model-catalog.md).
     },
     max_output_tokens=4_096,
     note="Claude 3 Haiku fine-tuning is offered in us-west-2",
@@ -427,6 +428,43 @@ BASE_MODELS: dict[str, BaseModel] = {
 
 # Per-model output limits that differ from the family's.
 _MAX_OUTPUT_OVERRIDES = {"amazon.titan-text-lite-v1:0:4k": 4_096}
+
+
+# --- distillation teachers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """A distillation teacher and the student base models it is paired with."""
+
+    identifier: str  # bare model id; a cross-region profile (us.<id>) or ARN of it is accepted too
+    display: str
+    students: frozenset[str]
+
+
+# Amazon Nova User Guide, "Customizing Amazon Nova models" (availability table, read 2026-12-02):
+# Nova Premier is a distillation teacher, Nova Pro teacher and student, Nova Lite and Micro students.
+# Bedrock "Choose teacher and student models for distillation" pairs each teacher with smaller students.
+_NOVA_STUDENTS = frozenset({"amazon.nova-micro-v1:0:128k", "amazon.nova-lite-v1:0:300k"})
+DISTILLATION_TEACHERS: dict[str, Teacher] = {
+    t.identifier: t
+    for t in (
+        Teacher("amazon.nova-premier-v1:0", "Amazon Nova Premier", _NOVA_STUDENTS | {"amazon.nova-pro-v1:0:300k"}),
+        Teacher("amazon.nova-pro-v1:0", "Amazon Nova Pro", _NOVA_STUDENTS),
+    )
+}
+
+
+def teacher_of(identifier: str) -> Teacher | None:
+    """The known teacher for a model id, foundation-model ARN or cross-region inference profile (id or ARN)."""
+    if not isinstance(identifier, str):
+        return None
+    return DISTILLATION_TEACHERS.get(bare_model_id(identifier))
+
+
+def teachers_for(student: BaseModel) -> list[str]:
+    """Teacher ids paired with a student, as cross-region profiles where the teacher needs one."""
+    return [t.identifier for t in DISTILLATION_TEACHERS.values() if student.identifier in t.students]
 
 
 # --- identifier helpers -----------------------------------------------------------

@@ -181,6 +181,9 @@ class RunContext(_Strict):
     CustomModelName: str
     BaseModelIdentifier: str
     CustomizationType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"]
+    # CreateModelCustomizationJob customizationConfig: null, or for DISTILLATION
+    # {"DistillationConfig": {"TeacherModelConfig": {"TeacherModelIdentifier", "MaxResponseLengthForInference"}}}.
+    CustomizationConfig: dict[str, Any] | None
     HyperParameters: dict[str, str]
     TrainingDataS3Uri: str
     OutputDataS3Uri: str
@@ -478,6 +481,60 @@ def _unknown_model_problem(base: str) -> Problem:
     )
 
 
+def _distillation(
+    raw: dict[str, Any],
+    ctype: str | None,
+    model: mf.BaseModel | None,
+    problems: list[Problem],
+    warnings: list[Problem],
+    given: Callable[[str], bool],
+) -> dict[str, Any] | None:
+    """The job's CustomizationConfig for DISTILLATION (None otherwise); problems of the teacher appended.
+
+    HyperParameters stay as given: botocore's CreateModelCustomizationJob shape allows hyperParameters
+    with any customizationType (customizationConfig is a union beside it).
+    """
+    example = '{"TeacherModelIdentifier": "us.amazon.nova-premier-v1:0", "MaxResponseLengthForInference": 1000}'
+    if ctype != mf.DISTILLATION:
+        if given("Distillation"):
+            warnings.append(
+                Problem(
+                    "Distillation",
+                    f"is ignored: CustomizationType is {ctype or 'not valid'}",
+                    'set CustomizationType to "DISTILLATION" to distill, or leave Distillation out',
+                )
+            )
+        return None
+    if "Distillation" not in raw:
+        problems.append(
+            Problem("Distillation", "is missing: a DISTILLATION job needs a teacher model", f"add it, e.g. {example}")
+        )
+        return None
+    if not given("Distillation"):
+        return None  # the schema already reported it
+    spec = raw["Distillation"]
+    teacher_id = spec["TeacherModelIdentifier"]
+    teacher = mf.teacher_of(teacher_id)
+    if model is not None:
+        paired = mf.teachers_for(model)
+        if teacher is None or model.identifier not in teacher.students:
+            what = (
+                "is not a distillation teacher this module knows"
+                if teacher is None
+                else (f"({teacher.display}) is not paired with {model.display} as student")
+            )
+            fix = (
+                f"use a teacher paired with {model.display}: {', '.join(paired)} (or its us. inference profile)"
+                if paired
+                else f"{model.display} is no distillation student; use FINE_TUNING"
+            )
+            problems.append(Problem("Distillation.TeacherModelIdentifier", f"{teacher_id} {what}", fix))
+    config: dict[str, Any] = {"TeacherModelIdentifier": teacher_id}
+    if "MaxResponseLengthForInference" in spec:
+        config["MaxResponseLengthForInference"] = spec["MaxResponseLengthForInference"]
+    return {"DistillationConfig": {"TeacherModelConfig": config}}
+
+
 def _region_problem(model: mf.BaseModel, region: str) -> Problem:
     """A model the fine-tuning table does not list for this region: where it is, and what is customizable here."""
     where = " or ".join(sorted(model.customization_regions))
@@ -614,14 +671,7 @@ def validate_execution_input(
             warnings.append(
                 Problem("InferenceModelId", model.note, "set InferenceModelId if the default id is refused")
             )
-    if ctype == mf.DISTILLATION:
-        warnings.append(
-            Problem(
-                "CustomizationType",
-                "DISTILLATION needs a teacher model, which this input cannot set yet",
-                "expect CreateModelCustomizationJob to refuse the job until the workflow passes one",
-            )
-        )
+    customization_config = _distillation(raw, ctype, model, problems, warnings, given)
 
     # hyperparameters
     hps = raw.get("HyperParameters", {})
@@ -758,6 +808,7 @@ def validate_execution_input(
         CustomModelName=names["CustomModelName"],
         BaseModelIdentifier=base,
         CustomizationType=ctype,
+        CustomizationConfig=customization_config,
         HyperParameters=dict(hps),
         TrainingDataS3Uri=f"s3://{settings.training_bucket}/{training_key}",
         OutputDataS3Uri=f"s3://{settings.artifacts_bucket}/runs/{run_id}/customization/",

@@ -100,6 +100,7 @@ def test_llama_input_validates_with_the_inference_profile_note_only():
         "CustomModelName": f"support-summarizer-{SUFFIX}",
         "BaseModelIdentifier": "meta.llama3-2-1b-instruct-v1:0:128k",
         "CustomizationType": "FINE_TUNING",
+        "CustomizationConfig": None,
         "HyperParameters": LLAMA_INPUT["HyperParameters"],
         "TrainingDataS3Uri": "s3://bc-training/training-data.jsonl",
         "OutputDataS3Uri": f"s3://bc-artifacts/runs/{EXEC_NAME}/customization/",
@@ -559,3 +560,77 @@ def test_region_without_any_customizable_model_names_only_where_the_model_is():
         _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "eu-west-1")
     (line,) = str(caught.value).splitlines()
     assert line.endswith("cannot be customized in eu-west-1; deploy the module in us-east-1, where it can be")
+
+
+# --- distillation ---------------------------------------------------------------------------------------------
+
+
+def _distill(**distillation):
+    raw = copy.deepcopy(NOVA_INPUT) | {"CustomizationType": "DISTILLATION", "HyperParameters": {}}
+    if distillation:
+        raw["Distillation"] = distillation
+    files = nova_files()
+    files[(TRAIN, "nova/train.jsonl")] = jsonl(
+        [
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [{"role": "user", "content": [{"text": f"q{i}"}]}],
+            }
+            for i in range(120)
+        ]
+    )
+    return raw, files
+
+
+def test_distillation_builds_the_customization_config():
+    raw, files = _distill(TeacherModelIdentifier="us.amazon.nova-premier-v1:0", MaxResponseLengthForInference=1000)
+    run = validate(raw, files)
+    assert run.CustomizationType == "DISTILLATION"
+    assert run.to_state()["CustomizationConfig"] == {
+        "DistillationConfig": {
+            "TeacherModelConfig": {
+                "TeacherModelIdentifier": "us.amazon.nova-premier-v1:0",
+                "MaxResponseLengthForInference": 1000,
+            }
+        }
+    }
+    assert not any(w.field == "CustomizationType" for w in run.warnings)  # no "will fail" warning any more
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-pro-v1:0")
+    assert validate(raw, files).CustomizationConfig == {
+        "DistillationConfig": {"TeacherModelConfig": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
+    }
+
+
+def test_distillation_without_a_teacher_or_with_an_unpaired_one_is_refused():
+    raw, files = _distill()
+    (line,) = problem_lines(raw, files)
+    assert line.startswith("Distillation: is missing: a DISTILLATION job needs a teacher model; add it, e.g. ")
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-lite-v1:0")
+    (line,) = problem_lines(raw, files)
+    assert line == (
+        "Distillation.TeacherModelIdentifier: amazon.nova-lite-v1:0 is not a distillation teacher this module "
+        "knows; use a teacher paired with Amazon Nova Micro: amazon.nova-premier-v1:0, amazon.nova-pro-v1:0 "
+        "(or its us. inference profile)"
+    )
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-pro-v1:0", Temperature=1)
+    assert fields_of(problem_lines(raw, files)) == {"Distillation.Temperature"}
+
+
+def test_distillation_for_a_student_without_a_known_pair_is_refused_at_validate_input():
+    raw = copy.deepcopy(LLAMA_INPUT) | {
+        "CustomizationType": "DISTILLATION",
+        "Distillation": {"TeacherModelIdentifier": "us.meta.llama3-1-405b-instruct-v1:0"},
+    }
+    lines = problem_lines(raw, ancestor_files())
+    assert "CustomizationType: DISTILLATION is not offered for Meta Llama 3.2 1B Instruct; use FINE_TUNING" in lines
+    assert "Distillation.TeacherModelIdentifier" in fields_of(lines)
+
+
+def test_distillation_settings_without_distillation_type_are_ignored_with_a_warning():
+    raw = copy.deepcopy(NOVA_INPUT) | {"Distillation": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
+    run = validate(raw, nova_files())
+    assert run.CustomizationConfig is None
+    assert [str(w) for w in run.warnings] == [
+        'Distillation: is ignored: CustomizationType is FINE_TUNING; set CustomizationType to "DISTILLATION" '
+        "to distill, or leave Distillation out"
+    ]
