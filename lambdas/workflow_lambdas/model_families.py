@@ -587,6 +587,14 @@ def successors_of(model: BaseModel) -> str:
     return " or ".join(f"{pick} ({', '.join(sorted(BASE_MODELS[pick].customization_regions))})" for pick in picks)
 
 
+def home_region(model: BaseModel) -> str | None:
+    """The region a run of this model should be deployed in (the emulator/demo region): us-east-1 when the
+    model is customizable there, else its first customization region; None when it is not customizable."""
+    if US_EAST_1 in model.customization_regions:
+        return US_EAST_1
+    return min(model.customization_regions, default=None)
+
+
 def customizable_in(model: BaseModel, region: str) -> bool:
     """Whether a customization job for ``model`` can run in ``region``."""
     return region in model.customization_regions

@@ -260,3 +260,19 @@ def test_on_demand_regions_are_customization_regions(identifier):
     assert isinstance(model.customization_regions, frozenset)
     assert isinstance(model.on_demand_regions, frozenset)
     assert model.on_demand_regions <= model.customization_regions
+
+
+@pytest.mark.parametrize(
+    ("identifier", "region"),
+    [
+        ("amazon.nova-2-lite-v1:0:256k", "us-east-1"),
+        ("meta.llama3-1-8b-instruct-v1:0:128k", "us-west-2"),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", "us-west-2"),
+        ("cohere.command-light-text-v14:7:4k", None),
+    ],
+)
+def test_home_region_is_where_the_model_can_be_customized(identifier, region):
+    model = mf.BASE_MODELS[identifier]
+    assert mf.home_region(model) == region
+    if region:
+        assert mf.customizable_in(model, region)
