@@ -44,6 +44,15 @@ ANCESTOR_INPUT = {
     },
     "TrainingDataFileName": "training-data.jsonl",
 }
+# A current model reading the same prompt/completion data and ancestor-style evaluation files
+# (Meta Llama 3.2 1B: customizable in us-west-2 per "Supported models and Regions for fine-tuning").
+LLAMA_INPUT = {
+    "BaseModelIdentifier": "meta.llama3-2-1b-instruct-v1:0:128k",
+    "CustomModelName": "support-summarizer",
+    "JobName": "support-summarizer-job",
+    "HyperParameters": {"epochCount": "2", "batchSize": "1", "learningRate": "0.00005"},
+    "TrainingDataFileName": "training-data.jsonl",
+}
 NOVA_INPUT = {
     "BaseModelIdentifier": "amazon.nova-micro-v1:0:128k",
     "CustomModelName": "ticket-triage",
@@ -145,10 +154,14 @@ def claude_files() -> dict[tuple[str, str], bytes]:
 
 
 SCENARIOS: dict[str, tuple[dict, Callable[[], dict]]] = {
-    "cohere": (ANCESTOR_INPUT, ancestor_files),
+    "ancestor": (ANCESTOR_INPUT, ancestor_files),  # parses, but Cohere can no longer be customized
+    "llama": (LLAMA_INPUT, ancestor_files),
     "nova": (NOVA_INPUT, nova_files),
     "claude": (CLAUDE_INPUT, claude_files),
 }
+
+
+VALID_SCENARIOS = ("llama", "nova", "claude")
 
 
 @dataclass
@@ -204,28 +217,28 @@ CASES = [
     # schema: missing and mistyped fields
     Case(
         "missing base model",
-        "cohere",
+        "llama",
         _drop("BaseModelIdentifier"),
         fields={"BaseModelIdentifier"},
         contains="is missing",
     ),
-    Case("missing training file name", "cohere", _drop("TrainingDataFileName"), fields={"TrainingDataFileName"}),
+    Case("missing training file name", "llama", _drop("TrainingDataFileName"), fields={"TrainingDataFileName"}),
     Case("missing job name", "nova", _drop("JobName"), fields={"JobName"}),
     Case(
         "base model not a string",
-        "cohere",
+        "llama",
         _set(BaseModelIdentifier=42),
         fields={"BaseModelIdentifier"},
         contains="is a number",
     ),
     Case(
         "hyperparameter as number",
-        "cohere",
+        "llama",
         _hp(epochCount=1),
         fields={"HyperParameters.epochCount"},
         contains='write it as a string: "1"',
     ),
-    Case("hyperparameters as list", "cohere", _set(HyperParameters=["epochCount=1"]), fields={"HyperParameters"}),
+    Case("hyperparameters as list", "llama", _set(HyperParameters=["epochCount=1"]), fields={"HyperParameters"}),
     Case(
         "misspelt top-level field",
         "nova",
@@ -233,7 +246,7 @@ CASES = [
         fields={"HyperParameter"},
         contains="did you mean HyperParameters?",
     ),
-    Case("unknown customization type", "cohere", _set(CustomizationType="SFT"), fields={"CustomizationType"}),
+    Case("unknown customization type", "llama", _set(CustomizationType="SFT"), fields={"CustomizationType"}),
     Case("unique names not boolean", "nova", _set(UniqueNames="yes"), fields={"UniqueNames"}),
     Case("bad metric", "nova", _set(Evaluation={"Metric": "BLEU"}), fields={"Evaluation.Metric"}),
     Case(
@@ -248,35 +261,35 @@ CASES = [
     Case("bad email in list", "nova", _set(NotificationEmail=["a@example.com", "nope"]), fields={"NotificationEmail"}),
     Case(
         "max tokens beyond the family",
-        "cohere",
+        "llama",
         _set(InferenceConfig={"MaxTokens": 5000}),
         fields={"InferenceConfig.MaxTokens"},
     ),
     # hyperparameters
     Case(
         "epoch count below range",
-        "cohere",
+        "llama",
         _hp(epochCount="0"),
         fields={"HyperParameters.epochCount"},
-        contains="from 1 to 100",
+        contains="from 1 to 10)",
     ),
     Case("nova learning rate above range", "nova", _hp(learningRate="0.01"), fields={"HyperParameters.learningRate"}),
     Case("nova epochs above range", "nova", _hp(epochCount="6"), fields={"HyperParameters.epochCount"}),
     Case(
         "non-numeric batch size",
-        "cohere",
+        "llama",
         _hp(batchSize="eight"),
         fields={"HyperParameters.batchSize"},
         contains="not a number",
     ),
     Case(
         "fractional epoch count",
-        "cohere",
+        "llama",
         _hp(epochCount="1.5"),
         fields={"HyperParameters.epochCount"},
         contains="not a whole number",
     ),
-    Case("nan learning rate", "cohere", _hp(learningRate="nan"), fields={"HyperParameters.learningRate"}),
+    Case("nan learning rate", "llama", _hp(learningRate="nan"), fields={"HyperParameters.learningRate"}),
     Case(
         "batch size not offered for nova",
         "nova",
@@ -294,32 +307,38 @@ CASES = [
     Case("claude boolean", "claude", _hp(earlyStoppingEnabled="yes"), fields={"HyperParameters.earlyStoppingEnabled"}),
     Case("claude batch size below range", "claude", _hp(batchSize="2"), fields={"HyperParameters.batchSize"}),
     Case(
-        "command light batch above override",
-        "cohere",
-        _hp(batchSize="64"),
+        "llama batch size other than 1",
+        "llama",
+        _hp(batchSize="8"),
         fields={"HyperParameters.batchSize"},
-        contains="from 8 to 32",
+        contains='only "1"',
     ),
     # model and customization type
     Case(
+        "ancestor input with a model that can no longer be customized",
+        "ancestor",
+        fields={"BaseModelIdentifier"},
+        contains="cohere.command-light-text-v14:7:4k (Cohere Command Light) can no longer be customized",
+    ),
+    Case(
         "unknown model",
-        "cohere",
+        "llama",
         _set(BaseModelIdentifier="example.text-model-v1:0:32k"),
         fields={"BaseModelIdentifier"},
         contains="AllowUnknownModel",
     ),
     Case(
         "unknown model allowed",
-        "cohere",
+        "llama",
         _set(BaseModelIdentifier="example.text-model-v1:0:32k", AllowUnknownModel=True),
         fields=set(),
     ),
     Case(
         "wrong customization type for the model",
-        "cohere",
+        "llama",
         _set(CustomizationType="CONTINUED_PRE_TRAINING"),
         fields={"CustomizationType", "TrainingDataFileName"},
-        contains="is not offered for Cohere Command Light",
+        contains="is not offered for Meta Llama 3.2 1B Instruct",
     ),
     Case(
         "inference model of another family",
@@ -342,49 +361,49 @@ CASES = [
     # training data
     Case(
         "training file missing",
-        "cohere",
+        "llama",
         edit_files=_remove(A_TRAIN),
         fields={"TrainingDataFileName"},
         contains="s3://bc-training/training-data.jsonl does not exist",
     ),
     Case(
         "empty training file",
-        "cohere",
+        "llama",
         edit_files=_file(A_TRAIN, b""),
         fields={"TrainingDataFileName"},
         contains="is empty",
     ),
     Case(
         "one corrupt line among good ones",
-        "cohere",
+        "llama",
         edit_files=_corrupt_line(A_TRAIN, 17),
         fields={"TrainingDataFileName"},
         contains="training-data.jsonl line 17: not valid JSON",
     ),
     Case(
         "missing completion key",
-        "cohere",
+        "llama",
         edit_files=_file(A_TRAIN, jsonl(pc_rows(5) + [{"prompt": "p"}] + pc_rows(3))),
         fields={"TrainingDataFileName"},
         contains='line 6: missing "completion"',
     ),
     Case(
         "empty completion",
-        "cohere",
+        "llama",
         edit_files=_file(A_TRAIN, jsonl(pc_rows(2) + [{"prompt": "p", "completion": " "}])),
         fields={"TrainingDataFileName"},
         contains='line 3: empty "completion"',
     ),
     Case(
         "training JSON array instead of JSONL",
-        "cohere",
+        "llama",
         edit_files=_file(A_TRAIN, json.dumps(pc_rows(5), indent=2).encode()),
         fields={"TrainingDataFileName"},
         contains="is a JSON array",
     ),
     Case(
         "training not UTF-8",
-        "cohere",
+        "llama",
         edit_files=_file(A_TRAIN, jsonl(pc_rows(3)) + "Ä\n".encode("cp1252")),
         fields={"TrainingDataFileName"},
         contains="is not UTF-8 text",
@@ -404,24 +423,24 @@ CASES = [
         contains="fewer than the 8",
     ),
     # validation data
-    Case("validation file missing", "cohere", edit_files=_remove(A_VALID), fields={"ValidationDataFileName"}),
+    Case("validation file missing", "llama", edit_files=_remove(A_VALID), fields={"ValidationDataFileName"}),
     Case(
         "reference file missing",
-        "cohere",
+        "llama",
         edit_files=_remove(A_REF),
         fields={"ReferenceDataFileName"},
         contains="reference-inference.json does not exist",
     ),
     Case(
         "mismatched validation and reference lengths",
-        "cohere",
+        "llama",
         edit_files=_file(A_REF, json.dumps(["only", "three", "refs"]).encode()),
         fields={"ReferenceDataFileName"},
         contains="has 3 references but validation-data.json has 5 prompts",
     ),
     Case(
         "references as JSONL instead of an array",
-        "cohere",
+        "llama",
         edit_files=_file(A_REF, b"".join(json.dumps(f"ref {i}").encode() + b"\n" for i in range(5))),
         fields={"ReferenceDataFileName"},
         contains="is JSON Lines",
@@ -449,7 +468,7 @@ CASES = [
     ),
     Case(
         "empty prompt in ancestor array",
-        "cohere",
+        "llama",
         edit_files=_file(
             A_VALID,
             json.dumps([{"prompt": "a"}, {"prompt": ""}, {"prompt": "c"}, {"prompt": "d"}, {"prompt": "e"}]).encode(),
@@ -458,9 +477,9 @@ CASES = [
         contains='item 2: empty "prompt"',
     ),
     Case(
-        "oversized prompt for a 4k model",
-        "cohere",
-        edit_files=_file(A_VALID, json.dumps([{"prompt": "word " * 4000}] + [{"prompt": "p"}] * 4).encode()),
+        "oversized prompt",
+        "llama",
+        edit_files=_file(A_VALID, json.dumps([{"prompt": "word " * 21_000}] + [{"prompt": "p"}] * 4).encode()),
         fields={"ValidationDataFileName"},
         contains="item 1: prompt longer than",
     ),

@@ -271,6 +271,22 @@ def _check_anthropic(record: dict) -> list[str]:
     return issues
 
 
+def _reserved_in(record: dict) -> list[str]:
+    """The Nova reserved keywords a conversation record's system or user text uses, in table order."""
+    texts: list[str] = []
+    system = record.get("system")
+    if isinstance(system, list):
+        texts.extend(b["text"] for b in system if isinstance(b, dict) and isinstance(b.get("text"), str))
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict) and message.get("role") == "user" and isinstance(message.get("content"), list):
+                texts.extend(
+                    b["text"] for b in message["content"] if isinstance(b, dict) and isinstance(b.get("text"), str)
+                )
+    return [word for word in mf.NOVA_RESERVED_KEYWORDS if any(word in text for text in texts)]
+
+
 def _check_record(record: dict, fmt: str, customization_type: str) -> list[str]:
     found = detect_format(record)
     if found is not None and found != fmt:
@@ -378,6 +394,21 @@ def check_training(
         problems.append(
             Problem(field, f"{name} {where(numbers)}: {issue}", f"write each record as {mf.FORMAT_HINTS[fmt]}")
         )
+
+    if family == mf.NOVA and fmt == mf.CONVERSATION:
+        reserved: dict[str, list[int]] = {}
+        for number, record in records:
+            for word in _reserved_in(record):
+                reserved.setdefault(word, []).append(number)
+        for word, numbers in reserved.items():
+            problems.append(
+                Problem(
+                    field,
+                    f"{name} {where(numbers)}: uses {json.dumps(word)}, a keyword Amazon Nova reserves "
+                    "(the training job fails on it)",
+                    f"reword the prompt or system text without {json.dumps(word)}",
+                )
+            )
 
     count = len(values) + len(bad_json)
     if rules:

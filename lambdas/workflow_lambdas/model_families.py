@@ -3,6 +3,9 @@
 Used by ``validate_input`` (and the CLI) to check an execution input before any
 spend, and by the inference adapters (``family_of`` and the family constants).
 
+The catalog (models, regions, hyperparameters, data formats) and the doc page of every fact are
+recorded in docs/model-catalog.md (read 2026-12-02).
+
 Sources: the Bedrock user guide pages "Custom model hyperparameters"
 (cm-hp-nova, cm-hp-titan-text, cm-hp-meta-llama31/32, cm-hp-anth-claude-3,
 cm-hp-cohere-command) and "Prepare data for fine-tuning text-to-text models",
@@ -51,6 +54,11 @@ FORMAT_HINTS = {
 }
 
 GIB = 1024**3
+
+# Amazon Nova user guide, "Preparing data for fine-tuning Understanding models" (read 2026-12-02): these
+# terms are reserved keywords; a user or system prompt that starts with or contains one makes the
+# training job fail on a data error.
+NOVA_RESERVED_KEYWORDS = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ class Family:
     max_output_tokens: int  # largest MaxTokens the on-demand model accepts
     legacy: bool = False
     note: str | None = None  # one clause, no final period: it is shown as "what is wrong" of a warning line
+    # A family the current fine-tuning table no longer lists: the current models to pick instead.
+    successors: tuple[str, ...] = ()
 
     @property
     def customization_types(self) -> tuple[str, ...]:
@@ -181,7 +191,10 @@ _TITAN = Family(
         CONTINUED_PRE_TRAINING: DataRules(formats=(CONTINUED_INPUT,), max_records=100_000, max_bytes=10 * GIB),
     },
     max_output_tokens=8_192,  # Express 8k; Lite accepts 4k (checked per model below)
+    legacy=True,
     note="Titan Text G1 models are only offered in some (older) regions",
+    # The current fine-tuning table (custom-model-fine-tuning) lists no Titan Text model.
+    successors=("amazon.nova-micro-v1:0:128k", "amazon.nova-lite-v1:0:300k"),
 )
 
 _LLAMA = Family(
@@ -197,7 +210,8 @@ _LLAMA = Family(
         # Text-to-text models accept prompt/completion lines or the Converse
         # schema ("Prepare data for fine-tuning text-to-text models").
         FINE_TUNING: DataRules(formats=(PROMPT_COMPLETION, CONVERSATION), max_records=10_000),
-        DISTILLATION: DataRules(formats=(CONVERSATION,), min_records=100, max_records=15_000),
+        # DISTILLATION: no Llama teacher/student pair could be confirmed in the docs read on
+        # 2026-12-02 (docs/model-catalog.md), so it is refused at ValidateInput.
     },
     max_output_tokens=2_048,  # max_gen_len upper bound on Bedrock
     note=(
@@ -225,7 +239,7 @@ _CLAUDE = Family(
         # assistant, no other keys. Distillation (Claude 3 Haiku as student):
         # the Bedrock conversation schema like every distillation job.
         FINE_TUNING: DataRules(formats=(ANTHROPIC_MESSAGES,), max_records=10_000),
-        DISTILLATION: DataRules(formats=(CONVERSATION,), min_records=100, max_records=15_000),
+        # DISTILLATION: no Claude teacher/student pair could be confirmed (docs/model-catalog.md).
     },
     max_output_tokens=4_096,
     note="Claude 3 Haiku fine-tuning is offered in us-west-2",
@@ -251,6 +265,8 @@ _COHERE = Family(
         "Cohere Command and Command Light are end-of-life on Bedrock, so customization and "
         "inference may no longer be available in your region"
     ),
+    # The current fine-tuning table (custom-model-fine-tuning) lists no Cohere model.
+    successors=("amazon.nova-micro-v1:0:128k", "meta.llama3-2-1b-instruct-v1:0:128k"),
 )
 
 FAMILY_RULES: dict[str, Family] = {f.name: f for f in (_NOVA, _TITAN, _LLAMA, _CLAUDE, _COHERE)}
@@ -414,6 +430,43 @@ BASE_MODELS: dict[str, BaseModel] = {
 _MAX_OUTPUT_OVERRIDES = {"amazon.titan-text-lite-v1:0:4k": 4_096}
 
 
+# --- distillation teachers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """A distillation teacher and the student base models it is paired with."""
+
+    identifier: str  # bare model id; a cross-region profile (us.<id>) or ARN of it is accepted too
+    display: str
+    students: frozenset[str]
+
+
+# Amazon Nova User Guide, "Customizing Amazon Nova models" (availability table, read 2026-12-02):
+# Nova Premier is a distillation teacher, Nova Pro teacher and student, Nova Lite and Micro students.
+# Bedrock "Choose teacher and student models for distillation" pairs each teacher with smaller students.
+_NOVA_STUDENTS = frozenset({"amazon.nova-micro-v1:0:128k", "amazon.nova-lite-v1:0:300k"})
+DISTILLATION_TEACHERS: dict[str, Teacher] = {
+    t.identifier: t
+    for t in (
+        Teacher("amazon.nova-premier-v1:0", "Amazon Nova Premier", _NOVA_STUDENTS | {"amazon.nova-pro-v1:0:300k"}),
+        Teacher("amazon.nova-pro-v1:0", "Amazon Nova Pro", _NOVA_STUDENTS),
+    )
+}
+
+
+def teacher_of(identifier: str) -> Teacher | None:
+    """The known teacher for a model id, foundation-model ARN or cross-region inference profile (id or ARN)."""
+    if not isinstance(identifier, str):
+        return None
+    return DISTILLATION_TEACHERS.get(bare_model_id(identifier))
+
+
+def teachers_for(student: BaseModel) -> list[str]:
+    """Teacher ids paired with a student, as cross-region profiles where the teacher needs one."""
+    return [t.identifier for t in DISTILLATION_TEACHERS.values() if student.identifier in t.students]
+
+
 # --- identifier helpers -----------------------------------------------------------
 
 # Cross-region inference profile prefixes: "us.amazon.nova-micro-v1:0".
@@ -526,6 +579,20 @@ def on_demand_supported(model: BaseModel, region: str) -> bool:
     on-demand inference").
     """
     return region in model.customization_regions and region in model.on_demand_regions
+
+
+def successors_of(model: BaseModel) -> str:
+    """What to pick instead of a model that can no longer be customized: ``id (region), id (region)``."""
+    picks = FAMILY_RULES[model.family].successors or (next(iter(BASE_MODELS)),)
+    return " or ".join(f"{pick} ({', '.join(sorted(BASE_MODELS[pick].customization_regions))})" for pick in picks)
+
+
+def home_region(model: BaseModel) -> str | None:
+    """The region a run of this model should be deployed in (the emulator/demo region): us-east-1 when the
+    model is customizable there, else its first customization region; None when it is not customizable."""
+    if US_EAST_1 in model.customization_regions:
+        return US_EAST_1
+    return min(model.customization_regions, default=None)
 
 
 def customizable_in(model: BaseModel, region: str) -> bool:

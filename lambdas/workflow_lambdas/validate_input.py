@@ -201,6 +201,9 @@ class RunContext(_Strict):
     CustomModelName: str
     BaseModelIdentifier: str
     CustomizationType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"]
+    # CreateModelCustomizationJob customizationConfig: null, or for DISTILLATION
+    # {"DistillationConfig": {"TeacherModelConfig": {"TeacherModelIdentifier", "MaxResponseLengthForInference"}}}.
+    CustomizationConfig: dict[str, Any] | None
     HyperParameters: dict[str, str]
     TrainingDataS3Uri: str
     OutputDataS3Uri: str
@@ -498,6 +501,72 @@ def _unknown_model_problem(base: str) -> Problem:
     )
 
 
+def _distillation(
+    raw: dict[str, Any],
+    ctype: str | None,
+    model: mf.BaseModel | None,
+    problems: list[Problem],
+    warnings: list[Problem],
+    given: Callable[[str], bool],
+) -> dict[str, Any] | None:
+    """The job's CustomizationConfig for DISTILLATION (None otherwise); problems of the teacher appended.
+
+    HyperParameters stay as given: botocore's CreateModelCustomizationJob shape allows hyperParameters
+    with any customizationType (customizationConfig is a union beside it).
+    """
+    example = '{"TeacherModelIdentifier": "us.amazon.nova-premier-v1:0", "MaxResponseLengthForInference": 1000}'
+    if ctype != mf.DISTILLATION:
+        if given("Distillation"):
+            warnings.append(
+                Problem(
+                    "Distillation",
+                    f"is ignored: CustomizationType is {ctype or 'not valid'}",
+                    'set CustomizationType to "DISTILLATION" to distill, or leave Distillation out',
+                )
+            )
+        return None
+    if "Distillation" not in raw:
+        problems.append(
+            Problem("Distillation", "is missing: a DISTILLATION job needs a teacher model", f"add it, e.g. {example}")
+        )
+        return None
+    if not given("Distillation"):
+        return None  # the schema already reported it
+    spec = raw["Distillation"]
+    teacher_id = spec["TeacherModelIdentifier"]
+    teacher = mf.teacher_of(teacher_id)
+    if model is not None:
+        paired = mf.teachers_for(model)
+        if teacher is None or model.identifier not in teacher.students:
+            what = (
+                "is not a distillation teacher this module knows"
+                if teacher is None
+                else (f"({teacher.display}) is not paired with {model.display} as student")
+            )
+            fix = (
+                f"use a teacher paired with {model.display}: {', '.join(paired)} (or its us. inference profile)"
+                if paired
+                else f"{model.display} is no distillation student; use FINE_TUNING"
+            )
+            problems.append(Problem("Distillation.TeacherModelIdentifier", f"{teacher_id} {what}", fix))
+    config: dict[str, Any] = {"TeacherModelIdentifier": teacher_id}
+    if "MaxResponseLengthForInference" in spec:
+        config["MaxResponseLengthForInference"] = spec["MaxResponseLengthForInference"]
+    return {"DistillationConfig": {"TeacherModelConfig": config}}
+
+
+def _region_problem(model: mf.BaseModel, region: str) -> Problem:
+    """A model the fine-tuning table does not list for this region: where it is, and what is customizable here."""
+    where = " or ".join(sorted(model.customization_regions))
+    here = [m.identifier for m in mf.BASE_MODELS.values() if mf.customizable_in(m, region)]
+    instead = f", or pick a model customizable in {region}, e.g. {here[0]}" if here else ""
+    return Problem(
+        "BaseModelIdentifier",
+        f"{model.identifier} ({model.display}) cannot be customized in {region}",
+        f"deploy the module in {where}, where it can be{instead}",
+    )
+
+
 def _s3_key_problem(field: str, key: str, bucket: str) -> Problem | None:
     if key.startswith("s3://"):
         return Problem(
@@ -528,8 +597,13 @@ def validate_execution_input(
     execution_name: str,
     execution_arn: str,
     fetch: Fetch,
+    region: str | None = None,
 ) -> RunContext:
     """Validate an execution input and derive the run context, or raise ``InvalidInput``.
+
+    ``region``: where the run's Bedrock jobs are created (the function's region: the Lambda's
+    ``AWS_REGION``, or the region in the execution ARN); a known model not customizable there is a
+    problem. None: the region is not checked.
 
     ``fetch(bucket, key)`` returns the object's bytes or None when it does not
     exist. It may return only the beginning of a large object as a ``bytes``
@@ -591,17 +665,23 @@ def validate_execution_input(
             suffixed = mf.with_context_suffix(base)
             if suffixed:  # only the suffix is missing: check the rest against the model meant (one pass)
                 model = mf.lookup(suffixed)
+    if model is not None and not model.customizable:
+        # The ancestor's input (Cohere Command Light) parses; the model is refused in one line and its
+        # own rules (hyperparameters, data format) are not checked.
+        problems.append(
+            Problem(
+                "BaseModelIdentifier",
+                f"{model.identifier} ({model.display}) can no longer be customized: the Bedrock "
+                "fine-tuning table no longer lists it",
+                f"pick a current model instead, e.g. {mf.successors_of(model)}, "
+                "with its hyperparameters and data format",
+            )
+        )
+        model = None
+    if model is not None and region is not None and not mf.customizable_in(model, region):
+        problems.append(_region_problem(model, region))
     family = model.family if model else None
     if model is not None:
-        rules = mf.family_rules(model.family)
-        if rules.legacy:
-            warnings.append(
-                Problem(
-                    "BaseModelIdentifier",
-                    f"{model.display} is legacy: {rules.note}",
-                    "plan a move to a current model family, e.g. Amazon Nova or Meta Llama",
-                )
-            )
         if ctype and ctype not in mf.customization_types_for(model):
             problems.append(
                 Problem(
@@ -614,14 +694,7 @@ def validate_execution_input(
             warnings.append(
                 Problem("InferenceModelId", model.note, "set InferenceModelId if the default id is refused")
             )
-    if ctype == mf.DISTILLATION:
-        warnings.append(
-            Problem(
-                "CustomizationType",
-                "DISTILLATION needs a teacher model, which this input cannot set yet",
-                "expect CreateModelCustomizationJob to refuse the job until the workflow passes one",
-            )
-        )
+    customization_config = _distillation(raw, ctype, model, problems, warnings, given)
 
     # hyperparameters
     hps = raw.get("HyperParameters", {})
@@ -770,6 +843,7 @@ def validate_execution_input(
         CustomModelName=names["CustomModelName"],
         BaseModelIdentifier=base,
         CustomizationType=ctype,
+        CustomizationConfig=customization_config,
         HyperParameters=dict(hps),
         TrainingDataS3Uri=f"s3://{settings.training_bucket}/{training_key}",
         OutputDataS3Uri=f"s3://{settings.artifacts_bucket}/runs/{run_id}/customization/",

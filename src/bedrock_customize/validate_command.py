@@ -127,6 +127,7 @@ def check_input(
     remote_fetch: vi.Fetch | None = None,
     execution_arn: str = "arn:aws:states:us-east-1:000000000000:execution:local:validate",
     flags: int = 1,
+    region: str | None = None,
 ) -> Outcome:
     """Run ``validate_execution_input`` with local files (by role) and, optionally, S3 for the rest.
 
@@ -168,7 +169,7 @@ def check_input(
     name = execution_arn.rsplit(":", 1)[-1]
     try:
         outcome.run = vi.validate_execution_input(
-            raw, settings=settings, execution_name=name, execution_arn=execution_arn, fetch=fetch
+            raw, settings=settings, execution_name=name, execution_arn=execution_arn, fetch=fetch, region=region
         )
         outcome.warnings = [str(w) for w in outcome.run.warnings]
     except InvalidInput as exc:
@@ -257,9 +258,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             local_files=local,
             remote_fetch=remote_s3_fetch(aws, deployment.settings),
             execution_arn=deployment.execution_arn("validate-local"),
+            region=aws.region,
         )
     else:
-        outcome = check_input(raw, local_files=local)
+        # The model is checked against --region when one is given (the region the module is deployed in).
+        outcome = check_input(raw, local_files=local, region=args.region)
     return print_outcome(outcome, args.input)
 
 

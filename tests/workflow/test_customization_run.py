@@ -74,8 +74,9 @@ def test_custom_model_worse_deletes_throughput_and_says_so(emulator_factory):
     assert "not better" in subject and "deleted" in subject
 
 
-def test_ancestor_input_is_accepted_unchanged(emulator_factory):
-    """The AWS sample's console input (legacy Cohere Command Light) runs as it is."""
+def test_ancestor_input_parses_and_is_refused_before_any_spend(emulator_factory):
+    """The AWS sample's console input (Cohere Command Light, no longer customizable) fails at ValidateInput
+    with one line saying so and what to pick instead."""
     emu = emulator_factory("better")
     emu.upload_sample()
     ancestor = {
@@ -92,9 +93,14 @@ def test_ancestor_input_is_accepted_unchanged(emulator_factory):
         },
         "TrainingDataFileName": "training-data.jsonl",
     }
-    summary = emu.run(ancestor, timeout=300)
-    assert summary["execution_status"] == "SUCCEEDED", summary
-    assert summary["verdict"] == "CUSTOM_BETTER"
+    summary = emu.run(ancestor, timeout=120)
+    assert summary["execution_status"] == "FAILED", summary
+    assert summary["error"] == "InvalidInput"
+    (line,) = json.loads(summary["cause"])["errorMessage"].splitlines()
+    assert line.startswith("BaseModelIdentifier: cohere.command-light-text-v14:7:4k (Cohere Command Light) ")
+    assert "can no longer be customized" in line and "pick a current model instead" in line
+    assert emu.entered_states(summary["execution_arn"]) == ["ValidateInput"]
+    assert emu.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
 
 
 def test_bad_input_fails_at_validate_input_before_any_spend(emulator_factory):

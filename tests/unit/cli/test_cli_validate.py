@@ -9,10 +9,24 @@ import sys
 from pathlib import Path
 
 import pytest
-from validation_cases import CASES, SCENARIOS, TRAIN, VALID, Case, build
+from validation_cases import (
+    CASES,
+    SCENARIOS,
+    TRAIN,
+    VALID,
+    VALID_SCENARIOS,
+    Case,
+    anthropic_rows,
+    build,
+    conversation_rows,
+    eval_rows,
+    jsonl,
+    pc_rows,
+)
 
 from bedrock_customize import validate_command
 from bedrock_customize.cli import main
+from workflow_lambdas import model_families as mf
 from workflow_lambdas import validate_input as vi
 
 # "Field: what; fix", or for a local dataset file "path (Field) what; fix" (it names the file, not the S3 key)
@@ -91,7 +105,7 @@ def test_every_table_case_through_the_cli(case: Case, tmp_path, capsys):
     assert out[-1] == f"{args[0]}: invalid ({len(err)} problem{'s' if len(err) != 1 else ''})"
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+@pytest.mark.parametrize("scenario", VALID_SCENARIOS)
 def test_valid_inputs_pass_unchanged(scenario, tmp_path, capsys):
     args, _ = cli_args(Case("valid", scenario), tmp_path)
     code, out, err = run(["validate", *args], capsys)
@@ -101,7 +115,7 @@ def test_valid_inputs_pass_unchanged(scenario, tmp_path, capsys):
 
 
 def test_datasets_not_given_are_skipped_and_said_so(tmp_path, capsys):
-    raw, _ = build(Case("valid", "cohere"))
+    raw, _ = build(Case("valid", "llama"))
     (tmp_path / "input.json").write_text(json.dumps(raw))
     code, out, err = run(["validate", str(tmp_path / "input.json")], capsys)
     assert code == 0 and err == []
@@ -110,11 +124,11 @@ def test_datasets_not_given_are_skipped_and_said_so(tmp_path, capsys):
         "note: TrainingDataFileName: training-data.jsonl not checked (no --training file given)",
         "note: ValidationDataFileName: validation-data.json not checked (no --validation file given)",
     ]
-    assert any(line.startswith("warning: BaseModelIdentifier:") and "legacy" in line for line in out)
+    assert any(line.startswith("warning: InferenceModelId:") and "inference profile" in line for line in out)
 
 
 def test_references_not_given_skip_only_the_reference_check(tmp_path, capsys):
-    case = Case("valid", "cohere")
+    case = Case("valid", "llama")
     args, _ = cli_args(case, tmp_path)
     args = args[: args.index("--references")]
     code, out, err = run(["validate", *args], capsys)
@@ -206,3 +220,88 @@ def test_a_missing_context_suffix_does_not_hide_the_other_problems(tmp_path, cap
     fields = sorted(line.split(":", 1)[0] for line in err)
     assert fields == ["BaseModelIdentifier", "HyperParameters.epochCount", "JobName"], err
     assert any("add the context suffix: amazon.nova-micro-v1:0:128k" in line for line in err)
+
+
+def test_ancestor_input_is_refused_with_the_reason_and_what_to_pick(tmp_path, capsys):
+    args, _ = cli_args(Case("ancestor", "ancestor"), tmp_path)
+    code, out, err = run(["validate", *args], capsys)
+    assert code == 2
+    (line,) = err
+    assert line.startswith("BaseModelIdentifier: cohere.command-light-text-v14:7:4k (Cohere Command Light) ")
+    assert "can no longer be customized" in line and "pick a current model instead" in line
+
+
+# --- the model catalog: every current model in its region ------------------------------------------------------
+
+TRAINING_ROWS = {mf.NOVA: conversation_rows(12), mf.LLAMA: pc_rows(12), mf.CLAUDE: anthropic_rows(12)}
+CURRENT = sorted(
+    (identifier, region) for identifier, model in mf.BASE_MODELS.items() for region in model.customization_regions
+)
+
+
+def test_the_catalog_lists_the_current_fine_tuning_table():
+    assert {identifier for identifier, _ in CURRENT} == {
+        "amazon.nova-micro-v1:0:128k",
+        "amazon.nova-lite-v1:0:300k",
+        "amazon.nova-pro-v1:0:300k",
+        "amazon.nova-2-lite-v1:0:256k",
+        "anthropic.claude-3-haiku-20240307-v1:0:200k",
+        "meta.llama3-1-8b-instruct-v1:0:128k",
+        "meta.llama3-1-70b-instruct-v1:0:128k",
+        "meta.llama3-2-1b-instruct-v1:0:128k",
+        "meta.llama3-2-3b-instruct-v1:0:128k",
+        "meta.llama3-2-11b-instruct-v1:0:128k",
+        "meta.llama3-2-90b-instruct-v1:0:128k",
+        "meta.llama3-3-70b-instruct-v1:0:128k",
+    }
+
+
+def _catalog_input(tmp_path: Path, identifier: str) -> list[str]:
+    model = mf.BASE_MODELS[identifier]
+    raw = {
+        "BaseModelIdentifier": identifier,
+        "CustomModelName": "catalog-check",
+        "JobName": "catalog-check-job",
+        "TrainingDataFileName": "train.jsonl",
+        "ValidationDataFileName": "validation.jsonl",
+        "InferenceModelId": model.inference_id,
+    }
+    (tmp_path / "input.json").write_text(json.dumps(raw))
+    (tmp_path / "train.jsonl").write_bytes(jsonl(TRAINING_ROWS[model.family]))
+    (tmp_path / "validation.jsonl").write_bytes(jsonl(eval_rows(10)))
+    return [
+        str(tmp_path / "input.json"),
+        "--training",
+        str(tmp_path / "train.jsonl"),
+        "--validation",
+        str(tmp_path / "validation.jsonl"),
+    ]
+
+
+@pytest.mark.parametrize(("identifier", "region"), CURRENT)
+def test_every_current_model_is_accepted_in_its_region(identifier, region, tmp_path, capsys):
+    code, out, err = run(["validate", *_catalog_input(tmp_path, identifier), "--region", region], capsys)
+    assert code == 0, err
+    assert err == []
+
+
+@pytest.mark.parametrize(("identifier", "region"), CURRENT)
+def test_a_current_model_outside_its_region_is_refused_with_where_it_is(identifier, region, tmp_path, capsys):
+    other = "us-west-2" if region == "us-east-1" else "us-east-1"
+    code, _, err = run(["validate", *_catalog_input(tmp_path, identifier), "--region", other], capsys)
+    assert code == 2
+    (line,) = err
+    assert line.startswith(f"BaseModelIdentifier: {identifier} (")
+    assert f"cannot be customized in {other}; deploy the module in {region}, where it can be" in line
+    assert f"or pick a model customizable in {other}, e.g. " in line
+
+
+@pytest.mark.parametrize("identifier", sorted(i for i, m in mf.BASE_MODELS.items() if not m.customizable))
+def test_models_no_longer_customizable_are_refused_with_a_reason(identifier, tmp_path, capsys):
+    raw = {"BaseModelIdentifier": identifier, "CustomModelName": "m", "JobName": "j", "TrainingDataFileName": "t"}
+    (tmp_path / "input.json").write_text(json.dumps(raw))
+    code, _, err = run(["validate", str(tmp_path / "input.json"), "--region", "us-east-1"], capsys)
+    assert code == 2
+    (line,) = err
+    assert "can no longer be customized: the Bedrock fine-tuning table no longer lists it" in line
+    assert "pick a current model instead" in line

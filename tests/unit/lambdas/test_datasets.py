@@ -354,3 +354,43 @@ def test_local_file_problem_names_the_file_and_its_field():
     assert ds.file_label(ds.VALIDATION_FIELD, "validation-data.json") == "validation-data.json"
     problem = ds.Problem(ds.VALIDATION_FIELD, f"{label} line 5: not valid JSON", "fix it", named=True)
     assert str(problem) == "badval.jsonl (ValidationDataFileName) line 5: not valid JSON; fix it"
+
+
+# --- Nova reserved keywords ----------------------------------------------------------------------
+
+
+def test_nova_reserved_keywords_are_reported_with_their_lines_all_at_once():
+    rows = conversation(12)
+    rows[2]["messages"][0]["content"][0]["text"] = "User: where is my parcel?"
+    rows[4]["system"] = [{"text": "Answer as Bot: a helpful agent."}]
+    rows[6]["messages"][0]["content"][0]["text"] = "Describe <image> and stop at [EOS]"
+    rows[8]["messages"][0]["content"][0]["text"] = "User: again"
+    problems = ds.check_training(jsonl(rows), mf.NOVA, mf.FINE_TUNING, name="train.jsonl")
+    lines = [str(p) for p in problems]
+    assert lines == [
+        'TrainingDataFileName: train.jsonl lines 3, 9: uses "User:", a keyword Amazon Nova reserves '
+        '(the training job fails on it); reword the prompt or system text without "User:"',
+        'TrainingDataFileName: train.jsonl line 5: uses "Bot:", a keyword Amazon Nova reserves '
+        '(the training job fails on it); reword the prompt or system text without "Bot:"',
+        'TrainingDataFileName: train.jsonl line 7: uses "<image>", a keyword Amazon Nova reserves '
+        '(the training job fails on it); reword the prompt or system text without "<image>"',
+        'TrainingDataFileName: train.jsonl line 7: uses "[EOS]", a keyword Amazon Nova reserves '
+        '(the training job fails on it); reword the prompt or system text without "[EOS]"',
+    ]
+
+
+@pytest.mark.parametrize("word", mf.NOVA_RESERVED_KEYWORDS)
+def test_every_nova_reserved_keyword_is_refused(word):
+    rows = conversation(10)
+    rows[0]["messages"][0]["content"][0]["text"] = f"Please {word} summarize."
+    (problem,) = ds.check_training(jsonl(rows), mf.NOVA, mf.FINE_TUNING, name="t.jsonl")
+    assert f"line 1: uses {json.dumps(word)}" in problem.message
+
+
+def test_reserved_keywords_only_matter_for_nova_and_only_in_prompts():
+    rows = conversation(10)
+    rows[0]["messages"][0]["content"][0]["text"] = "User: hello"
+    assert ds.check_training(jsonl(rows), mf.LLAMA, mf.FINE_TUNING, name="t.jsonl") == []
+    rows = conversation(10)
+    rows[0]["messages"][1]["content"][0]["text"] = "Assistant: the answer"  # the assistant's own text
+    assert ds.check_training(jsonl(rows), mf.NOVA, mf.FINE_TUNING, name="t.jsonl") == []

@@ -130,7 +130,31 @@ def test_model_overrides():
     assert (batch[command.identifier].minimum, batch[command.identifier].maximum) == (8, 8)
     vision = mf.lookup("meta.llama3-2-90b-instruct-v1:0:128k")
     assert mf.customization_types_for(vision) == (mf.FINE_TUNING,)
-    assert mf.DISTILLATION in mf.customization_types_for(mf.lookup("meta.llama3-2-1b-instruct-v1:0:128k"))
+    # distillation: only the students of the confirmed teacher/student pairs (Nova)
+    assert mf.DISTILLATION not in mf.customization_types_for(mf.lookup("meta.llama3-2-1b-instruct-v1:0:128k"))
+    assert mf.DISTILLATION in mf.customization_types_for(mf.lookup("amazon.nova-micro-v1:0:128k"))
+
+
+@pytest.mark.parametrize(
+    ("teacher", "student", "paired"),
+    [
+        ("amazon.nova-pro-v1:0", "amazon.nova-micro-v1:0:128k", True),
+        ("us.amazon.nova-pro-v1:0", "amazon.nova-lite-v1:0:300k", True),
+        ("us.amazon.nova-premier-v1:0", "amazon.nova-pro-v1:0:300k", True),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0",
+            "amazon.nova-micro-v1:0:128k",
+            True,
+        ),
+        ("amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0:300k", False),  # not its own teacher
+        ("amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0:128k", False),  # Lite is no teacher
+    ],
+)
+def test_distillation_pairs(teacher, student, paired):
+    known = mf.teacher_of(teacher)
+    assert (known is not None and student in known.students) is paired
+    for student_id in known.students if known else ():
+        assert mf.DISTILLATION in mf.customization_types_for(mf.BASE_MODELS[student_id])
 
 
 def test_describe():
@@ -236,3 +260,19 @@ def test_on_demand_regions_are_customization_regions(identifier):
     assert isinstance(model.customization_regions, frozenset)
     assert isinstance(model.on_demand_regions, frozenset)
     assert model.on_demand_regions <= model.customization_regions
+
+
+@pytest.mark.parametrize(
+    ("identifier", "region"),
+    [
+        ("amazon.nova-2-lite-v1:0:256k", "us-east-1"),
+        ("meta.llama3-1-8b-instruct-v1:0:128k", "us-west-2"),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", "us-west-2"),
+        ("cohere.command-light-text-v14:7:4k", None),
+    ],
+)
+def test_home_region_is_where_the_model_can_be_customized(identifier, region):
+    model = mf.BASE_MODELS[identifier]
+    assert mf.home_region(model) == region
+    if region:
+        assert mf.customizable_in(model, region)

@@ -20,6 +20,7 @@ from validation_cases import (
     ENV,
     EXEC_ARN,
     EXEC_NAME,
+    LLAMA_INPUT,
     NOVA_INPUT,
     TRAIN,
     VALID,
@@ -32,6 +33,7 @@ from validation_cases import (
     pc_rows,
 )
 
+from workflow_lambdas import model_families as mf
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import InvalidInput
@@ -66,10 +68,29 @@ def fields_of(lines: list[str]) -> set[str]:
 SUFFIX = vi.run_suffix(EXEC_ARN, EXEC_NAME)
 
 
-def test_ancestor_input_validates_with_a_legacy_warning_only():
-    run = validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files())
-    assert [w.field for w in run.warnings] == ["BaseModelIdentifier"]
-    assert "legacy" in str(run.warnings[0])
+def test_ancestor_input_parses_and_is_refused_in_one_line():
+    """The ancestor's input (Cohere Command Light) is read as it is, and refused plainly: one line."""
+    (line,) = problem_lines(copy.deepcopy(ANCESTOR_INPUT), ancestor_files())
+    assert line == (
+        "BaseModelIdentifier: cohere.command-light-text-v14:7:4k (Cohere Command Light) can no longer be "
+        "customized: the Bedrock fine-tuning table no longer lists it; pick a current model instead, e.g. "
+        "amazon.nova-micro-v1:0:128k (us-east-1) or meta.llama3-2-1b-instruct-v1:0:128k (us-west-2), "
+        "with its hyperparameters and data format"
+    )
+    assert ".;" not in line and line.count(";") == 1
+
+
+@pytest.mark.parametrize("identifier", sorted(i for i, m in mf.BASE_MODELS.items() if not m.customizable))
+def test_every_retired_model_is_refused_with_what_to_pick(identifier):
+    raw = copy.deepcopy(LLAMA_INPUT) | {"BaseModelIdentifier": identifier, "HyperParameters": {}}
+    (line,) = problem_lines(raw, ancestor_files())
+    assert line.startswith(f"BaseModelIdentifier: {identifier} (") and "can no longer be customized" in line
+    assert "pick a current model instead, e.g. amazon.nova-micro-v1:0:128k (us-east-1)" in line
+
+
+def test_llama_input_validates_with_the_inference_profile_note_only():
+    run = validate(copy.deepcopy(LLAMA_INPUT), ancestor_files())
+    assert [w.field for w in run.warnings] == ["InferenceModelId"]
     state = run.to_state()
     assert state == {
         "RunId": EXEC_NAME,
@@ -77,9 +98,10 @@ def test_ancestor_input_validates_with_a_legacy_warning_only():
         "WorkflowName": "bc-customize",
         "JobName": f"support-summarizer-job-{SUFFIX}",
         "CustomModelName": f"support-summarizer-{SUFFIX}",
-        "BaseModelIdentifier": "cohere.command-light-text-v14:7:4k",
+        "BaseModelIdentifier": "meta.llama3-2-1b-instruct-v1:0:128k",
         "CustomizationType": "FINE_TUNING",
-        "HyperParameters": ANCESTOR_INPUT["HyperParameters"],
+        "CustomizationConfig": None,
+        "HyperParameters": LLAMA_INPUT["HyperParameters"],
         "TrainingDataS3Uri": "s3://bc-training/training-data.jsonl",
         "OutputDataS3Uri": f"s3://bc-artifacts/runs/{EXEC_NAME}/customization/",
         "ArtifactsBucket": "bc-artifacts",
@@ -89,7 +111,7 @@ def test_ancestor_input_validates_with_a_legacy_warning_only():
             "Key": "validation-data.json",
             "ReferenceKey": "reference-inference.json",
         },
-        "InferenceModelId": "cohere.command-light-text-v14",
+        "InferenceModelId": "meta.llama3-2-1b-instruct-v1:0",
         "InferenceConfig": {"MaxTokens": 512, "Temperature": 0.0, "TopP": 1.0, "StopSequences": []},
         "Evaluation": {
             "Metric": "F1",
@@ -189,7 +211,7 @@ def test_unknown_model_is_allowed_with_allow_unknown_model():
 
 
 def test_every_problem_is_collected():
-    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw = copy.deepcopy(LLAMA_INPUT)
     raw["HyperParameters"] |= {"epochCount": "0", "batchSize": "many"}
     raw["JobName"] = "bad job"
     raw["Evaluation"] = {"Metric": "BLEU"}
@@ -304,10 +326,10 @@ def event(raw):
     return {"Input": raw, "ExecutionArn": EXEC_ARN, "ExecutionName": EXEC_NAME}
 
 
-def test_handler_ancestor_input(aws):
+def test_handler_llama_input(aws):
     upload(aws, ancestor_files())
-    result = vi.handler(event(copy.deepcopy(ANCESTOR_INPUT)), None)
-    assert result == validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files()).to_state()
+    result = vi.handler(event(copy.deepcopy(LLAMA_INPUT)), None)
+    assert result == validate(copy.deepcopy(LLAMA_INPUT), ancestor_files()).to_state()
     json.dumps(result)  # serialisable state
 
 
@@ -323,7 +345,7 @@ def test_handler_reports_problems(aws):
     files[A_TRAIN] = b""  # an empty S3 object cannot be read with a Range: still "is empty"
     del files[A_REF]
     upload(aws, files)
-    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw = copy.deepcopy(LLAMA_INPUT)
     raw["HyperParameters"]["learningRate"] = "1"
     with pytest.raises(InvalidInput) as caught:
         vi.handler(event(raw), None)
@@ -347,12 +369,12 @@ def test_handler_reads_a_prefix_of_large_training_files(aws, monkeypatch):
     assert len(fetched) == 2_000 and fetched.total_size == len(files[A_TRAIN])
     assert vi.s3_fetcher(aws, 2_000)(TRAIN, "absent.jsonl") is None
     # the prefix is well formed; what lies beyond the cap is left to Bedrock
-    assert vi.handler(event(copy.deepcopy(ANCESTOR_INPUT)), None)["RunId"] == EXEC_NAME
+    assert vi.handler(event(copy.deepcopy(LLAMA_INPUT)), None)["RunId"] == EXEC_NAME
 
 
 def test_datasets_not_available_are_not_checked():
     """``fetch`` returning NOT_CHECKED (the CLI without a local file) skips that dataset, reports nothing."""
-    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw = copy.deepcopy(LLAMA_INPUT)
     run = vi.validate_execution_input(
         raw, settings=settings(), execution_name=EXEC_NAME, execution_arn=EXEC_ARN, fetch=lambda b, k: vi.NOT_CHECKED
     )
@@ -451,11 +473,6 @@ def test_problems_of_one_field_are_reported_together():
     ]
 
 
-def test_legacy_warning_has_clean_punctuation():
-    (warning,) = validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files()).warnings
-    assert ".;" not in str(warning) and str(warning).count(";") == 1
-
-
 @pytest.mark.parametrize(
     ("name", "value", "allowed"),
     [
@@ -500,12 +517,12 @@ def test_local_files_are_named_by_path_s3_objects_by_key():
 def test_local_reference_file_is_named_in_a_cross_file_problem():
     files = ancestor_files()
     files[A_REF] = _local(json.dumps(["one", "two"]).encode(), "refs.json")
-    (line,) = problem_lines(copy.deepcopy(ANCESTOR_INPUT), files)
+    (line,) = problem_lines(copy.deepcopy(LLAMA_INPUT), files)
     assert line.startswith("refs.json (ReferenceDataFileName) has 2 references but validation-data.json has 5")
 
 
 def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_context():
-    raw = copy.deepcopy(ANCESTOR_INPUT)
+    raw = copy.deepcopy(LLAMA_INPUT)
     raw["JobName"] = "bad job"
     raw["Evaluation"] = {"Policy": {"Guards": [{"Metric": "F1", "MaxLoss": 0.01}, {"Metric": "BLEU", "MaxLoss": 2}]}}
     lines = problem_lines(raw, ancestor_files())
@@ -514,11 +531,126 @@ def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_conte
         "Evaluation.Policy.Guards[1].Metric",
         "Evaluation.Policy.Guards[1].MaxLoss",
     }, lines
-    raw["JobName"] = ANCESTOR_INPUT["JobName"]
+    raw["JobName"] = LLAMA_INPUT["JobName"]
     raw["Evaluation"]["Policy"]["Guards"] = [{"Metric": "F1", "MaxLoss": 0.01}, {"Metric": "chrF", "MaxLoss": 0.02}]
     lines = problem_lines(raw, ancestor_files())
     assert fields_of(lines) == {"Evaluation.Policy.Guards[0].Metric"} and "primary metric" in lines[0], lines
     raw["Evaluation"]["Policy"] = {"Primary": "ROUGE-L", "Guards": [{"Metric": "F1", "MaxLoss": 0.01}]}
     run = validate(raw, ancestor_files()).to_state()
     assert run["Evaluation"]["Policy"] == {"Primary": "ROUGE-L", "Guards": [{"Metric": "F1", "MaxLoss": 0.01}]}
-    assert "Policy" not in validate(copy.deepcopy(ANCESTOR_INPUT), ancestor_files()).to_state()["Evaluation"]
+    assert "Policy" not in validate(copy.deepcopy(LLAMA_INPUT), ancestor_files()).to_state()["Evaluation"]
+
+
+# --- the region the run customizes in ---------------------------------------------------------------------
+
+
+def _validate_in(raw, files, region):
+    return vi.validate_execution_input(
+        raw,
+        settings=settings(),
+        execution_name=EXEC_NAME,
+        execution_arn=EXEC_ARN,
+        fetch=lambda bucket, key: files.get((bucket, key)),
+        region=region,
+    )
+
+
+def test_model_is_checked_against_the_region_with_every_other_problem():
+    raw = copy.deepcopy(LLAMA_INPUT)
+    raw["HyperParameters"]["epochCount"] = "0"
+    with pytest.raises(InvalidInput) as caught:
+        _validate_in(raw, ancestor_files(), "us-east-1")
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (
+        "BaseModelIdentifier: meta.llama3-2-1b-instruct-v1:0:128k (Meta Llama 3.2 1B Instruct) cannot be "
+        "customized in us-east-1; deploy the module in us-west-2, where it can be, or pick a model customizable "
+        "in us-east-1, e.g. amazon.nova-micro-v1:0:128k"
+    )
+    assert fields_of(lines) == {"BaseModelIdentifier", "HyperParameters.epochCount"}
+
+
+def test_model_in_its_region_and_unchecked_region_pass():
+    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), "us-west-2").RunId == EXEC_NAME
+    assert _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "us-east-1").RunId == EXEC_NAME
+    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), None).RunId == EXEC_NAME
+
+
+def test_region_without_any_customizable_model_names_only_where_the_model_is():
+    with pytest.raises(InvalidInput) as caught:
+        _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "eu-west-1")
+    (line,) = str(caught.value).splitlines()
+    assert line.endswith("cannot be customized in eu-west-1; deploy the module in us-east-1, where it can be")
+
+
+# --- distillation ---------------------------------------------------------------------------------------------
+
+
+def _distill(**distillation):
+    raw = copy.deepcopy(NOVA_INPUT) | {"CustomizationType": "DISTILLATION", "HyperParameters": {}}
+    if distillation:
+        raw["Distillation"] = distillation
+    files = nova_files()
+    files[(TRAIN, "nova/train.jsonl")] = jsonl(
+        [
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [{"role": "user", "content": [{"text": f"q{i}"}]}],
+            }
+            for i in range(120)
+        ]
+    )
+    return raw, files
+
+
+def test_distillation_builds_the_customization_config():
+    raw, files = _distill(TeacherModelIdentifier="us.amazon.nova-premier-v1:0", MaxResponseLengthForInference=1000)
+    run = validate(raw, files)
+    assert run.CustomizationType == "DISTILLATION"
+    assert run.to_state()["CustomizationConfig"] == {
+        "DistillationConfig": {
+            "TeacherModelConfig": {
+                "TeacherModelIdentifier": "us.amazon.nova-premier-v1:0",
+                "MaxResponseLengthForInference": 1000,
+            }
+        }
+    }
+    assert not any(w.field == "CustomizationType" for w in run.warnings)  # no "will fail" warning any more
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-pro-v1:0")
+    assert validate(raw, files).CustomizationConfig == {
+        "DistillationConfig": {"TeacherModelConfig": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
+    }
+
+
+def test_distillation_without_a_teacher_or_with_an_unpaired_one_is_refused():
+    raw, files = _distill()
+    (line,) = problem_lines(raw, files)
+    assert line.startswith("Distillation: is missing: a DISTILLATION job needs a teacher model; add it, e.g. ")
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-lite-v1:0")
+    (line,) = problem_lines(raw, files)
+    assert line == (
+        "Distillation.TeacherModelIdentifier: amazon.nova-lite-v1:0 is not a distillation teacher this module "
+        "knows; use a teacher paired with Amazon Nova Micro: amazon.nova-premier-v1:0, amazon.nova-pro-v1:0 "
+        "(or its us. inference profile)"
+    )
+    raw, files = _distill(TeacherModelIdentifier="amazon.nova-pro-v1:0", Temperature=1)
+    assert fields_of(problem_lines(raw, files)) == {"Distillation.Temperature"}
+
+
+def test_distillation_for_a_student_without_a_known_pair_is_refused_at_validate_input():
+    raw = copy.deepcopy(LLAMA_INPUT) | {
+        "CustomizationType": "DISTILLATION",
+        "Distillation": {"TeacherModelIdentifier": "us.meta.llama3-1-405b-instruct-v1:0"},
+    }
+    lines = problem_lines(raw, ancestor_files())
+    assert "CustomizationType: DISTILLATION is not offered for Meta Llama 3.2 1B Instruct; use FINE_TUNING" in lines
+    assert "Distillation.TeacherModelIdentifier" in fields_of(lines)
+
+
+def test_distillation_settings_without_distillation_type_are_ignored_with_a_warning():
+    raw = copy.deepcopy(NOVA_INPUT) | {"Distillation": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
+    run = validate(raw, nova_files())
+    assert run.CustomizationConfig is None
+    assert [str(w) for w in run.warnings] == [
+        'Distillation: is ignored: CustomizationType is FINE_TUNING; set CustomizationType to "DISTILLATION" '
+        "to distill, or leave Distillation out"
+    ]
