@@ -18,7 +18,7 @@ import boto3
 
 from .. import executions, paths
 from . import bedrock as emulated
-from . import limits, moto_patches
+from . import distributed_map, limits, moto_patches
 from .config import EmulatorConfig
 from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, template_calls
@@ -110,6 +110,7 @@ class Emulator:
         self._set_env("SERVICE_NAME", "bedrock-customize")
         moto_patches.apply()
         limits.OBSERVED.reset()
+        distributed_map.reset()
         # moto logs every failed state with a full traceback; a failed state is an expected outcome here.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         moto_patches.WAIT_SCALE[0] = self.config.wait_scale

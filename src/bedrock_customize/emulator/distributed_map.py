@@ -11,7 +11,8 @@ moto does not:
 3. ``ResultWriter`` (``arn:aws:states:::s3:putObject``) writes ``<Prefix>/<map run id>/manifest.json``
    and the results (``SUCCEEDED_0.json``, ``FAILED_0.json``: arrays of child-execution records with
    ``Input``/``Output``/``Error``/``Cause`` as JSON strings) and lists them in the manifest; moto writes
-   an empty manifest only.
+   an empty manifest only, and evaluated its ``Parameters`` paths against the Map's outputs instead of
+   the state input.
 4. An iteration (inline or distributed) that fails with a ``States.*`` error passes that error up to
    the Map state, as the service does; moto rebuilds it as a custom error name, which refuses the
    ``States.`` prefix, so the Map failed with an unrelated parser message instead.
@@ -28,6 +29,29 @@ from typing import Any
 from . import limits
 
 _RESULTS_ATTR = "_emulator_results"
+# States entered in Distributed Map iterations (child executions moto does not list), per parent execution.
+_ITERATION_STATES: dict[str, set[str]] = {}
+# Error names of every failure event in those iterations (retried ones included), per parent execution.
+_ITERATION_ERRORS: dict[str, list[str]] = {}
+_iteration_lock = threading.Lock()
+
+
+def iteration_states(execution_arn: str) -> set[str]:
+    """Names of the states entered by any Distributed Map iteration that ``execution_arn`` ran."""
+    with _iteration_lock:
+        return set(_ITERATION_STATES.get(execution_arn, ()))
+
+
+def iteration_errors(execution_arn: str) -> list[str]:
+    """Error names of the failure events (``*FailedEventDetails``) in the iterations ``execution_arn`` ran."""
+    with _iteration_lock:
+        return list(_ITERATION_ERRORS.get(execution_arn, ()))
+
+
+def reset() -> None:
+    with _iteration_lock:
+        _ITERATION_STATES.clear()
+        _ITERATION_ERRORS.clear()
 
 
 def _records(map_run_record: Any) -> tuple[threading.Lock, list[dict[str, Any]]]:
@@ -149,7 +173,18 @@ def apply() -> None:
     def _eval_job(self, env, job):
         env.event_manager = EventManager()  # the child execution's own history
         original_job(self, env, job)
-        limits.OBSERVED.history(len(getattr(env.event_manager, "_history_event_list", ())))
+        events = list(getattr(env.event_manager, "_history_event_list", ()))
+        limits.OBSERVED.history(len(events))
+        entered = {e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e}
+        errors = [
+            details["error"]
+            for e in events
+            for name, details in e.items()
+            if name.endswith("FailedEventDetails") and isinstance(details, dict) and details.get("error")
+        ]
+        with _iteration_lock:
+            _ITERATION_STATES.setdefault(self._map_run_record.execution_arn, set()).update(entered)
+            _ITERATION_ERRORS.setdefault(self._map_run_record.execution_arn, []).extend(errors)
         state = env.program_state()
         record: dict[str, Any] = {"Index": job.job_index, "Input": json.dumps(job.job_input)}
         if isinstance(state, ProgramError) or job.job_output is None:
@@ -240,3 +275,18 @@ def apply() -> None:
         env.stack.append({"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}})
 
     writer_cls._handle_put_object = staticmethod(_handle_put_object)
+
+    # ResultWriter Parameters paths select from the Map state's input (moto evaluated them on the outputs).
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
+
+    def _writer_eval_body(self, env):
+        outputs = env.stack.pop()
+        env.stack.append(env.states.get_input())
+        self.parargs.eval(env=env)
+        parameters = env.stack.pop()
+        env.stack.pop()
+        env.stack.append(outputs)
+        env.stack.append(parameters)
+        self.resource_eval.eval_resource(env=env)
+
+    result_writer_decl.ResultWriter._eval_body = _writer_eval_body
