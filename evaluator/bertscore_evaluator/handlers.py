@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import report, scoring, stats
+from . import cpus, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
 
@@ -273,6 +273,7 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         logger.warning("shard %s: ignored inference lines %s", index, unmatched)
 
     config = scoring.ScorerConfig.from_env()
+    cpus.configure_torch()  # threads from the CPUs this function really has (cgroup quota), once
     idf_dict = _global_idf(run, config) if config.idf else None
     scored = score_joined(joined, config, idf_dict)
 

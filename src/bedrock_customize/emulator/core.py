@@ -105,6 +105,7 @@ class Emulator:
         self._set_env("TRANSFORMERS_VERBOSITY", "error")
         self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self._set_env("TQDM_DISABLE", "1")
+        self._set_env("SCORE_THREADS", str(self.config.score_threads))
         # modules/lambda-function gives every function LOG_LEVEL and SERVICE_NAME.
         self._set_env("LOG_LEVEL", self.config.log_level)
         self._set_env("SERVICE_NAME", "bedrock-customize")
