@@ -185,3 +185,10 @@ def test_rerun_overwrites_the_same_keys(s3):
     assert first == second
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ARTIFACTS)["Contents"]]
     assert sorted(keys) == sorted([first["RecordsKey"], first["ManifestKey"]] + [s["Key"] for s in manifest(s3, first)])
+
+
+def test_aggregate_reads_with_the_threads_max_shards_assumes():
+    from bertscore_evaluator import handlers
+    from workflow_lambdas import plan_shards as ps
+
+    assert handlers.READ_THREADS == ps.AGGREGATE_READ_THREADS
