@@ -15,6 +15,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from workflow_lambdas.plan_shards import MAX_SHARDS
+
 ENV = {
     "TRAINING_BUCKET": "bc-training",
     "VALIDATION_BUCKET": "bc-validation",
@@ -500,7 +502,9 @@ CASES = [
         "too many shards",
         "nova",
         _set(Evaluation={"ShardSize": 1}),
-        edit_files=_file(N_VALID, jsonl([{"id": str(i), "prompt": "p", "reference": "r"} for i in range(2001)])),
+        edit_files=_file(
+            N_VALID, jsonl([{"id": str(i), "prompt": "p", "reference": "r"} for i in range(MAX_SHARDS + 1)])
+        ),
         fields={"Evaluation.ShardSize"},
     ),
 ]

@@ -7,8 +7,9 @@ Contracts: docs/contracts.md ("Handler events and results", "S3 layout").
   position); a record without a line for a model counts as an error for that
   model. Writes ``runs/<RunId>/evaluation/scores/<NNNNN>.jsonl`` with one line per
   record carrying prompt, reference, both outputs, errors and scores.
-* ``aggregate``: ``{"run", "plan": {"RecordCount", "RecordsKey", "Shards"}}`` -> the
-  aggregate result; reads every scores shard, checks that no record was lost,
+* ``aggregate``: ``{"run", "plan": {"RecordCount", "RecordsKey", "ManifestKey", "ShardCount"}}`` -> the
+  aggregate result; reads the shard manifest, then every scores shard (one object per request,
+  ``READ_THREADS`` at a time, never the run as one body), checks that no record was lost,
   applies the ``run.Evaluation`` policy and writes ``runs/<RunId>/report/``.
 
 The model is loaded lazily, once per process (``scoring.get_scorer``), and reused by
@@ -25,7 +26,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import metrics, report, scoring, stats
+from . import cpus, metrics, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
 
@@ -36,7 +37,7 @@ logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 
 MODELS = ("base", "custom")
 MISSING_FROM_INFERENCE = "no inference result for this record"
-READ_THREADS = 8
+READ_THREADS = 32  # workflow_lambdas.plan_shards.AGGREGATE_READ_THREADS derives MAX_SHARDS from it
 
 
 # --- S3 helpers -------------------------------------------------------------------------
@@ -273,6 +274,7 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         logger.warning("shard %s: ignored inference lines %s", index, unmatched)
 
     config = scoring.ScorerConfig.from_env()
+    cpus.configure_torch()  # threads from the CPUs this function really has (cgroup quota), once
     idf_dict = _global_idf(run, config) if config.idf else None
     scored = score_joined(joined, config, idf_dict)
 
@@ -288,10 +290,27 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     return {"Index": index, "Key": scores_key, "Records": len(scored)}
 
 
+def read_manifest(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The shard list PlanShards wrote (``plan.ManifestKey``), in index order."""
+    bucket = run["ArtifactsBucket"]
+    key = _require(plan, "ManifestKey", "plan")
+    text = _get_text(bucket, key, EvaluationFailed, "shard manifest")
+    try:
+        shards = json.loads(text)
+    except ValueError as exc:
+        raise EvaluationFailed(f"shard manifest s3://{bucket}/{key} is not JSON: {exc}") from exc
+    if not isinstance(shards, list) or not all(isinstance(s, Mapping) and "Index" in s for s in shards):
+        raise EvaluationFailed(f"shard manifest s3://{bucket}/{key} is not a list of shards")
+    expected = plan.get("ShardCount")
+    if expected is not None and len(shards) != int(expected):
+        raise EvaluationFailed(f"shard manifest s3://{bucket}/{key} lists {len(shards)} shards, the plan {expected}")
+    return sorted(shards, key=lambda s: int(s["Index"]))
+
+
 def read_scores(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every scored record of the run, in shard order; a lost or duplicated record is an error."""
     bucket = run["ArtifactsBucket"]
-    shards = sorted(_require(plan, "Shards", "plan"), key=lambda s: int(s["Index"]))
+    shards = read_manifest(run, plan)
     record_count = int(_require(plan, "RecordCount", "plan"))
 
     def load(shard: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -301,15 +320,16 @@ def read_scores(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[st
             raise EvaluationFailed(f"scores shard {key} has {len(rows)} records, the plan says {shard['Count']}")
         return rows
 
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        parts = list(pool.map(load, shards))
-    records = [r for part in parts for r in part]
+    records: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for r in records:
-        k = str(r.get("id"))
-        if k in seen:
-            raise EvaluationFailed(f"record id {r.get('id')!r} was scored twice")
-        seen.add(k)
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for part in pool.map(load, shards):  # in order; only the shards in flight are held as text
+            for r in part:
+                k = str(r.get("id"))
+                if k in seen:
+                    raise EvaluationFailed(f"record id {r.get('id')!r} was scored twice")
+                seen.add(k)
+                records.append(r)
     if len(records) != record_count:
         raise EvaluationFailed(f"scores hold {len(records)} records but the plan has {record_count}: records were lost")
     return records

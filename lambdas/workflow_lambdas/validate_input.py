@@ -31,6 +31,7 @@ from pydantic import ValidationError as PydanticError
 
 from workflow_lambdas import datasets as ds
 from workflow_lambdas import model_families as mf
+from workflow_lambdas import plan_shards
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import InvalidInput
 
@@ -48,8 +49,10 @@ EXECUTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(?:execution|express):(?P<machine>[^:]+):(?P<name>[^:]+)(?::.*)?$"
 )
 TRAINING_READ_CAP = 32 * 1024 * 1024  # bytes of the training file the Lambda checks (a prefix beyond)
-VALIDATION_READ_CAP = 32 * 1024 * 1024  # the evaluation set is read whole; larger is refused
-MAX_SHARDS = 2_000  # keeps the plan_shards result far below the 256 KiB state limit
+# The evaluation set is read whole (larger is refused) and split into at most MAX_SHARDS shards:
+# both bounds are derived in plan_shards from what the child workflow can finish.
+VALIDATION_READ_CAP = plan_shards.VALIDATION_READ_CAP
+MAX_SHARDS = plan_shards.MAX_SHARDS
 MAX_REPORTED = 60  # problems listed in one InvalidInput message
 TAG_RUN_ID = "bedrock-customize:run-id"
 TAG_WORKFLOW = "bedrock-customize:workflow"
@@ -959,7 +962,8 @@ def _check_validation(
             Problem(
                 "Evaluation.ShardSize",
                 f"{len(records)} records in shards of {evaluation.ShardSize} "
-                f"make {shards} shards, more than {MAX_SHARDS}",
+                f"make {shards} shards, more than the {MAX_SHARDS} one run can finish "
+                "(PlanShards writes and Aggregate reads every shard within their Lambda timeouts)",
                 f"use a ShardSize of at least {math.ceil(len(records) / MAX_SHARDS)}",
             )
         )

@@ -103,4 +103,43 @@ data "aws_iam_policy_document" "state_machine" {
       for fn in [module.fn_plan_shards, module.fn_infer, module.fn_score, module.fn_aggregate] : [fn.arn, "${fn.arn}:*"]
     ])
   }
+
+  # The Distributed Map "Shards" runs each shard as a child execution of this same state machine
+  # ("IAM policies for using Distributed Map states", AWS Step Functions Developer Guide). The ARN is
+  # built from the name: the state machine cannot reference its own ARN in its own policy.
+  statement {
+    sid       = "StartShardExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "ManageShardExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = ["${local.state_machine_execution_arn}:*"]
+  }
+
+  statement {
+    # ItemReader: the shard manifest PlanShards wrote.
+    sid       = "ReadShardManifest"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.artifacts_bucket_arn}/runs/*/evaluation/manifest.json"]
+  }
+
+  statement {
+    # ResultWriter: the Map Run's manifest and result files.
+    sid       = "WriteMapRunResults"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+    resources = ["${var.artifacts_bucket_arn}/runs/*/evaluation/map-runs/*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.use_kms ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "MapRunObjectsKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
 }

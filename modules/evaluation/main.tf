@@ -7,10 +7,12 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.region
 
-  state_machine_name = "${var.name_prefix}-evaluate"
-  use_kms            = var.kms_key_arn != null
-  function_keys      = ["plan_shards", "infer", "score", "aggregate"]
-  function_names     = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
+  state_machine_name          = "${var.name_prefix}-evaluate"
+  state_machine_arn           = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
+  state_machine_execution_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}"
+  use_kms                     = var.kms_key_arn != null
+  function_keys               = ["plan_shards", "infer", "score", "aggregate"]
+  function_names              = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
   default_memory_sizes = { plan_shards = 512, infer = 1024, score = 3008, aggregate = 3008 }
   default_timeouts     = { plan_shards = 300, infer = 900, score = 900, aggregate = 900 }

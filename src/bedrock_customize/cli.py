@@ -147,7 +147,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     print(f"starting the local emulator (moto, in-process); scenario: custom model {scenario}", file=out)
     with Emulator(config) as emu:
-        emu.upload_sample()
+        execution_input = _demo_data(emu, args, execution_input)
         dep = emu.deployment
         print(f"deployed from Terraform code: {dep.parent_arn}", file=out)
         print(f"input: {json.dumps(execution_input)}", file=out)
@@ -157,6 +157,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"[{elapsed:6.1f}s]{indent}{workflow}: {state}", file=out, flush=True)
 
         summary = emu.run(execution_input, timeout=args.timeout, on_state=on_state)
+        summary.update(_scale_measurements(emu, summary["execution_arn"]))
         run_id = summary["execution_arn"].rsplit(":", 1)[-1]
         files = emu.download_report(summary["execution_arn"], Path(args.out) / run_id)
         summary["report_local"] = str(Path(args.out) / run_id / "report.html") if files else None
@@ -210,6 +211,53 @@ def quiet_progress_bars() -> None:
         pass
 
 
+def _demo_data(emu, args: argparse.Namespace, execution_input: dict[str, Any]) -> dict[str, Any]:
+    """Upload the demo's data: the sample, or ``--records N`` synthetic records in shards of ``--shard-size``."""
+    if args.records is None:
+        emu.upload_sample()
+    else:
+        from . import scale_demo
+
+        execution_input = {**execution_input, **scale_demo.upload(emu, args.records)}
+    if args.shard_size is not None:
+        evaluation = dict(execution_input.get("Evaluation") or {})
+        evaluation["ShardSize"] = args.shard_size
+        execution_input["Evaluation"] = evaluation
+    return execution_input
+
+
+def _scale_measurements(emu, execution_arn: str) -> dict[str, Any]:
+    """records_scored, shards, max_state_bytes, max_history_events, state_seconds (see scale_demo)."""
+    from . import scale_demo
+
+    return scale_demo.measurements(emu, execution_arn)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_scale_arguments(demo: argparse.ArgumentParser) -> None:
+    demo.add_argument(
+        "--records",
+        type=_positive_int,
+        metavar="N",
+        help="run on N synthetic validation records in the sample's format (deterministic) instead of the sample",
+    )
+    demo.add_argument(
+        "--shard-size",
+        type=_positive_int,
+        metavar="S",
+        help="records per shard (Evaluation.ShardSize; default: the module's shard_size)",
+    )
+
+
 def demo_exit_code(summary: dict[str, Any]) -> int:
     """0 when the run succeeded; 1 when it failed, timed out, was aborted or is still running."""
     return EXIT_OK if summary.get("execution_status") == "SUCCEEDED" else EXIT_FAILED
@@ -261,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the run (600)")
+    _add_scale_arguments(demo)
     demo.set_defaults(func=cmd_demo)
 
     try:

@@ -6,7 +6,8 @@
    S3 objects, the other datasets are read from S3. Any problem: exit 2, nothing uploaded or started.
 3. ``--upload-training/--upload-validation/--upload-references`` go to the keys the input names.
 4. The execution starts; ``--watch`` follows it (states reached, elapsed time, a progress bar of the
-   child's Infer and Score maps) and prints the outcome. Exit 0 on SUCCEEDED, 1 on FAILED/TIMED_OUT/ABORTED.
+   child's shard Map: from its iteration events for an inline Map, from DescribeMapRun item counts for a
+   Distributed Map) and prints the outcome. Exit 0 on SUCCEEDED, 1 on FAILED/TIMED_OUT/ABORTED.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Watcher:
         self.poll = poll
         self.maps: dict[tuple[str, str], list[int]] = {}  # (execution, map name) -> [done, total]
         self.current_map: dict[str, str] = {}
+        self.map_runs: dict[str, tuple[str, str, list[int] | None]] = {}  # map run -> (workflow, name, shown)
 
     def _print(self, elapsed: float, workflow: str, text: str) -> None:
         indent = "  " if workflow == PARENT else "      "
@@ -82,6 +84,13 @@ class Watcher:
             total = int((event.get("mapStateStartedEventDetails") or {}).get("length", 0))
             self.maps[(arn, name)] = [0, total]
             self._print(elapsed, workflow, f"{name} {bar(0, total)} shards")
+        elif kind == "MapRunStarted":
+            map_run = (event.get("mapRunStartedEventDetails") or {}).get("mapRunArn")
+            if map_run:
+                self.map_runs[map_run] = (workflow, self.current_map.get(arn, "Map"), None)
+                self._show_map_runs(elapsed)
+        elif kind in ("MapRunSucceeded", "MapRunFailed", "MapRunAborted"):
+            self._show_map_runs(elapsed, final=True)
         elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
             details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
             name = details.get("name") or self.current_map.get(arn, "Map")
@@ -90,12 +99,27 @@ class Watcher:
             failed = "" if kind == "MapIterationSucceeded" else f" (shard {details.get('index')} failed)"
             self._print(elapsed, workflow, f"{name} {bar(*progress)} shards{failed}")
 
+    def _show_map_runs(self, elapsed: float, final: bool = False) -> None:
+        """A Distributed Map's progress: its iterations are child executions, counted by DescribeMapRun."""
+        for map_run, (workflow, name, shown) in list(self.map_runs.items()):
+            counts = self.follower.sfn.describe_map_run(mapRunArn=map_run).get("itemCounts") or {}
+            done = int(counts.get("succeeded", 0)) + int(counts.get("failed", 0)) + int(counts.get("aborted", 0))
+            now = [done, int(counts.get("total", 0)), int(counts.get("failed", 0))]
+            if now != shown:
+                failed = f" ({now[2]} failed)" if now[2] else ""
+                self._print(elapsed, workflow, f"{name} {bar(now[0], now[1])} shards{failed}")
+                self.map_runs[map_run] = (workflow, name, now)
+            if final:
+                del self.map_runs[map_run]
+
     def run(self, timeout: float | None = None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             description, events = self.follower.poll()
             for workflow, arn, event in events:
                 self._show(workflow, arn, event)
+            if self.map_runs:
+                self._show_map_runs(self.follower.elapsed({"timestamp": datetime.now(UTC)}))
             if description["status"] != "RUNNING":
                 return description
             if deadline is not None and time.monotonic() > deadline:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from state_coverage import ENTERED
 
-from bedrock_customize.emulator import Emulator, EmulatorConfig
+from bedrock_customize.emulator import Emulator, EmulatorConfig, distributed_map
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def emulator_factory() -> Iterator[Callable[..., Emulator]]:
                 ENTERED["customize"].update(emu.entered_states(arn))
             for arn in emu.child_executions():
                 ENTERED["evaluate"].update(emu.entered_states(arn))
+                ENTERED["evaluate"].update(distributed_map.iteration_states(arn))  # its shard iterations
         finally:
             emu.stop()
 

@@ -98,10 +98,10 @@ def test_start_watch_and_report_a_run(server, files, tmp_path, capsys):
     states = re.findall(r"^\[\s*[\d.]+s\]\s+(customize|evaluate): (\w+)$", out, re.M)
     names = [s for _, s in states]
     assert names[0] == "ValidateInput" and names.index("CustomizeModel") < names.index("Evaluate")
-    assert names.index("PlanShards") < names.index("Infer") < names.index("Score") < names.index("Aggregate")
-    # a progress bar per map, ending at the number of shards
+    assert names.index("PlanShards") < names.index("Shards") < names.index("Aggregate")
+    # a progress bar of the Distributed Map (DescribeMapRun), ending at the number of shards
     shards = math.ceil(RECORDS / SHARD_SIZE)
-    for phase in ("Infer", "Score"):
+    for phase in ("Shards",):
         counts = [int(d) for d in re.findall(rf"evaluate: {phase} \[[#-]+\] (\d+)/{shards} shards", out)]
         assert counts[0] == 0 and counts[-1] == shards and counts == sorted(counts), out
     assert re.search(r"^status    : SUCCEEDED", out, re.M)

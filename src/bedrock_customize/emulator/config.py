@@ -69,6 +69,9 @@ class EmulatorConfig:
     shard_size: int = 20
     inference_max_concurrency: int = 4
     inference_threads: int = 8
+    # torch threads of the in-process score function (SCORE_THREADS): on Lambda each function has vCPUs of
+    # its own; here every emulated function shares this machine's cores, where one thread per call is fastest.
+    score_threads: int = 1
     recipients: tuple[str, ...] = ("ml-team@example.com",)
     sender: str = "bedrock-customize@example.com"
     evaluation_timeout_seconds: int = 21600

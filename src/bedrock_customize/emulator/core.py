@@ -19,7 +19,7 @@ import boto3
 
 from .. import executions, paths
 from . import bedrock as emulated
-from . import moto_patches
+from . import distributed_map, limits, moto_patches
 from .config import EmulatorConfig
 from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, template_calls
@@ -108,10 +108,13 @@ class Emulator:
         self._set_env("TRANSFORMERS_VERBOSITY", "error")
         self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self._set_env("TQDM_DISABLE", "1")
+        self._set_env("SCORE_THREADS", str(self.config.score_threads))
         # modules/lambda-function gives every function LOG_LEVEL and SERVICE_NAME.
         self._set_env("LOG_LEVEL", self.config.log_level)
         self._set_env("SERVICE_NAME", "bedrock-customize")
         moto_patches.apply()
+        limits.OBSERVED.reset()
+        distributed_map.reset()
         # moto logs every failed state with a full traceback; a failed state is an expected outcome here.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         moto_patches.WAIT_SCALE[0] = self.config.wait_scale

@@ -20,6 +20,8 @@ Each patch is applied once per process and is tied to the pinned moto version:
 8. EventBridge rule targets that are Lambda functions (moto delivers only to
    logs, SQS and buses): invoked asynchronously in-process, with Lambda's two
    retries on error; every attempt is recorded in ``ASYNC_INVOCATIONS``.
+9. Service limits (256 KiB payloads, 25,000 history events): ``limits.py``.
+10. Distributed Map: ResultWriter files, failure tolerance, per-iteration histories: ``distributed_map.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from urllib.parse import unquote
 import moto
 
 from . import bedrock as emulated
+from . import distributed_map, limits
 
 SUPPORTED_MOTO = "5.2.5"
 
@@ -586,4 +589,6 @@ def apply() -> None:
         _patch_wait()
         _patch_events_lambda_targets()
         _patch_execution_status_events()
+        limits.apply()  # the service's payload and history limits (emulator/limits.py)
+        distributed_map.apply()  # Distributed Map gaps: results to S3, failure tolerance (emulator/distributed_map.py)
         _applied = True

@@ -107,7 +107,16 @@ def write_run(s3, shard_size=4, drop=(), errors=()):
                     lines.append({"id": r["id"], "model": model, "output": outputs[r["id"]], "latency_ms": 12})
         put(s3, f"{PREFIX}evaluation/inference/{index:05d}.jsonl", jsonl(lines))
         shards.append({"Index": index, "Key": key, "Count": len(part)})
-    return {"RecordCount": len(RECORDS), "RecordsKey": f"{PREFIX}evaluation/records.jsonl", "Shards": shards}
+    manifest = f"{PREFIX}evaluation/manifest.json"
+    put(s3, manifest, json.dumps(shards))
+    # What PlanShards returns, plus the shard list the tests iterate (aggregate reads the manifest).
+    return {
+        "RecordCount": len(RECORDS),
+        "RecordsKey": f"{PREFIX}evaluation/records.jsonl",
+        "ManifestKey": manifest,
+        "ShardCount": len(shards),
+        "Shards": shards,
+    }
 
 
 pytestmark = pytest.mark.slow
@@ -221,9 +230,21 @@ def test_aggregate_reports_errors_and_fails_on_a_lost_record(s3, config):
     put(s3, key, "".join(get(s3, key).splitlines(keepends=True)[:-1]))
     with pytest.raises(EvaluationFailed, match="records"):
         handlers.aggregate({"run": run, "plan": plan}, None)
-    lying_plan = {**plan, "Shards": [{k: v for k, v in s.items() if k != "Count"} for s in plan["Shards"]]}
+    put(s3, plan["ManifestKey"], json.dumps([{k: v for k, v in s.items() if k != "Count"} for s in plan["Shards"]]))
     with pytest.raises(EvaluationFailed, match="records were lost"):
-        handlers.aggregate({"run": run, "plan": lying_plan}, None)
+        handlers.aggregate({"run": run, "plan": plan}, None)
+
+
+def test_aggregate_reads_the_shards_from_the_manifest_not_the_state(s3, config):
+    plan = write_run(s3, shard_size=3)
+    run = run_context(RequireSignificance=False)
+    for shard in plan["Shards"]:
+        handlers.score({"run": run, "shard": shard}, None)
+    state_plan = {k: v for k, v in plan.items() if k != "Shards"}  # what travels in the state
+    assert handlers.aggregate({"run": run, "plan": state_plan}, None)["Counts"]["Records"] == 7
+    put(s3, plan["ManifestKey"], json.dumps(plan["Shards"][:-1]))
+    with pytest.raises(EvaluationFailed, match="lists 2 shards, the plan 3"):
+        handlers.aggregate({"run": run, "plan": state_plan}, None)
 
 
 def test_aggregate_with_no_usable_pair_fails(s3, config):

@@ -54,6 +54,10 @@ def read_jsonl(s3, key: str) -> list[dict]:
     return [json.loads(line) for line in body.splitlines()]
 
 
+def manifest(s3, result: dict) -> list[dict]:
+    return json.loads(s3.get_object(Bucket=ARTIFACTS, Key=result["ManifestKey"])["Body"].read())
+
+
 @pytest.fixture
 def s3(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -74,7 +78,7 @@ def test_jsonl_with_ids_is_sharded(s3):
     s3.put_object(Bucket=VALIDATION, Key="eval/validation.jsonl", Body=jsonl(eval_rows(7)))
     event = {
         "run": run_context("eval/validation.jsonl"),
-        "throughput": {"ProvisionedModelArn": "arn:x"},
+        "serving": {"Mode": "PROVISIONED", "ModelId": "arn:x"},
         "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "arn:y",
     }
     result = plan_shards.handler(event, None)
@@ -83,14 +87,16 @@ def test_jsonl_with_ids_is_sharded(s3):
     assert result == {
         "RecordCount": 7,
         "RecordsKey": f"{prefix}records.jsonl",
-        "Shards": [
-            {"Index": 0, "Key": f"{prefix}shards/00000.jsonl", "Count": 3},
-            {"Index": 1, "Key": f"{prefix}shards/00001.jsonl", "Count": 3},
-            {"Index": 2, "Key": f"{prefix}shards/00002.jsonl", "Count": 1},
-        ],
+        "ManifestKey": f"{prefix}manifest.json",
+        "ShardCount": 3,
     }
+    assert manifest(s3, result) == [
+        {"Index": 0, "Key": f"{prefix}shards/00000.jsonl", "Count": 3},
+        {"Index": 1, "Key": f"{prefix}shards/00001.jsonl", "Count": 3},
+        {"Index": 2, "Key": f"{prefix}shards/00002.jsonl", "Count": 1},
+    ]
     assert read_jsonl(s3, result["RecordsKey"]) == eval_rows(7)
-    shards = [read_jsonl(s3, shard["Key"]) for shard in result["Shards"]]
+    shards = [read_jsonl(s3, shard["Key"]) for shard in manifest(s3, result)]
     assert [r for shard in shards for r in shard] == eval_rows(7)
     assert [r["id"] for r in shards[2]] == ["case-6"]
 
@@ -104,8 +110,8 @@ def test_ancestor_files_get_generated_ids(s3):
         Bucket=VALIDATION, Key="reference-inference.json", Body=json.dumps([f"Note {i}." for i in range(4)]).encode()
     )
     result = plan_shards.handler({"run": run_context("validation-data.json", "reference-inference.json", 50)}, None)
-    assert result["RecordCount"] == 4 and len(result["Shards"]) == 1
-    records = read_jsonl(s3, result["Shards"][0]["Key"])
+    assert result["RecordCount"] == 4 and result["ShardCount"] == 1
+    records = read_jsonl(s3, manifest(s3, result)[0]["Key"])
     assert [(r["id"], r["reference"]) for r in records] == [(f"rec-{i:05d}", f"Note {i - 1}.") for i in range(1, 5)]
     assert records[0]["prompt"] == "Summarize note 0.\\n"
 
@@ -116,9 +122,31 @@ def test_result_stays_small(s3):
     rows = [{"id": f"r{i}", "prompt": "long prompt " * 200, "reference": "ref"} for i in range(500)]
     s3.put_object(Bucket=VALIDATION, Key="big.jsonl", Body=jsonl(rows))
     result = plan_shards.handler({"run": run_context("big.jsonl", shard_size=50)}, None)
-    assert result["RecordCount"] == 500 and len(result["Shards"]) == 10
+    assert result["RecordCount"] == 500 and result["ShardCount"] == 10
     assert "long prompt" not in json.dumps(result)
-    assert len(json.dumps(result)) < 2_000
+    assert len(json.dumps(result)) < 300
+
+
+def test_result_size_does_not_grow_with_the_shard_count(s3):
+    from workflow_lambdas import plan_shards
+
+    sizes = []
+    for n in (10, 400):
+        s3.put_object(Bucket=VALIDATION, Key=f"v{n}.jsonl", Body=jsonl(eval_rows(n)))
+        result = plan_shards.handler({"run": run_context(f"v{n}.jsonl", shard_size=1)}, None)
+        assert result["ShardCount"] == n and len(manifest(s3, result)) == n
+        sizes.append(len(json.dumps(result)))
+    assert sizes[1] - sizes[0] <= 2  # only the digits of the counts
+
+
+def test_max_shards_follows_from_the_timeouts_and_threads():
+    from workflow_lambdas import plan_shards as ps
+
+    assert ps.MAX_SHARDS == min(
+        int(ps.WRITE_THREADS * ps.PLAN_TIMEOUT_SECONDS / 2 / ps.S3_REQUEST_SECONDS),
+        int(ps.AGGREGATE_READ_THREADS * ps.AGGREGATE_TIMEOUT_SECONDS / 2 / ps.S3_REQUEST_SECONDS),
+    )
+    assert ps.MAX_SHARDS >= 2_500  # the scale demo (5,000 records in shards of 2) fits
 
 
 def test_bad_validation_data_raises_dataset_error(s3):
@@ -156,4 +184,11 @@ def test_rerun_overwrites_the_same_keys(s3):
     second = plan_shards.handler({"run": run_context("v.jsonl")}, None)
     assert first == second
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ARTIFACTS)["Contents"]]
-    assert sorted(keys) == sorted([first["RecordsKey"]] + [s["Key"] for s in first["Shards"]])
+    assert sorted(keys) == sorted([first["RecordsKey"], first["ManifestKey"]] + [s["Key"] for s in manifest(s3, first)])
+
+
+def test_aggregate_reads_with_the_threads_max_shards_assumes():
+    from bertscore_evaluator import handlers
+    from workflow_lambdas import plan_shards as ps
+
+    assert handlers.READ_THREADS == ps.AGGREGATE_READ_THREADS
