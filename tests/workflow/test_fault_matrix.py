@@ -267,3 +267,20 @@ def test_leak_detector_sees_a_throughput_the_workflow_forgot(fault_emulator):
         emu.world.throughputs[pt["arn"]].deleted = False
         emu.world.throughputs[pt["arn"]].status = "InService"
     assert emu.summary(summary["execution_arn"])["leaked_throughputs"] == 1
+
+
+def test_sync_that_returns_a_failed_job_is_caught_by_the_status_check(emulator_factory):
+    """The docs do not say whether ``createModelCustomizationJob.sync`` fails on a failed job: when it returns,
+    GetCustomizationJob's Status (not the .sync output) decides, and the run fails before anything is served."""
+    emu = emulator_factory("better", job_outcome="Failed", sync_fails_on_job_failure=False)
+    emu.upload_sample()
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    summary = emu.run(demo_input(ValidationDataFileName="matrix.jsonl"), timeout=300)
+    entered = emu.entered_states(summary["execution_arn"])
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.CustomizationNotCompleted", summary
+    assert "CustomizationNotCompleted" in entered and "ProvisionThroughput" not in entered
+    assert "Emulated failure" in summary["cause"]  # GetModelCustomizationJob's failureMessage travels
+    assert summary["provisioned_throughputs"] == [] and summary["leaked_throughputs"] == 0
+    assert len(summary["emails"]) == 1
+    assert emu.world.create_calls["job"] == 1
