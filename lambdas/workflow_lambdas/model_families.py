@@ -122,6 +122,18 @@ class BaseModel:
     customization_types: tuple[str, ...] | None = None  # None: the family's types
     hyperparameter_overrides: tuple[HyperParameter, ...] = field(default_factory=tuple)
     note: str | None = None  # one clause, no final period (shown in a warning line)
+    # Regions where CreateModelCustomizationJob accepts this base model ("Supported models and
+    # Regions for fine-tuning", custom-model-fine-tuning). Empty: the model can no longer be
+    # customized (the current table does not list it).
+    customization_regions: frozenset[str] = frozenset()
+    # Regions where a model customized from this base can be served by CreateCustomModelDeployment
+    # ("Deploy a custom model for on-demand inference"). Empty: on-demand serving is not offered.
+    on_demand_regions: frozenset[str] = frozenset()
+
+    @property
+    def customizable(self) -> bool:
+        """Whether the current fine-tuning table lists this model in any region."""
+        return bool(self.customization_regions)
 
 
 # --- families ---------------------------------------------------------------
@@ -248,12 +260,57 @@ FAMILY_RULES: dict[str, Family] = {f.name: f for f in (_NOVA, _TITAN, _LLAMA, _C
 
 _LLAMA_32_NOTE = "Llama 3.2 on-demand inference needs an inference profile id (us.meta..., eu.meta...)"
 
+US_EAST_1 = "us-east-1"
+US_WEST_2 = "us-west-2"
+_EAST = frozenset({US_EAST_1})
+_WEST = frozenset({US_WEST_2})
+
+# The model catalog. Regions per model from the Bedrock user guide, "Supported models and Regions for
+# fine-tuning" (custom-model-fine-tuning, "Single-region model support" column) and "Deploy a custom
+# model for on-demand inference" (Supported base models), read 2026-12-02; see docs/model-catalog.md.
 BASE_MODELS: dict[str, BaseModel] = {
     m.identifier: m
     for m in (
-        BaseModel("amazon.nova-micro-v1:0:128k", NOVA, "Amazon Nova Micro", "amazon.nova-micro-v1:0", 128_000),
-        BaseModel("amazon.nova-lite-v1:0:300k", NOVA, "Amazon Nova Lite", "amazon.nova-lite-v1:0", 300_000),
-        BaseModel("amazon.nova-pro-v1:0:300k", NOVA, "Amazon Nova Pro", "amazon.nova-pro-v1:0", 300_000),
+        BaseModel(
+            "amazon.nova-micro-v1:0:128k",
+            NOVA,
+            "Amazon Nova Micro",
+            "amazon.nova-micro-v1:0",
+            128_000,
+            customization_regions=_EAST,
+            on_demand_regions=_EAST,
+        ),
+        BaseModel(
+            "amazon.nova-lite-v1:0:300k",
+            NOVA,
+            "Amazon Nova Lite",
+            "amazon.nova-lite-v1:0",
+            300_000,
+            customization_regions=_EAST,
+            on_demand_regions=_EAST,
+        ),
+        BaseModel(
+            "amazon.nova-pro-v1:0:300k",
+            NOVA,
+            "Amazon Nova Pro",
+            "amazon.nova-pro-v1:0",
+            300_000,
+            customization_regions=_EAST,
+            on_demand_regions=_EAST,
+        ),
+        BaseModel(
+            "amazon.nova-2-lite-v1:0:256k",
+            NOVA,
+            "Amazon Nova 2 Lite",
+            "amazon.nova-2-lite-v1:0",
+            256_000,
+            customization_types=(FINE_TUNING,),
+            customization_regions=_EAST,
+            on_demand_regions=_EAST,
+        ),
+        # Titan Text and Cohere Command: no longer in the fine-tuning table (no customization
+        # region). Kept so that the ancestor's input parses and gets a clear "pick instead" line,
+        # and so that the inference adapters still recognise the base models.
         # Titan on-demand ids have no ":0" (amazon.titan-text-express-v1).
         BaseModel(
             "amazon.titan-text-lite-v1:0:4k",
@@ -275,6 +332,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             "Meta Llama 3.1 8B Instruct",
             "meta.llama3-1-8b-instruct-v1:0",
             128_000,
+            customization_regions=_WEST,
         ),
         BaseModel(
             "meta.llama3-1-70b-instruct-v1:0:128k",
@@ -282,6 +340,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             "Meta Llama 3.1 70B Instruct",
             "meta.llama3-1-70b-instruct-v1:0",
             128_000,
+            customization_regions=_WEST,
         ),
         BaseModel(
             "meta.llama3-2-1b-instruct-v1:0:128k",
@@ -290,6 +349,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             "meta.llama3-2-1b-instruct-v1:0",
             128_000,
             note=_LLAMA_32_NOTE,
+            customization_regions=_WEST,
         ),
         BaseModel(
             "meta.llama3-2-3b-instruct-v1:0:128k",
@@ -298,6 +358,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             "meta.llama3-2-3b-instruct-v1:0",
             128_000,
             note=_LLAMA_32_NOTE,
+            customization_regions=_WEST,
         ),
         # 11B / 90B are the vision models: fine-tuning only (no distillation student).
         BaseModel(
@@ -308,6 +369,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             128_000,
             customization_types=(FINE_TUNING,),
             note=_LLAMA_32_NOTE,
+            customization_regions=_WEST,
         ),
         BaseModel(
             "meta.llama3-2-90b-instruct-v1:0:128k",
@@ -317,6 +379,16 @@ BASE_MODELS: dict[str, BaseModel] = {
             128_000,
             customization_types=(FINE_TUNING,),
             note=_LLAMA_32_NOTE,
+            customization_regions=_WEST,
+        ),
+        BaseModel(
+            "meta.llama3-3-70b-instruct-v1:0:128k",
+            LLAMA,
+            "Meta Llama 3.3 70B Instruct",
+            "meta.llama3-3-70b-instruct-v1:0",
+            128_000,
+            customization_regions=_WEST,
+            on_demand_regions=_WEST,
         ),
         BaseModel(
             "anthropic.claude-3-haiku-20240307-v1:0:200k",
@@ -324,6 +396,7 @@ BASE_MODELS: dict[str, BaseModel] = {
             "Anthropic Claude 3 Haiku",
             "anthropic.claude-3-haiku-20240307-v1:0",
             200_000,
+            customization_regions=_WEST,
         ),
         BaseModel("cohere.command-text-v14:7:4k", COHERE, "Cohere Command", "cohere.command-text-v14", 4_096),
         BaseModel(
@@ -443,6 +516,21 @@ def inference_model_id(base_identifier: str) -> str:
         return known.inference_id
     bare = bare_model_id(base_identifier) if base_identifier.startswith("arn:") else base_identifier.strip()
     return _CONTEXT_SUFFIX.sub("", bare)
+
+
+def on_demand_supported(model: BaseModel, region: str) -> bool:
+    """Whether a model customized from ``model`` in ``region`` can be deployed for on-demand inference.
+
+    Both conditions must hold: the model is customizable in the region (the custom model lives where
+    its job ran) and on-demand deployment of that base is offered there ("Deploy a custom model for
+    on-demand inference").
+    """
+    return region in model.customization_regions and region in model.on_demand_regions
+
+
+def customizable_in(model: BaseModel, region: str) -> bool:
+    """Whether a customization job for ``model`` can run in ``region``."""
+    return region in model.customization_regions
 
 
 def family_rules(family: str) -> Family:

@@ -553,7 +553,7 @@ def _unknown_model_problem(base: str) -> Problem:
     guess = mf.family_of(base)
     if guess is not None:
         known = mf.models_of(guess)
-        shown = difflib.get_close_matches(base, known, n=3, cutoff=0) if len(known) > 3 else known
+        shown = difflib.get_close_matches(base, known, n=3, cutoff=0) if len(known) > 4 else known
         choices = f"use {'one of' if len(shown) == len(known) else 'a known id such as'} {', '.join(shown)}"
     else:
         families = ", ".join(f.display.removesuffix(" (legacy)") for f in mf.FAMILY_RULES.values())

@@ -158,7 +158,7 @@ def test_with_context_suffix(given, expected):
         ("cohere.command-text-v14", "cohere.command-text-v14:7:4k"),  # the on-demand id
         ("amazon.titan-text-express-v1", "amazon.titan-text-express-v1:0:8k"),
         ("amazon.nova-micro-v1:0:300k", "amazon.nova-micro-v1:0:128k"),  # another context suffix
-        ("meta.llama3-3-70b-instruct-v1:0:128k", None),  # another version: no guess
+        ("meta.llama3-4-70b-instruct-v1:0:128k", None),  # another version: no guess
         ("example.text-model-v1:0:32k", None),
     ],
 )
@@ -174,3 +174,58 @@ def test_notes_are_one_clause_without_a_final_period():
     """Notes are the "what is wrong" of a warning line: a period would print as ".;"."""
     notes = [f.note for f in mf.FAMILY_RULES.values()] + [m.note for m in mf.BASE_MODELS.values()]
     assert all(not note.endswith(".") and ";" not in note for note in notes if note)
+
+
+# --- catalog API: customization and on-demand regions ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("identifier", "region", "expected"),
+    [
+        ("amazon.nova-micro-v1:0:128k", "us-east-1", True),
+        ("amazon.nova-lite-v1:0:300k", "us-east-1", True),
+        ("amazon.nova-pro-v1:0:300k", "us-east-1", True),
+        ("amazon.nova-2-lite-v1:0:256k", "us-east-1", True),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", "us-west-2", True),
+        # customizable there, but no on-demand deployment of that base
+        ("meta.llama3-1-8b-instruct-v1:0:128k", "us-west-2", False),
+        ("anthropic.claude-3-haiku-20240307-v1:0:200k", "us-west-2", False),
+        # on-demand base, wrong region (the model cannot be customized there)
+        ("amazon.nova-micro-v1:0:128k", "us-west-2", False),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", "us-east-1", False),
+        # no longer customizable at all
+        ("cohere.command-light-text-v14:7:4k", "us-east-1", False),
+        ("amazon.titan-text-express-v1:0:8k", "us-east-1", False),
+    ],
+)
+def test_on_demand_supported(identifier, region, expected):
+    assert mf.on_demand_supported(mf.BASE_MODELS[identifier], region) is expected
+
+
+@pytest.mark.parametrize(
+    ("identifier", "regions"),
+    [
+        ("amazon.nova-micro-v1:0:128k", {"us-east-1"}),
+        ("amazon.nova-2-lite-v1:0:256k", {"us-east-1"}),
+        ("meta.llama3-1-8b-instruct-v1:0:128k", {"us-west-2"}),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", {"us-west-2"}),
+        ("anthropic.claude-3-haiku-20240307-v1:0:200k", {"us-west-2"}),
+        ("cohere.command-light-text-v14:7:4k", set()),
+        ("amazon.titan-text-lite-v1:0:4k", set()),
+    ],
+)
+def test_customization_regions(identifier, regions):
+    model = mf.BASE_MODELS[identifier]
+    assert model.customization_regions == frozenset(regions)
+    assert model.customizable is bool(regions)
+    for region in ("us-east-1", "us-west-2", "eu-west-1"):
+        assert mf.customizable_in(model, region) is (region in regions)
+
+
+@pytest.mark.parametrize("identifier", sorted(mf.BASE_MODELS))
+def test_on_demand_regions_are_customization_regions(identifier):
+    """A custom model lives where its job ran: on-demand regions are a subset of customization regions."""
+    model = mf.BASE_MODELS[identifier]
+    assert isinstance(model.customization_regions, frozenset)
+    assert isinstance(model.on_demand_regions, frozenset)
+    assert model.on_demand_regions <= model.customization_regions

@@ -435,12 +435,15 @@ def test_on_demand_id_of_a_known_model_is_pointed_at_its_customization_id():
 def test_unknown_model_of_a_known_family_lists_only_that_family_with_the_right_article():
     (line,) = problem_lines(_with(BaseModelIdentifier="amazon.nova-premier-v1:0:1000k"), nova_files())
     assert "is an Amazon Nova model this module does not know" in line
-    assert "use one of amazon.nova-micro-v1:0:128k, amazon.nova-lite-v1:0:300k, amazon.nova-pro-v1:0:300k," in line
+    assert (
+        "use one of amazon.nova-micro-v1:0:128k, amazon.nova-lite-v1:0:300k, amazon.nova-pro-v1:0:300k, "
+        "amazon.nova-2-lite-v1:0:256k," in line
+    )
     assert "meta." not in line and "AllowUnknownModel" in line
 
 
 def test_unknown_model_lists_stay_short():
-    for base in ("meta.llama3-3-70b-instruct-v1:0", "example.text-model-v1:0:32k"):
+    for base in ("meta.llama3-4-70b-instruct-v1:0", "example.text-model-v1:0:32k"):
         (line,) = problem_lines(_with(BaseModelIdentifier=base), nova_files())
         assert len(line) < 330, line
         assert line.count(":128k") + line.count(":300k") + line.count(":4k") <= 3, line
