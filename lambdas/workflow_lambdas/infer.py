@@ -1,6 +1,7 @@
 """``infer``: run the base model and the custom model over one shard.
 
-Event ``{"run": <run context>, "throughput": {"ProvisionedModelArn"}, "shard": {"Index", "Key", "Count"}}``.
+Event ``{"run": <run context>, "serving": {"Mode", "ModelId"}, "shard": {"Index", "Key", "Count"}}``
+(``serving.ModelId``: the deployment ARN or the throughput ARN, the custom model's ``modelId``).
 Writes ``runs/<RunId>/evaluation/inference/<NNNNN>.jsonl``: one line per record
 per model, in shard order, base before custom, each with ``output`` or
 ``error``. The object is written once, complete, by a single PutObject, so an
@@ -145,10 +146,11 @@ class RunView(BaseModel):
         return prefix if prefix.endswith("/") else prefix + "/"
 
 
-class Throughput(BaseModel):
+class Serving(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    ProvisionedModelArn: str = Field(min_length=1)
+    Mode: Literal["on_demand", "provisioned"] = "provisioned"
+    ModelId: str = Field(min_length=1)
 
 
 class Shard(BaseModel):
@@ -163,7 +165,7 @@ class InferEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     run: RunView
-    throughput: Throughput
+    serving: Serving
     shard: Shard
 
 
@@ -567,7 +569,7 @@ def infer_shard(
             "Skipped": True,
         }
 
-    model_ids = {"base": run.InferenceModelId, "custom": event.throughput.ProvisionedModelArn}
+    model_ids = {"base": run.InferenceModelId, "custom": event.serving.ModelId}
     config = run.InferenceConfig
     saved_key = partial_key(run, shard.Index)
     saved = _read_partial(s3, bucket, saved_key, records)

@@ -441,9 +441,7 @@ def resolve_deployment(
     """
     problems: list[Problem] = []
     requested = raw.get("Deployment", settings.default_deployment) if "Deployment" not in bad_top else "auto"
-    on_demand_supported = getattr(mf, "on_demand_supported", None)  # the catalog's fact (issue 11)
-    supported = model is not None and region is not None and on_demand_supported is not None
-    supported = supported and on_demand_supported(model, region)
+    supported = model is not None and region is not None and mf.on_demand_supported(model, region)
     if requested == "on_demand" and not supported:
         what = model.display if model is not None else str(raw.get("BaseModelIdentifier"))
         problems.append(

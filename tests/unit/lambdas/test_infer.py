@@ -135,7 +135,7 @@ def _event(count=N, **run_extra):
     }
     return {
         "run": run,
-        "throughput": {"ProvisionedModelArn": ARN},
+        "serving": {"Mode": "provisioned", "ModelId": ARN},
         "shard": {"Index": 3, "Key": SHARD_KEY, "Count": count},
     }
 
