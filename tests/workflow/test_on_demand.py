@@ -55,3 +55,25 @@ def test_provisioned_on_request(emulator_factory):
     _emu, summary = _run(emulator_factory, inputs={"Deployment": "provisioned"})
     assert summary["deployment_mode"] == "provisioned" and summary["custom_model_deployments"] == []
     assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["InService"]
+
+
+@pytest.mark.parametrize(
+    ("model", "mode"),
+    [("amazon.nova-2-lite-v1:0:256k", "on_demand"), ("meta.llama3-1-8b-instruct-v1:0:128k", "provisioned")],
+)
+def test_demo_json_for_a_base_model(tmp_path, capsys, model, mode):
+    """The issue's done-when: Nova 2 Lite on demand with no throughput; Llama 3.1 8B falls back to a throughput."""
+    import json
+
+    from bedrock_customize.cli import main
+
+    assert main(["demo", "--base-model", model, "--json", "--out", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["deployment_mode"] == mode
+    assert summary["leaked_deployments"] == 0 and summary["leaked_throughputs"] == 0
+    if mode == "on_demand":
+        assert summary["provisioned_throughputs"] == []
+        assert [d["status"] for d in summary["custom_model_deployments"]] == ["Active"]
+    else:
+        assert summary["custom_model_deployments"] == []
+        assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["InService"]

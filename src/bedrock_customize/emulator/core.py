@@ -215,8 +215,9 @@ class Emulator:
         c = self.config
         s3 = self.client("s3")
         buckets = {kind: self._name(f"{kind}-{c.account_id}") for kind in ("training", "validation", "artifacts")}
+        location = {} if c.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": c.region}}
         for name in buckets.values():
-            s3.create_bucket(Bucket=name)
+            s3.create_bucket(Bucket=name, **location)
         if not c.ses_reject:  # an unverified sender makes SES reject every message
             self.client("ses").verify_email_identity(EmailAddress=c.sender)
         self._capture_queue = self._capture_events()
