@@ -11,7 +11,12 @@ STAMP := $(VENV)/.installed
 TORCH_INDEX_URL ?=
 TORCH_INDEX_ARGS := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL),)
 
-.PHONY: install demo demo-json test test-unit test-workflow test-terraform lint format fmt benchmarks clean
+# The suite runs in parallel (pytest-xdist): a fixed worker count that suits 2 cores, tests that share a
+# server, an emulator or a tool install kept on one worker (xdist_group + --dist loadgroup).
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
+.PHONY: install demo demo-json test test-fast test-unit test-workflow test-terraform lint format fmt benchmarks clean
 
 $(STAMP): pyproject.toml lambdas/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +47,11 @@ fmt: format
 
 test: install lint
 	$(BIN)/python tools/terraform.py fmt-check .
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_PARALLEL)
+
+# The inner loop: no BERTScore model, no checkov (state coverage is skipped: tests are selected).
+test-fast: install
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -m "not slow and not checkov"
 
 test-unit: install
 	$(BIN)/pytest -q tests/unit

@@ -2,4 +2,77 @@
 
 Its presence puts ``tests/`` on ``sys.path`` (pytest's default "prepend" import mode), so suites in
 different folders can share plain modules such as ``validation_cases`` (the table of bad inputs).
+
+It also runs the state-coverage check (``state_coverage.py``) at session end: each process (each
+pytest-xdist worker, or the single process) reports the states its workflow tests entered, and the
+process that prints the summary merges them and reports missing states as a failed test.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import state_coverage
+from suite_marks import CHECKOV_FILES, SLOW_WORKFLOW_TESTS, XDIST_GROUPS
+
+_worker_records: list[str] = []
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[path]))
+        if path in CHECKOV_FILES:
+            item.add_marker(pytest.mark.checkov)
+        if item.nodeid in SLOW_WORKFLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    record = getattr(node, "workeroutput", {}).get("state_coverage")
+    _worker_records.append(record if record is not None else '{"incomplete": "a worker crashed", "entered": {}}')
+
+
+def _own_record(session: pytest.Session) -> str:
+    option = session.config.option
+    incomplete = state_coverage.incomplete_because(
+        (Path(str(item.path)) for item in session.items),
+        getattr(option, "keyword", ""),
+        getattr(option, "markexpr", ""),
+        getattr(option, "deselect", None),
+    )
+    return state_coverage.worker_record(incomplete)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):  # an xdist worker: hand the record to the controller
+        config.workeroutput["state_coverage"] = _own_record(session)
+        return
+    if exitstatus != pytest.ExitCode.OK or config.option.collectonly:
+        return  # a failed or interrupted session: the record is incomplete, the failure already reported
+    records = list(_worker_records) if _is_xdist_controller(config) else [_own_record(session)]
+    incomplete, entered = state_coverage.merge(records)
+    if incomplete:
+        return
+    missing = state_coverage.missing_states(entered)
+    if not missing:
+        return
+    report = pytest.TestReport(
+        nodeid=state_coverage.NODE_ID,
+        location=("tests/workflow/test_state_coverage.py", None, "state coverage"),
+        keywords={},
+        outcome="failed",
+        longrepr=f"states never entered by the workflow suite: {missing}",
+        when="call",
+    )
+    config.hook.pytest_runtest_logreport(report=report)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from workflow_support import ENTERED
+from state_coverage import ENTERED
 
 from bedrock_customize.emulator import Emulator, EmulatorConfig
 

@@ -1,48 +1,23 @@
-"""State coverage 100%: every state of both templates is entered by the workflow suite.
+"""The state-coverage check (tests/state_coverage.py, run at session end by tests/conftest.py).
 
-The ``emulator_factory`` fixture (conftest.py) records, from the execution histories, every state each
-workflow entered into ``workflow_support.ENTERED``. This file's name sorts after every other workflow test
-file, so pytest runs it last; it is skipped when only part of the workflow suite was selected (then the
-record is incomplete by construction).
+Each process records the states its workflow tests entered; the merged record must hold every state of
+both templates, or the session fails with a report under this file's name. These tests pin how the
+record is read, merged and compared, so the check itself cannot silently pass.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
-from workflow_support import ENTERED
-
-from bedrock_customize import paths
+import state_coverage
+from state_coverage import WORKFLOW_DIR, incomplete_because, merge, missing_states, states_of, template_states
 
 pytestmark = pytest.mark.workflow
 
-HERE = Path(__file__).resolve().parent
-TEMPLATES = {
-    "customize": "statemachine.asl.json.tftpl",
-    "evaluate": "modules/evaluation/statemachine.asl.json.tftpl",
-}
 
-
-def states_of(definition: dict[str, Any]) -> set[str]:
-    """Every state name, nested Map item processors and Parallel branches included."""
-    names: set[str] = set()
-    for name, state in definition.get("States", {}).items():
-        names.add(name)
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), dict):
-                names |= states_of(state[key])
-        for branch in state.get("Branches", []):
-            names |= states_of(branch)
-    return names
-
-
-def template_states(workflow: str) -> set[str]:
-    # Placeholders sit only inside JSON strings, so the template itself is valid JSON.
-    text = (paths.module_root() / TEMPLATES[workflow]).read_text(encoding="utf-8")
-    return states_of(json.loads(text))
+def _record(incomplete=None, **entered) -> str:
+    return json.dumps({"incomplete": incomplete, "entered": {wf: sorted(names) for wf, names in entered.items()}})
 
 
 def test_states_of_reads_nested_states():
@@ -50,33 +25,43 @@ def test_states_of_reads_nested_states():
         "States": {
             "A": {"Type": "Map", "ItemProcessor": {"States": {"B": {"Type": "Pass"}}}},
             "C": {"Type": "Parallel", "Branches": [{"States": {"D": {"Type": "Pass"}}}]},
+            "E": {"Type": "Map", "Iterator": {"States": {"F": {"Type": "Pass"}}}},
         }
     }
-    assert states_of(definition) == {"A", "B", "C", "D"}
+    assert states_of(definition) == {"A", "B", "C", "D", "E", "F"}
     assert {"InferShard", "ScoreShard", "Aggregate"} <= template_states("evaluate")
+    assert {"ValidateInput", "ReleaseAfterFailure", "RunFailed"} <= template_states("customize")
 
 
-def _whole_suite_ran(session: pytest.Session) -> str | None:
-    """None when every workflow test was collected and selected; else why the record is incomplete."""
-    wanted = {p.name for p in HERE.glob("test_*.py")}
-    ran = {Path(str(item.path)).name for item in session.items if Path(str(item.path)).parent == HERE}
-    if wanted - ran:
-        return f"workflow files not run: {sorted(wanted - ran)}"
-    if session.config.getoption("keyword") or session.config.getoption("markexpr") not in ("", None):
-        return "tests were selected with -k/-m"
-    if session.config.getoption("deselect"):
-        return "tests were deselected"
-    return None
+def test_merge_is_the_union_of_every_worker_and_keeps_incompleteness():
+    everything = {wf: template_states(wf) for wf in state_coverage.TEMPLATES}
+    customize = sorted(everything["customize"])
+    half = len(customize) // 2
+    workers = [
+        _record(customize=set(customize[:half]), evaluate=everything["evaluate"]),
+        _record(customize=set(customize[half:])),
+    ]
+    incomplete, entered = merge(workers)
+    assert incomplete is None
+    assert missing_states(entered) == {}
+    # One worker alone misses the other's states: the check would fail on it.
+    assert missing_states(merge(workers[:1])[1]) == {"customize": customize[half:]}
+    assert merge([*workers, _record("tests were selected with -k/-m")])[0] == "tests were selected with -k/-m"
+    assert merge([])[0] == "no process reported its record"
 
 
-def test_every_state_of_both_templates_is_entered(request):
-    why = _whole_suite_ran(request.session)
-    if why:
-        pytest.skip(f"state coverage needs the whole workflow suite ({why}); run pytest tests/workflow")
-    workflow_items = [item for item in request.session.items if Path(str(item.path)).parent == HERE]
-    later = [item.nodeid for item in workflow_items[workflow_items.index(request.node) + 1 :]]
-    assert not later, f"state coverage must run after every workflow test; these run later: {later}"
+def test_missing_states_names_each_state_never_entered():
+    entered = {wf: template_states(wf) for wf in state_coverage.TEMPLATES}
+    entered["evaluate"] = entered["evaluate"] - {"Aggregate"}
+    assert missing_states(entered) == {"evaluate": ["Aggregate"]}
+    assert missing_states({}) == {wf: sorted(template_states(wf)) for wf in state_coverage.TEMPLATES}
 
-    missing = {workflow: sorted(template_states(workflow) - ENTERED[workflow]) for workflow in TEMPLATES}
-    missing = {workflow: names for workflow, names in missing.items() if names}
-    assert not missing, f"states never entered by the workflow suite: {missing}"
+
+def test_the_record_is_incomplete_unless_every_workflow_file_ran_unselected():
+    every_file = sorted(WORKFLOW_DIR.glob("test_*.py"))
+    assert len(every_file) > 1
+    assert incomplete_because(every_file, "", "", None) is None
+    assert incomplete_because(every_file[1:], "", "", None) == f"workflow files not run: {[every_file[0].name]}"
+    assert incomplete_because(every_file, "fanout", "", None) == "tests were selected with -k/-m"
+    assert incomplete_because(every_file, "", "not slow", None) == "tests were selected with -k/-m"
+    assert incomplete_because(every_file, "", "", ["tests/x.py::y"]) == "tests were deselected"

@@ -469,7 +469,7 @@ class BedrockWorld:
         from moto.bedrock.models import bedrock_backends
 
         backend = bedrock_backends[self.config.account_id][self.config.region]
-        for model in backend.custom_models.values():
+        for model in list(backend.custom_models.values()):  # other runs' jobs add models meanwhile
             if model.model_arn == model_arn or model.model_name == model_arn:
                 return str(model.base_model_name or model.base_model_arn)
         return model_arn

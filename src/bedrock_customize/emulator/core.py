@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 import zipfile
@@ -25,6 +26,8 @@ from .terraform_source import FunctionSpec, lambda_functions, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
+
+_client_lock = threading.Lock()
 
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -131,12 +134,10 @@ class Emulator:
     def stop(self) -> None:
         if self._mock is not None:
             self._wait_for_running_executions()
-            for thread in list(moto_patches.ASYNC_THREADS):  # before the mock goes: they call AWS APIs
-                thread.join(30.0)
+            moto_patches.wait_for_async_invocations(30.0)  # before the mock goes: they call AWS APIs
             self._mock.stop()
             self._mock = None
-        moto_patches.ASYNC_THREADS.clear()
-        moto_patches.ASYNC_INVOCATIONS.clear()
+        moto_patches.clear_async_invocations()
         moto_patches.LAMBDA_ENTRYPOINTS.clear()
         moto_patches.LAMBDA_FAULTS.clear()
         emulated.set_active_world(None)
@@ -172,7 +173,9 @@ class Emulator:
                 reset()
 
     def client(self, service: str):
-        return boto3.client(service, region_name=self.config.region)
+        # boto3's default session is not thread safe: callers wait for runs from several threads.
+        with _client_lock:
+            return boto3.client(service, region_name=self.config.region)
 
     # -- deployment ----------------------------------------------------------------------------
     def _name(self, suffix: str) -> str:
@@ -279,10 +282,7 @@ class Emulator:
 
     def wait_for_async_invocations(self, timeout: float = 120.0) -> list[dict[str, Any]]:
         """Join the EventBridge-triggered (asynchronous) Lambda invocations; return every attempt so far."""
-        deadline = time.monotonic() + timeout
-        for thread in list(moto_patches.ASYNC_THREADS):
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return list(moto_patches.ASYNC_INVOCATIONS)
+        return moto_patches.wait_for_async_invocations(timeout)
 
     def _capture_events(self) -> str:
         """An observer (not part of the module): a rule on the default bus that copies our events to a queue."""
@@ -546,7 +546,8 @@ class Emulator:
         evaluation = (state.get("evaluation") or {}).get("Result") or {}
         release = state.get("release") if isinstance(state.get("release"), dict) else {}
         notification = state.get("notification") if isinstance(state.get("notification"), dict) else {}
-        run_pts = [pt for pt in self.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == run_id]
+        with self.world.lock:  # other runs may buy throughputs meanwhile
+            run_pts = [pt for pt in self.world.throughputs.values() if pt.tags.get(RUN_ID_TAG) == run_id]
         # Leak = a throughput of this run still billed although the run's policy did not ask to keep it
         # (computed from the world and the verdict, not from what the workflow says it did).
         kept_arn = (state.get("throughput") or {}).get("ProvisionedModelArn")

@@ -30,6 +30,7 @@ import importlib
 import json
 import logging
 import threading
+import time as _time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -52,8 +53,13 @@ LAMBDA_FAULTS: dict[str, Callable[[dict[str, Any]], None]] = {}
 # Wait states: real seconds = seconds * WAIT_SCALE[0]
 WAIT_SCALE = [0.0]
 # Asynchronous (EventBridge) Lambda invocations, oldest first: function name, event, result or error.
+# Both lists are read and written only under ``_async`` (threads start before they are listed, so a
+# waiter never joins an unstarted thread); ``_async_pending`` counts executions that have ended but
+# whose status-change event may still start invocations (a waiter must not miss those).
 ASYNC_INVOCATIONS: list[dict[str, Any]] = []
 ASYNC_THREADS: list[threading.Thread] = []
+_async = threading.Condition(threading.RLock())
+_async_pending = [0]
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda's two retries of a failed asynchronous invocation
 STATUS_CHANGE = "Step Functions Execution Status Change"
 
@@ -465,41 +471,68 @@ def invoke_async(function_arn: str, event: dict[str, Any]) -> threading.Thread:
                 record["result"] = invoke_in_process(fn, json.loads(json.dumps(event)))
             except Exception as exc:  # recorded like Lambda's async error metrics
                 record["error"] = f"{type(exc).__name__}: {exc}"
-            ASYNC_INVOCATIONS.append(record)
+            with _async:
+                ASYNC_INVOCATIONS.append(record)
             if "error" not in record or attempt == len(ASYNC_RETRY_DELAYS):
                 return
             time.sleep(ASYNC_RETRY_DELAYS[attempt] * WAIT_SCALE[0])
 
     thread = threading.Thread(target=run, name=f"async-{name}", daemon=True)
-    ASYNC_THREADS.append(thread)
-    thread.start()
+    with _async:  # started before it is listed: a waiter never sees an unstarted thread
+        thread.start()
+        ASYNC_THREADS.append(thread)
     return thread
 
 
-_targets_lock = threading.Lock()
+def wait_for_async_invocations(timeout: float) -> list[dict[str, Any]]:
+    """Wait (at most ``timeout`` seconds) until no asynchronous invocation runs or is about to start.
+
+    Returns every attempt recorded so far, oldest first. Loops until quiet: an invocation that ends
+    while others are joined, or an execution that ends meanwhile, may start more.
+    """
+    deadline = _time.monotonic() + timeout
+    while True:
+        with _async:
+            while _async_pending[0] and _async.wait(max(0.0, deadline - _time.monotonic())):
+                pass
+            alive = [t for t in ASYNC_THREADS if t.is_alive()]
+            if not alive and not _async_pending[0]:
+                return list(ASYNC_INVOCATIONS)
+        if _time.monotonic() >= deadline:
+            with _async:
+                return list(ASYNC_INVOCATIONS)
+        for thread in alive:
+            thread.join(max(0.0, deadline - _time.monotonic()))
+
+
+def clear_async_invocations() -> None:
+    with _async:
+        ASYNC_THREADS.clear()
+        ASYNC_INVOCATIONS.clear()
 
 
 def _patch_events_lambda_targets() -> None:
+    import copy
+
     from moto.events.models import Rule
     from moto.utilities.arns import parse_arn
 
     original = Rule.send_to_targets
 
     def send_to_targets(self, original_event, transform_input=True):
-        is_lambda = [parse_arn(t["Arn"]).service == "lambda" for t in self.targets]
+        targets = list(self.targets)  # one snapshot: put_targets/remove_targets may run meanwhile
+        is_lambda = [parse_arn(t["Arn"]).service == "lambda" for t in targets]
         if not any(is_lambda):
             return original(self, original_event, transform_input)
-        with _targets_lock:  # moto raises NotImplementedError for a Lambda target: hide them from it
-            all_targets = self.targets
-            self.targets = [t for t, lam in zip(all_targets, is_lambda, strict=True) if not lam]
-            try:
-                if self.targets:
-                    original(self, original_event, transform_input)
-            finally:
-                self.targets = all_targets
+        # moto raises NotImplementedError for a Lambda target: hand it a copy of the rule without them
+        # (never the shared rule with its targets swapped, which another thread would see).
+        others = copy.copy(self)
+        others.targets = [t for t, lam in zip(targets, is_lambda, strict=True) if not lam]
+        if others.targets:
+            original(others, original_event, transform_input)
         if not self.event_pattern.matches_event(original_event):
             return
-        for target, lam in zip(all_targets, is_lambda, strict=True):
+        for target, lam in zip(targets, is_lambda, strict=True):
             if lam:
                 invoke_async(target["Arn"], dict(original_event))
 
@@ -517,11 +550,20 @@ def _patch_execution_status_events() -> None:
     original = BaseExecutionWorkerCommunication.terminated
 
     def terminated(self):
-        original(self)
+        # Counted before the status leaves RUNNING (in ``original``) until the event's invocations are
+        # listed: whoever sees the run ended and waits for asynchronous invocations waits for these too.
+        with _async:
+            _async_pending[0] += 1
         try:
-            _emit_status_change(self.execution)
-        except Exception:  # noqa: BLE001 - an observer must never break the execution it observes
-            logging.getLogger(__name__).exception("emulator: could not emit the status-change event")
+            original(self)
+            try:
+                _emit_status_change(self.execution)
+            except Exception:  # noqa: BLE001 - an observer must never break the execution it observes
+                logging.getLogger(__name__).exception("emulator: could not emit the status-change event")
+        finally:
+            with _async:
+                _async_pending[0] -= 1
+                _async.notify_all()
 
     def _emit_status_change(execution):
         status = execution.exec_status.value if execution.exec_status is not None else None

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
+from workflow_lambdas.model_families import FAMILIES
 
 BUCKET = "artifacts-bucket"
 RUN_ID = "run-123"
@@ -594,10 +595,16 @@ def test_unknown_family_is_invalid_input():
         infer.family_for(run)
 
 
-def test_adapter_families_match_model_families():
-    from workflow_lambdas import adapters, model_families
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_model_family_has_an_adapter_that_round_trips_with_bedrock(family):
+    """Each family validation accepts can be invoked: Bedrock (emulated) reads the body, the answer parses."""
+    from bedrock_customize.emulator import bedrock as emulated
+    from workflow_lambdas import adapters
 
-    assert set(adapters.FAMILIES) == set(model_families.FAMILIES)
+    body = adapters.build_request(family, "Summarize: the meeting moved to Friday.")
+    assert "the meeting moved to Friday" in emulated.prompt_of_invoke_body(family, json.loads(json.dumps(body)))
+    answer = emulated.invoke_response_body(family, "It moved to Friday.", 7, 4)
+    assert adapters.parse_response(family, answer).text == "It moved to Friday."
 
 
 def test_ids_are_kept_as_written(aws):

@@ -1,0 +1,45 @@
+"""Marks the suite adds by file or test id: applied by tests/conftest.py, checked by test_suite_marks.py."""
+
+from __future__ import annotations
+
+# Tests that share something across tests of a file (a module-scoped server or emulator, a tool venv
+# installed on first use under .tools/) stay on one pytest-xdist worker (make test: --dist loadgroup).
+XDIST_GROUPS = {
+    "tests/terraform/test_checkov.py": "checkov-venv",
+    "tests/terraform/test_asl_validator.py": "asl-validator-install",
+    "tests/workflow/test_cli_server.py": "cli-server",
+    "tests/workflow/test_bad_inputs.py": "bad-inputs-emulator",
+}
+CHECKOV_FILES = {"tests/terraform/test_checkov.py"}
+# Workflow tests whose runs reach the evaluator and so load the BERTScore model (found by recording,
+# per test, every call of bertscore_evaluator.scoring.score_models). Unit tests mark themselves.
+SLOW_WORKFLOW_TESTS = {
+    "tests/workflow/test_cli_server.py::test_start_watch_and_report_a_run",
+    "tests/workflow/test_customization_run.py::test_ancestor_input_is_accepted_unchanged",
+    "tests/workflow/test_customization_run.py::test_custom_model_better_keeps_throughput_and_reports",
+    "tests/workflow/test_customization_run.py::test_custom_model_worse_deletes_throughput_and_says_so",
+    "tests/workflow/test_customization_run.py::test_two_runs_with_the_same_input_do_not_collide",
+    "tests/workflow/test_fanout.py::test_poison_record_is_one_error_line_per_model_and_counted_in_the_report",
+    "tests/workflow/test_fanout.py::test_shard_stopped_at_the_lambda_deadline_resumes_without_duplicates",
+    "tests/workflow/test_fanout.py::test_two_shards_two_models_throttled_at_30_percent_lose_nothing",
+    "tests/workflow/test_run_stopped.py::test_a_succeeded_run_never_reaches_the_safety_net",
+    "tests/workflow/test_run_stopped.py::test_the_scheduled_sweep_catches_a_lost_status_event_and_spares_a_kept_winner",
+    # The fault matrix: every case whose run scores (it succeeds, or fails after the evaluator ran).
+    *(
+        f"tests/workflow/test_fault_matrix.py::test_fault_matrix[{case}]"
+        for case in (
+            "custom_better",
+            "custom_worse",
+            "custom_same",
+            "same_policy_keep",
+            "better_policy_release",
+            "inference_throttled",
+            "child_timeout",
+            "ses_reject",
+            "release_first_delete_throttled",
+            "ses_reject+better",
+            "release_throttled+child_timeout",
+            "throttled+worse",
+        )
+    ),
+}
