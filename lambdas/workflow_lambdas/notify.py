@@ -272,6 +272,12 @@ def _cost_warning(state: dict[str, Any]) -> str | None:
         )
     if _get(state, "release", "Action") not in ("KEPT", "REFUSED"):
         return None
+    if _served_by(state) == "deployment":
+        dep = _get(state, "release", "CustomModelDeploymentArn") or "(unknown ARN)"
+        return (
+            f"Cost note: the on-demand deployment {dep} was kept; it is billed per token when used, with no "
+            f"hourly charge (aws bedrock delete-custom-model-deployment --custom-model-deployment-identifier {dep})."
+        )
     units = _get(state, "run", "ProvisionedModelUnits")
     units_txt = f" ({units} model unit{'s' if units != 1 else ''})" if units else ""
     status = _get(state, "release", "ThroughputStatus")
