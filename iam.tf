@@ -247,21 +247,83 @@ data "aws_iam_policy_document" "validate_input" {
   }
 }
 
+# Action, resource and condition names: Service Authorization Reference, "Actions, resources, and
+# condition keys for Amazon Bedrock" (custom-model-deployment resource type).
+data "aws_iam_policy_document" "custom_model_deployment" {
+  statement {
+    # CreateCustomModelDeployment authorizes on the custom model and the new deployment (tagged on create).
+    sid       = "DeployRunCustomModel"
+    actions   = ["bedrock:CreateCustomModelDeployment", "bedrock:TagResource"]
+    resources = [local.custom_models_arn, local.model_deployments_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/bedrock-customize:workflow"
+      values   = [local.parent_state_machine_name]
+    }
+  }
+
+  statement {
+    sid       = "PollRunDeployment"
+    actions   = ["bedrock:GetCustomModelDeployment"]
+    resources = [local.model_deployments_arn]
+  }
+}
+
 data "aws_iam_policy_document" "release_throughput" {
   statement {
-    sid = "ReleaseRunThroughput"
+    sid = "ReadRunThroughput"
     actions = [
       "bedrock:GetProvisionedModelThroughput",
-      "bedrock:DeleteProvisionedModelThroughput",
       "bedrock:ListTagsForResource",
     ]
+    resources = [local.provisioned_models_arn, local.model_deployments_arn, local.custom_models_arn]
+  }
+
+  statement {
+    sid       = "DeleteRunThroughput"
+    actions   = ["bedrock:DeleteProvisionedModelThroughput"]
     resources = [local.provisioned_models_arn]
+
+    # Only resources tagged by this module (the code checks the run id and workflow too).
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/bedrock-customize:run-id"
+      values   = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "ReleaseRunDeployment"
+    actions   = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"]
+    resources = [local.model_deployments_arn]
+
+    # Only resources tagged by this module (the code checks the run id and workflow too).
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/bedrock-customize:run-id"
+      values   = ["*"]
+    }
+  }
+
+  statement {
+    # List operations have no resource-level permissions in Bedrock (a deployment whose create response was lost).
+    sid       = "FindRunDeployment"
+    actions   = ["bedrock:ListCustomModelDeployments"]
+    resources = ["*"]
   }
 
   statement {
     sid       = "DeleteLosingCustomModel"
-    actions   = ["bedrock:DeleteCustomModel", "bedrock:ListTagsForResource"]
+    actions   = ["bedrock:DeleteCustomModel"]
     resources = [local.custom_models_arn]
+
+    # Only resources tagged by this module (the code checks the run id and workflow too).
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/bedrock-customize:run-id"
+      values   = ["*"]
+    }
   }
 }
 
@@ -269,18 +331,40 @@ data "aws_iam_policy_document" "release_stopped_run" {
   statement {
     # List operations have no resource-level permissions in Bedrock.
     sid       = "FindRunThroughputs"
-    actions   = ["bedrock:ListProvisionedModelThroughputs"]
+    actions   = ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"]
     resources = ["*"]
   }
 
   statement {
-    sid = "ReleaseRunThroughputs"
-    actions = [
-      "bedrock:GetProvisionedModelThroughput",
-      "bedrock:DeleteProvisionedModelThroughput",
-      "bedrock:ListTagsForResource",
-    ]
+    sid       = "ReadRunThroughputs"
+    actions   = ["bedrock:GetProvisionedModelThroughput", "bedrock:ListTagsForResource"]
+    resources = [local.provisioned_models_arn, local.model_deployments_arn]
+  }
+
+  statement {
+    sid       = "ReleaseRunThroughputs"
+    actions   = ["bedrock:DeleteProvisionedModelThroughput"]
     resources = [local.provisioned_models_arn]
+
+    # Only resources tagged by this module (the code checks the run id and workflow too).
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/bedrock-customize:run-id"
+      values   = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "ReleaseRunDeployments"
+    actions   = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"]
+    resources = [local.model_deployments_arn]
+
+    # Only resources tagged by this module (the code checks the run id and workflow too).
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/bedrock-customize:run-id"
+      values   = ["*"]
+    }
   }
 
   statement {
@@ -327,7 +411,7 @@ data "aws_iam_policy_document" "parent" {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = flatten([
-      for fn in [module.fn_validate_input, module.fn_release_throughput, module.fn_notify] : [fn.arn, "${fn.arn}:*"]
+      for fn in [module.fn_validate_input, module.fn_custom_model_deployment, module.fn_release_throughput, module.fn_notify] : [fn.arn, "${fn.arn}:*"]
     ])
   }
 

@@ -6,12 +6,12 @@ locals {
   parent_state_machine_name = "${var.name_prefix}-customize"
 
   # Function names follow docs/contracts.md: "<name_prefix>-<key with - for _>".
-  root_function_keys = ["validate_input", "release_throughput", "notify", "release_stopped_run"]
+  root_function_keys = ["validate_input", "custom_model_deployment", "release_throughput", "notify", "release_stopped_run"]
   function_names     = { for key in local.root_function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
-  default_memory_sizes = { validate_input = 512, release_throughput = 256, notify = 256, release_stopped_run = 256 }
+  default_memory_sizes = { validate_input = 512, custom_model_deployment = 256, release_throughput = 256, notify = 256, release_stopped_run = 256 }
   # release_stopped_run may wait for a throughput Bedrock is still creating before it can delete it.
-  default_timeouts = { validate_input = 120, release_throughput = 60, notify = 60, release_stopped_run = 900 }
+  default_timeouts = { validate_input = 120, custom_model_deployment = 60, release_throughput = 60, notify = 60, release_stopped_run = 900 }
   memory_sizes     = merge(local.default_memory_sizes, var.lambda.memory_size)
   timeouts         = merge(local.default_timeouts, var.lambda.timeout)
 
@@ -36,6 +36,7 @@ locals {
   custom_models_arn          = "${local.bedrock_arn_prefix}:custom-model/*"
   customization_jobs_arn     = "${local.bedrock_arn_prefix}:model-customization-job/*"
   provisioned_models_arn     = "${local.bedrock_arn_prefix}:provisioned-model/*"
+  model_deployments_arn      = "${local.bedrock_arn_prefix}:custom-model-deployment/*"
   ec2_arn_prefix             = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
   ses_identity_arn_prefix    = "arn:${local.partition}:ses:${local.region}:${local.account_id}:identity"
   evaluation_executions_arns = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${module.evaluation.state_machine_name}:*"

@@ -68,10 +68,37 @@ module "fn_validate_input" {
     INFERENCE_MAX_CONCURRENCY     = tostring(var.inference_max_concurrency)
     CUSTOMIZATION_TIMEOUT_SECONDS = tostring(var.customization_timeout_seconds)
     EVALUATION_TIMEOUT_SECONDS    = tostring(var.evaluation_timeout_seconds)
+    DEFAULT_DEPLOYMENT            = var.default_deployment
+    DEPLOYMENT_POLL_SECONDS       = tostring(var.deployment_poll_seconds)
+    DEPLOYMENT_MAX_POLLS          = tostring(var.deployment_max_polls)
   }
   memory_size = local.memory_sizes.validate_input
   timeout     = local.timeouts.validate_input
   policy_json = data.aws_iam_policy_document.validate_input.json
+
+  filename         = module.lambda_package.path
+  source_code_hash = module.lambda_package.base64sha256
+  runtime          = var.lambda.runtime
+  architectures    = var.lambda.architectures
+
+  log_level                = var.lambda.log_level
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
+}
+
+module "fn_custom_model_deployment" {
+  source = "./modules/lambda-function"
+
+  function_key          = "custom_model_deployment"
+  name                  = local.function_names.custom_model_deployment
+  description           = "Creates and polls the run's on-demand custom model deployment (tagged for the run, idempotent create); the Step Functions docs do not confirm an SDK integration for these calls."
+  handler               = "workflow_lambdas.custom_model_deployment.handler"
+  environment_variables = {}
+  memory_size           = local.memory_sizes.custom_model_deployment
+  timeout               = local.timeouts.custom_model_deployment
+  policy_json           = data.aws_iam_policy_document.custom_model_deployment.json
 
   filename         = module.lambda_package.path
   source_code_hash = module.lambda_package.base64sha256
@@ -193,11 +220,12 @@ module "evaluation" {
 locals {
   # The parent workflow; the placeholders are exactly those of docs/contracts.md.
   parent_template = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
-    validate_input_function_arn     = module.fn_validate_input.arn
-    release_throughput_function_arn = module.fn_release_throughput.arn
-    notify_function_arn             = module.fn_notify.arn
-    evaluation_state_machine_arn    = module.evaluation.state_machine_arn
-    bedrock_role_arn                = aws_iam_role.bedrock.arn
+    validate_input_function_arn          = module.fn_validate_input.arn
+    custom_model_deployment_function_arn = module.fn_custom_model_deployment.arn
+    release_throughput_function_arn      = module.fn_release_throughput.arn
+    notify_function_arn                  = module.fn_notify.arn
+    evaluation_state_machine_arn         = module.evaluation.state_machine_arn
+    bedrock_role_arn                     = aws_iam_role.bedrock.arn
   }))
 }
 

@@ -96,6 +96,42 @@ variable "throughput_max_polls" {
   }
 }
 
+variable "default_deployment" {
+  description = "How a run serves its custom model when the input has no Deployment: \"auto\" (an on-demand custom model deployment where the base model and region support it, billed per token; otherwise a provisioned throughput), \"on_demand\" or \"provisioned\" (billed per hour per model unit)."
+  type        = string
+  default     = "auto"
+  nullable    = false
+
+  validation {
+    condition     = contains(["auto", "on_demand", "provisioned"], var.default_deployment)
+    error_message = "default_deployment must be \"auto\", \"on_demand\" or \"provisioned\"."
+  }
+}
+
+variable "deployment_poll_seconds" {
+  description = "Seconds between status checks of the on-demand custom model deployment while it is being created."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.deployment_poll_seconds >= 5 && var.deployment_poll_seconds <= 3600 && floor(var.deployment_poll_seconds) == var.deployment_poll_seconds
+    error_message = "deployment_poll_seconds must be a whole number between 5 and 3600."
+  }
+}
+
+variable "deployment_max_polls" {
+  description = "Status checks of the on-demand custom model deployment before the run gives up (and deletes it)."
+  type        = number
+  default     = 120
+  nullable    = false
+
+  validation {
+    condition     = var.deployment_max_polls >= 1 && var.deployment_max_polls <= 10000 && floor(var.deployment_max_polls) == var.deployment_max_polls
+    error_message = "deployment_max_polls must be a whole number between 1 and 10000."
+  }
+}
+
 variable "customization_timeout_seconds" {
   description = "Longest time the customization job may take before the run fails (TimeoutSeconds of CustomizeModel)."
   type        = number
@@ -261,9 +297,9 @@ variable "lambda" {
   validation {
     condition = alltrue([
       for key in concat(keys(var.lambda.memory_size), keys(var.lambda.timeout)) :
-      contains(["validate_input", "release_throughput", "notify", "release_stopped_run", "plan_shards", "infer", "score", "aggregate"], key)
+      contains(["validate_input", "custom_model_deployment", "release_throughput", "notify", "release_stopped_run", "plan_shards", "infer", "score", "aggregate"], key)
     ])
-    error_message = "lambda.memory_size and lambda.timeout keys must be function keys: validate_input, release_throughput, notify, release_stopped_run, plan_shards, infer, score, aggregate."
+    error_message = "lambda.memory_size and lambda.timeout keys must be function keys: validate_input, custom_model_deployment, release_throughput, notify, release_stopped_run, plan_shards, infer, score, aggregate."
   }
 
   validation {

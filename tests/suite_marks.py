@@ -44,4 +44,27 @@ SLOW_WORKFLOW_TESTS = {
             "throttled+worse",
         )
     ),
+    # The on-demand path (issue 11): the cases whose run scores.
+    *(
+        f"tests/workflow/test_fault_matrix.py::test_on_demand_fault_matrix[{case}]"
+        for case in (
+            "od_better",
+            "od_worse",
+            "od_same",
+            "od_same_keep",
+            "od_better_release",
+            "od_winner_throughput",
+            "od_winner_throughput_failed",
+            "od_winner_throughput_never",
+            "od_child_timeout",
+            "od_release_throttled",
+            "od_ses_reject+better",
+        )
+    ),
+    "tests/workflow/test_on_demand.py::test_nova_2_lite_runs_on_demand_without_a_throughput",
+    "tests/workflow/test_on_demand.py::test_losing_deployment_is_deleted",
+    "tests/workflow/test_on_demand.py::test_winner_kept_as_a_throughput_bought_after_the_verdict",
+    "tests/workflow/test_on_demand.py::test_provisioned_on_request",
+    "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[amazon.nova-2-lite-v1:0:256k-on_demand]",
+    "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[meta.llama3-1-8b-instruct-v1:0:128k-provisioned]",
 }

@@ -287,6 +287,9 @@ module "customization" {
   ses_identity_arn = var.ses_identity_arn
   tags             = var.tags
 
+  # Serve custom models on demand where Bedrock offers it (per token, no hourly charge).
+  default_deployment = var.default_deployment
+
   # The names come from the bucket policies, so the module waits for the policies (which wait
   # for the public access blocks), without a module-wide depends_on (that would defer every data
   # source inside the module, the zip build and the IAM documents included, to apply time).

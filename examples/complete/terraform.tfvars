@@ -3,6 +3,12 @@ name_prefix      = "acme-support"
 sender_email     = "ml-bot@example.com"
 recipient_emails = ["ml-team@example.com", "support-leads@example.com"]
 
+# How a run serves its custom model for the evaluation (and keeps a winner). "auto": an on-demand
+# custom model deployment where the base model and region support it (Nova Micro/Lite/Pro and
+# Nova 2 Lite in us-east-1, Llama 3.3 70B in us-west-2): billed per token, no hourly charge;
+# elsewhere a no-commitment provisioned throughput, billed per hour per model unit while it exists.
+default_deployment = "auto"
+
 # An SES identity you already verified (a domain covers every address in it):
 # ses_identity_arn = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
 

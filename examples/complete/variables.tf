@@ -55,6 +55,13 @@ variable "evaluator_model" {
   nullable = false
 }
 
+variable "default_deployment" {
+  description = "How runs serve the custom model unless the input says otherwise: auto (on-demand deployment where supported, else a provisioned throughput), on_demand or provisioned."
+  type        = string
+  default     = "auto"
+  nullable    = false
+}
+
 variable "log_retention_days" {
   description = "Retention of every log group in days."
   type        = number

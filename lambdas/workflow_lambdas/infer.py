@@ -1,6 +1,7 @@
 """``infer``: run the base model and the custom model over one shard.
 
-Event ``{"run": <run context>, "serving": {"Mode", "ModelId"}, "shard": {"Index", "Key", "Count"}}``.
+Event ``{"run": <run context>, "serving": {"Mode", "ModelId"}, "shard": {"Index", "Key", "Count"}}``
+(``serving.ModelId``: the deployment ARN or the throughput ARN, the custom model's ``modelId``).
 Writes ``runs/<RunId>/evaluation/inference/<NNNNN>.jsonl``: one line per record
 per model, in shard order, base before custom, each with ``output`` or
 ``error``. The object is written once, complete, by a single PutObject, so an
@@ -150,7 +151,7 @@ class Serving(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    Mode: str = Field(min_length=1)
+    Mode: Literal["on_demand", "provisioned"]
     ModelId: str = Field(min_length=1)
 
 

@@ -130,15 +130,24 @@ def console_url(s3_uri: Any, region: str) -> str | None:
     return url
 
 
+def _served_by(state: dict[str, Any]) -> str:
+    """What the release Action is about: the on-demand deployment, or a throughput (also a winner's)."""
+    on_demand = _get(state, "run", "DeploymentMode") == "on_demand"
+    if on_demand and not (_get(state, "release", "ProvisionedModelArn") and _get(state, "release", "Action") == "KEPT"):
+        return "deployment"
+    return "throughput"
+
+
 def _release_phrase(state: dict[str, Any]) -> str:
     action = _get(state, "release", "Action")
+    what = _served_by(state)
     return {
-        "DELETED": "throughput deleted",
-        "ALREADY_GONE": "throughput deleted",
-        "KEPT": "throughput kept",
-        "REFUSED": "throughput NOT deleted (commitment term)",
-        "NOT_CREATED": "no throughput created",
-    }.get(action, "throughput status unknown")
+        "DELETED": f"{what} deleted",
+        "ALREADY_GONE": f"{what} deleted",
+        "KEPT": f"{what} kept",
+        "REFUSED": f"{what} NOT deleted (commitment term)",
+        "NOT_CREATED": f"no {what} created",
+    }.get(action, f"{what} status unknown")
 
 
 def _failure_phrase(state: dict[str, Any]) -> str:
@@ -210,6 +219,12 @@ def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tupl
         "Provisioned throughput",
         _get(state, "throughput", "ProvisionedModelArn") or _get(state, "release", "ProvisionedModelArn"),
     )
+    add(
+        "On-demand deployment (kept)"
+        if _get(state, "release", "DeploymentAction") == "KEPT"
+        else "On-demand deployment",
+        _get(state, "deployment", "CustomModelDeploymentArn") or _get(state, "release", "CustomModelDeploymentArn"),
+    )
     if result:
         add("Why inconclusive", result.get("VerdictReason"))
         add(f"Mean {metric} (base)", _num(_get(result, "Base", metric)))
@@ -273,6 +288,12 @@ def _cost_warning(state: dict[str, Any]) -> str | None:
         )
     if _get(state, "release", "Action") not in ("KEPT", "REFUSED"):
         return None
+    if _served_by(state) == "deployment":
+        dep = _get(state, "release", "CustomModelDeploymentArn") or "(unknown ARN)"
+        return (
+            f"Cost note: the on-demand deployment {dep} was kept; it is billed per token when used, with no "
+            f"hourly charge (aws bedrock delete-custom-model-deployment --custom-model-deployment-identifier {dep})."
+        )
     units = _get(state, "run", "ProvisionedModelUnits")
     units_txt = f" ({units} model unit{'s' if units != 1 else ''})" if units else ""
     status = _get(state, "release", "ThroughputStatus")

@@ -42,6 +42,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import WorkflowError
 from workflow_lambdas.release_throughput import (
@@ -157,7 +158,31 @@ def release_stopped_run(
     ]
     for arn in owned:
         _release_one(bedrock, arn, run_id, detail.status, result, remaining_ms, sleep)
+    # Custom model deployments (on-demand path), by the same ownership rule (workflow_lambdas.deployments).
+    dep_filters = {"createdAfter": started - dt.timedelta(minutes=1)} if started is not None else {}
+    owned_deployments = [
+        arn
+        for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call, **dep_filters)
+        if deployments.owned(tags, run_id, workflow)
+    ]
+    for arn in owned_deployments:
+        _release_deployment(bedrock, arn, run_id, workflow, detail.status, result, sleep)
     return result
+
+
+def _release_deployment(
+    bedrock: Any, arn: str, run_id: str, workflow: str, status: str, result: dict[str, Any], sleep: Callable
+) -> None:
+    action, _ = deployments.release_deployment(
+        bedrock,
+        arn,
+        run_id,
+        workflow,
+        tags_of=lambda a: _tags(bedrock, a),
+        delete=lambda call: _delete_with_retry(call, sleep),
+    )
+    logger.warning("run %s was %s: custom model deployment %s %s", run_id, status, arn, action)
+    result["Released" if action == "DELETED" else "AlreadyGone"].append(arn)
 
 
 def _release_one(
@@ -220,6 +245,9 @@ def sweep(
     for arn, tags in tagged_throughputs(bedrock):
         if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
             runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
+    for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call):
+        if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
+            runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
     for run_id, arns in sorted(runs.items()):
         try:
             status = states.describe_execution(executionArn=f"{execution_prefix}:{run_id}")["status"]
@@ -234,7 +262,10 @@ def sweep(
         if status not in STATUSES:
             continue
         for arn in arns:
-            _release_one(bedrock, arn, run_id, status, result, remaining_ms, sleep)
+            if ":custom-model-deployment/" in arn:
+                _release_deployment(bedrock, arn, run_id, workflow, status, result, sleep)
+            else:
+                _release_one(bedrock, arn, run_id, status, result, remaining_ms, sleep)
     return result
 
 

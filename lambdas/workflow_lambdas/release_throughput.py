@@ -28,6 +28,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import ThroughputNotOwned, WorkflowError
 
@@ -68,12 +69,21 @@ class RunView(BaseModel):
     Evaluation: EvaluationOptions = Field(default_factory=EvaluationOptions)
     KeepThroughputOnWin: bool = True
     KeepLosingCustomModel: bool = True
+    DeploymentMode: str = "provisioned"
+    KeepWinnerAs: str = "provisioned_throughput"
+    CustomModelDeploymentName: str | None = None
 
 
 class ThroughputView(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     ProvisionedModelArn: str | None = None
+
+
+class DeploymentView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    CustomModelDeploymentArn: str | None = None
 
 
 class ResultView(BaseModel):
@@ -99,6 +109,7 @@ class StateView(BaseModel):
 
     run: RunView | None = None
     throughput: ThroughputView | None = None
+    deployment: DeploymentView | None = None
     evaluation: EvaluationView | None = None
     customization: CustomizationView | None = None
     error: dict[str, Any] | None = None
@@ -220,10 +231,79 @@ def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float]
 
 
 def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """The throughput (provisioned path, or the winner's throughput on the on-demand path), then the
+    deployment (on-demand path), then the losing custom model when asked."""
+    state = event.State
+    run = state.run
+    keep, why = decide(state, event.Reason)
+    if run is not None and run.DeploymentMode == "on_demand":
+        why = why.replace("throughput", "deployment")
+    result = _release_throughput(event, bedrock, sleep, keep, why)
+    primary = result["Action"]
+    if run is not None and run.DeploymentMode == "on_demand":
+        # The winner kept as a throughput (KeepWinnerAs provisioned_throughput) replaces its deployment.
+        winner_pt = result["Action"] == "KEPT" and result["ProvisionedModelArn"] is not None
+        keep_deployment = keep and not winner_pt and event.Reason == "VERDICT"
+        action, arn, status = _release_deployment(bedrock, state, sleep, keep_deployment)
+        result.update({"CustomModelDeploymentArn": arn, "DeploymentAction": action, "DeploymentStatus": status})
+        if winner_pt:
+            result["Reason"] = (
+                f"{why.replace('deployment kept', 'kept as a provisioned throughput')}; deployment {action.lower()}"
+            )
+        else:
+            primary = action
+            result["Action"] = action
+    verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
+    if (
+        primary in ("DELETED", "ALREADY_GONE")
+        and event.Reason == "VERDICT"
+        and verdict == "NOT_BETTER"
+        and run is not None
+        and not run.KeepLosingCustomModel
+    ):
+        result["CustomModelDeleted"], note = _delete_custom_model(bedrock, state, sleep)
+        result["Reason"] = f"{result['Reason']}; {note}"
+    return result
+
+
+def _release_deployment(
+    bedrock: Any, state: StateView, sleep: Callable[[float], None], keep: bool
+) -> tuple[str, str | None, str | None]:
+    """``(action, arn, status)`` for the run's custom model deployment (see ``workflow_lambdas.deployments``)."""
+    run = state.run
+    assert run is not None
+    arn = state.deployment.CustomModelDeploymentArn if state.deployment else None
+    if arn is None and run.CustomModelDeploymentName:
+        # The create call may have failed after Bedrock accepted it: look it up by its run-unique name.
+        arn = deployments.find_by_name(bedrock, run.CustomModelDeploymentName, _call)
+    if arn is None:
+        return "NOT_CREATED", None, None
+    if keep:
+        try:
+            status = _call(lambda: bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn))["status"]
+        except ClientError as exc:
+            if _code(exc) == NOT_FOUND:
+                return "ALREADY_GONE", arn, "Deleted"
+            raise
+        return "KEPT", arn, status
+    action, status = deployments.release_deployment(
+        bedrock,
+        arn,
+        run.RunId,
+        run.WorkflowName,
+        tags_of=lambda a: _tags(bedrock, a),
+        delete=lambda call: _delete_with_retry(call, sleep),
+    )
+    logger.info("custom model deployment %s: %s", arn, action)
+    return action, arn, status
+
+
+def _release_throughput(
+    event: ReleaseEvent, bedrock: Any, sleep: Callable[[float], None], keep: bool, why: str
+) -> dict[str, Any]:
     state = event.State
     run = state.run
     arn = state.throughput.ProvisionedModelArn if state.throughput else None
-    keep, why = decide(state, event.Reason)
 
     if run is None:
         if arn is None:
@@ -278,13 +358,7 @@ def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None]
             return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
         raise
     logger.info("deleted %s: %s", arn, why)
-
-    custom_deleted = False
-    verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
-    if event.Reason == "VERDICT" and verdict == "NOT_BETTER" and not run.KeepLosingCustomModel:
-        custom_deleted, note = _delete_custom_model(bedrock, state, sleep)
-        why = f"{why}; {note}"
-    return _result("DELETED", arn, why, "Deleted", custom_deleted)
+    return _result("DELETED", arn, why, "Deleted")
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -90,6 +90,9 @@ class Settings(BaseModel):
     inference_max_concurrency: int = Field(default=4, ge=1, le=40)
     customization_timeout_seconds: int = Field(default=172800, ge=1)
     evaluation_timeout_seconds: int = Field(default=21600, ge=1)
+    default_deployment: Literal["auto", "on_demand", "provisioned"] = "auto"
+    deployment_poll_seconds: int = Field(default=30, ge=1)
+    deployment_max_polls: int = Field(default=120, ge=1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -127,6 +130,8 @@ class Settings(BaseModel):
             for attr in ("ge", "le", "min_length", "max_length"):
                 if getattr(item, attr, None) is not None:
                     bounds[attr] = getattr(item, attr)
+        if getattr(info.annotation, "__origin__", None) is Literal:
+            return " or ".join(info.annotation.__args__)
         if info.annotation is int:
             if "ge" in bounds and "le" in bounds:
                 return f"a whole number from {bounds['ge']} to {bounds['le']}"
@@ -194,6 +199,15 @@ class Tag(_Strict):
     Value: str
 
 
+class RequestTokens(_Strict):
+    """Idempotency tokens of the run's create calls (``ClientRequestToken``): same run, same tokens."""
+
+    Job: str
+    Throughput: str
+    Deployment: str
+    WinnerThroughput: str
+
+
 class RunContext(_Strict):
     """``$.run``: everything later states need, derived once."""
 
@@ -226,6 +240,13 @@ class RunContext(_Strict):
     KeepLosingCustomModel: bool
     Recipients: list[str]
     RunTags: list[Tag]
+    DeploymentRequested: Literal["auto", "on_demand", "provisioned"]
+    DeploymentMode: Literal["on_demand", "provisioned"]
+    KeepWinnerAs: Literal["deployment", "provisioned_throughput"]
+    CustomModelDeploymentName: str
+    DeploymentPollSeconds: int
+    DeploymentMaxPolls: int
+    ClientRequestTokens: RequestTokens
 
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
 
@@ -404,6 +425,70 @@ def provisioned_model_name(custom_model_name: str, suffix: str) -> str:
     base = re.sub(r"[^0-9A-Za-z]+", "-", custom_model_name).strip("-") or "custom-model"
     base = base[: NAME_MAX - len(tail)].rstrip("-")
     return f"{base}{tail}"
+
+
+def client_request_tokens(execution_arn: str, execution_name: str) -> RequestTokens:
+    """One token per create call, derived from the execution (a retried create sends the same token).
+
+    Bedrock's ``ClientRequestToken`` pattern is ``[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?``, 1-256 characters
+    (botocore's ``bedrock`` model, CreateModelCustomizationJob / CreateProvisionedModelThroughput /
+    CreateCustomModelDeployment); ``<kind>-<sha256 hex>`` fits every one of them.
+    """
+    digest = hashlib.sha256((execution_arn or execution_name).encode()).hexdigest()[:40]
+    return RequestTokens(
+        Job=f"job-{digest}",
+        Throughput=f"pt-{digest}",
+        Deployment=f"deploy-{digest}",
+        WinnerThroughput=f"winner-pt-{digest}",
+    )
+
+
+def deployment_name(custom_model_name: str, suffix: str) -> str:
+    """Custom model deployment name for the run (``modelDeploymentName``: ``^([0-9a-zA-Z][_-]?)+$``, 1-63)."""
+    tail = f"-od-{suffix}"
+    base = re.sub(r"[^0-9A-Za-z]+", "-", custom_model_name).strip("-") or "custom-model"
+    base = base[: NAME_MAX - len(tail)].rstrip("-")
+    return f"{base}{tail}"
+
+
+def region_of(execution_arn: str) -> str | None:
+    """``arn:aws:states:<region>:...`` → region (where the run, and so its Bedrock calls, happen)."""
+    parts = (execution_arn or "").split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None
+
+
+def resolve_deployment(
+    raw: Mapping[str, Any], model: mf.BaseModel | None, region: str | None, settings: Settings, bad_top: set[str]
+) -> tuple[str, str, str, list[Problem]]:
+    """``(requested, mode, keep_as, problems)`` for ``Deployment`` and ``KeepWinnerAs`` (docs/contracts.md).
+
+    auto = on_demand where ``model_families.on_demand_supported(model, region)`` (Bedrock user guide,
+    "Deploy a custom model for on-demand inference"), otherwise provisioned.
+    """
+    problems: list[Problem] = []
+    requested = raw.get("Deployment", settings.default_deployment) if "Deployment" not in bad_top else "auto"
+    supported = model is not None and region is not None and mf.on_demand_supported(model, region)
+    if requested == "on_demand" and not supported:
+        what = model.display if model is not None else str(raw.get("BaseModelIdentifier"))
+        problems.append(
+            Problem(
+                "Deployment",
+                f"on_demand: {what} cannot be deployed for on-demand inference in {region or 'this region'}",
+                'use "provisioned" (a no-commitment provisioned throughput) or "auto"',
+            )
+        )
+    mode = "on_demand" if requested == "on_demand" or (requested == "auto" and supported) else "provisioned"
+    keep_default = "deployment" if mode == "on_demand" else "provisioned_throughput"
+    keep_as = raw.get("KeepWinnerAs", keep_default) if "KeepWinnerAs" not in bad_top else keep_default
+    if mode == "provisioned" and keep_as == "deployment":
+        problems.append(
+            Problem(
+                "KeepWinnerAs",
+                f"deployment: this run is served by a provisioned throughput (Deployment {requested})",
+                'leave KeepWinnerAs out (the winner keeps its throughput) or use Deployment "on_demand"',
+            )
+        )
+    return requested, mode, keep_as, problems
 
 
 def workflow_name_of(execution_arn: str) -> str | None:
@@ -714,6 +799,10 @@ def validate_execution_input(
         names[field] = unique_name(value, suffix) if unique else value
     custom_model_name = raw["CustomModelName"] if given("CustomModelName") else "custom-model"
     provisioned_name = provisioned_model_name(custom_model_name, suffix)
+    requested, deployment_mode, keep_as, deployment_problems = resolve_deployment(
+        raw, model, region_of(execution_arn), settings, bad_top
+    )
+    problems.extend(deployment_problems)
 
     # inference settings
     inference_config = InferenceSettings(**raw["InferenceConfig"]) if given("InferenceConfig") else InferenceSettings()
@@ -868,6 +957,13 @@ def validate_execution_input(
         KeepLosingCustomModel=raw.get("KeepLosingCustomModel", True),
         Recipients=recipients,
         RunTags=[Tag(Key=TAG_RUN_ID, Value=run_id), Tag(Key=TAG_WORKFLOW, Value=workflow_name)],
+        DeploymentRequested=requested,
+        DeploymentMode=deployment_mode,
+        KeepWinnerAs=keep_as,
+        CustomModelDeploymentName=deployment_name(custom_model_name, suffix),
+        DeploymentPollSeconds=settings.deployment_poll_seconds,
+        DeploymentMaxPolls=settings.deployment_max_polls,
+        ClientRequestTokens=client_request_tokens(execution_arn, execution_name),
     )
     context._warnings.extend(warnings)
     return context

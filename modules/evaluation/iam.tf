@@ -6,6 +6,8 @@ locals {
     "arn:${local.partition}:bedrock:${local.region}::foundation-model/*",
     # The custom model's provisioned throughput (created per run by the parent workflow).
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:provisioned-model/*",
+    # The custom model's on-demand deployment (its ARN is the modelId on the on-demand path).
+    "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:custom-model-deployment/*",
     # Inference profiles of this account, for base models only served through one.
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
   ]

@@ -42,6 +42,30 @@ def _demo_input(path: str | None) -> dict[str, Any]:
     return data
 
 
+def demo_for_model(execution_input: dict[str, Any], config: Any, base_model: str | None, deployment: str | None):
+    """``demo --base-model/--deployment``: the input and emulator region for that model.
+
+    The demo's hyperparameters are kept only where the model has them (each family names its own);
+    the emulated region is one where the model can be customized (model_families), so ``auto`` picks
+    on-demand where the catalog says it is offered there.
+    """
+    from workflow_lambdas import model_families as mf
+
+    if base_model:
+        model = mf.lookup(base_model)
+        if model is None:
+            raise CliError(f"--base-model: {base_model} is not a model this module can customize; see docs/cli.md")
+        names = {spec.name for spec in mf.hyperparameters_for(model)}
+        hps = {k: v for k, v in (execution_input.get("HyperParameters") or {}).items() if k in names}
+        execution_input = dict(execution_input, BaseModelIdentifier=base_model, HyperParameters=hps)
+        regions = sorted(model.customization_regions)
+        if regions and config.region not in regions:
+            config.region = regions[0]
+    if deployment:
+        execution_input = dict(execution_input, Deployment=deployment)
+    return execution_input
+
+
 def _print_summary(summary: dict[str, Any], out) -> None:
     scores = summary["scores"]
 
@@ -62,12 +86,17 @@ def _print_summary(summary: dict[str, Any], out) -> None:
             f"difference       : {fmt(diff.get('Mean'))} "
             f"[{fmt(diff.get('Low'))}, {fmt(diff.get('High'))}] at {diff.get('ConfidenceLevel', 'n/a')}"
         )
+    lines.append(f"serving          : {summary.get('deployment_mode') or 'n/a'}")
+    for dep in summary.get("custom_model_deployments") or []:
+        action = "kept" if dep["status"] != "Deleted" else "deleted"
+        lines.append(f"deployment       : {action} ({dep['status']}) {dep['arn']}")
     for pt in summary["provisioned_throughputs"]:
         action = "kept" if pt["status"] != "Deleted" else "deleted"
         lines.append(f"throughput       : {action} ({pt['status']}) {pt['arn']}")
     if not summary["provisioned_throughputs"]:
         lines.append("throughput       : none was created")
     lines.append(f"leaked throughput: {summary['leaked_throughputs']}")
+    lines.append(f"leaked deployment: {summary.get('leaked_deployments', 0)}")
     for email in summary["emails"]:
         lines.append(f"email            : to {', '.join(email['to'])}: {email['subject']}")
     if not summary["emails"]:
@@ -143,6 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config, scenario = _demo_config(args)
     if args.verbose:
         config.log_level = "INFO"
+    execution_input = demo_for_model(execution_input, config, args.base_model, args.deployment)
     out = sys.stderr if args.json else sys.stdout
     t0 = time.monotonic()
     print(f"starting the local emulator (moto, in-process); scenario: custom model {scenario}", file=out)
@@ -214,11 +244,14 @@ def quiet_progress_bars() -> None:
 def _demo_data(emu, args: argparse.Namespace, execution_input: dict[str, Any]) -> dict[str, Any]:
     """Upload the demo's data: the sample, or ``--records N`` synthetic records in shards of ``--shard-size``."""
     if args.records is None:
-        emu.upload_sample()
+        emu.upload_sample(execution_input.get("BaseModelIdentifier"))
     else:
         from . import scale_demo
 
-        execution_input = {**execution_input, **scale_demo.upload(emu, args.records)}
+        execution_input = {
+            **execution_input,
+            **scale_demo.upload(emu, args.records, base_model=execution_input.get("BaseModelIdentifier")),
+        }
     if args.shard_size is not None:
         evaluation = dict(execution_input.get("Evaluation") or {})
         evaluation["ShardSize"] = args.shard_size
@@ -305,6 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults",
         metavar="FILE.json",
         help=f"emulated faults to inject: one JSON object, keys in {FAULTS_DOC}",
+    )
+    demo.add_argument(
+        "--base-model",
+        metavar="ID",
+        help="base model to customize (its customization id, e.g. amazon.nova-2-lite-v1:0:256k); "
+        "the sample data is converted to its format",
+    )
+    demo.add_argument(
+        "--deployment",
+        choices=("auto", "on_demand", "provisioned"),
+        help="how the custom model is served (default: the input's Deployment, else auto)",
     )
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")

@@ -37,10 +37,15 @@ def synthetic_records(count: int, seed: int = SEED) -> tuple[list[dict[str, str]
     return out_prompts, out_references
 
 
-def upload(emu: Any, count: int, seed: int = SEED) -> dict[str, str]:
-    """Upload the training sample and ``count`` synthetic validation records; teach the emulated models."""
+def upload(emu: Any, count: int, seed: int = SEED, base_model: str | None = None) -> dict[str, str]:
+    """Upload the training sample (in ``base_model``'s format when given) and ``count`` synthetic
+    validation records; teach the emulated models."""
+    from .emulator.samples import training_data_for
+
     sample = paths.sample_data_dir()
-    emu.upload("training", "training-data.jsonl", (sample / "training.jsonl").read_bytes())
+    emu.upload(
+        "training", "training-data.jsonl", training_data_for((sample / "training.jsonl").read_bytes(), base_model)
+    )
     prompts, references = synthetic_records(count, seed)
     emu.upload("validation", VALIDATION_KEY, json.dumps(prompts).encode("utf-8"))
     emu.upload("validation", REFERENCE_KEY, json.dumps(references).encode("utf-8"))

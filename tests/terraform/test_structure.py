@@ -20,7 +20,7 @@ ROOT = tfparse.REPO_ROOT
 MODULE_DIRS = tfparse.module_dirs(ROOT)
 CONTRACTS = ROOT / "docs" / "contracts.md"
 
-ROOT_FUNCTIONS = {"validate_input", "release_throughput", "notify", "release_stopped_run"}
+ROOT_FUNCTIONS = {"validate_input", "custom_model_deployment", "release_throughput", "notify", "release_stopped_run"}
 EVALUATION_FUNCTIONS = {"plan_shards", "infer", "score", "aggregate"}
 EXPECTED_MODULES = {
     "storage",

@@ -267,3 +267,135 @@ def test_leak_detector_sees_a_throughput_the_workflow_forgot(fault_emulator):
         emu.world.throughputs[pt["arn"]].deleted = False
         emu.world.throughputs[pt["arn"]].status = "InService"
     assert emu.summary(summary["execution_arn"])["leaked_throughputs"] == 1
+
+
+def test_sync_that_returns_a_failed_job_is_caught_by_the_status_check(emulator_factory):
+    """The docs do not say whether ``createModelCustomizationJob.sync`` fails on a failed job: when it returns,
+    GetCustomizationJob's Status (not the .sync output) decides, and the run fails before anything is served."""
+    emu = emulator_factory("better", job_outcome="Failed", sync_fails_on_job_failure=False)
+    emu.upload_sample()
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    summary = emu.run(demo_input(ValidationDataFileName="matrix.jsonl"), timeout=300)
+    entered = emu.entered_states(summary["execution_arn"])
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.CustomizationNotCompleted", summary
+    assert "CustomizationNotCompleted" in entered and "ProvisionThroughput" not in entered
+    assert "Emulated failure" in summary["cause"]  # GetModelCustomizationJob's failureMessage travels
+    assert summary["provisioned_throughputs"] == [] and summary["leaked_throughputs"] == 0
+    assert len(summary["emails"]) == 1
+    assert emu.world.create_calls["job"] == 1
+
+
+# -- the on-demand path (issue 11): a custom model deployment serves the evaluation ----------------------------
+
+NOVA_2_LITE = "amazon.nova-2-lite-v1:0:256k"  # on-demand deployable in us-east-1 (the emulator's region)
+ON_DEMAND_INPUT = {
+    "BaseModelIdentifier": NOVA_2_LITE,
+    "HyperParameters": {"epochCount": "2", "learningRate": "0.00001"},
+}
+OD_FAILURE = ("ReleaseAfterFailure", "NotifyFailure", "DescribeFailure", "RunFailed")
+WINNER_PT = {"KeepWinnerAs": "provisioned_throughput"}
+
+
+@dataclass(frozen=True)
+class OnDemandCase:
+    id: str
+    faults: dict[str, Any]
+    status: str
+    error: str | None
+    verdict: str | None
+    release: str  # Action of the release result
+    deployment: str | None  # final status of the run's deployment; None: none was created
+    throughput: str | None = None  # final status of a winner throughput; None: none was bought
+    subject: str = ""
+    email: bool = True
+    input: dict[str, Any] = field(default_factory=dict)
+    states: tuple[str, ...] = ()
+
+
+OD_CASES = [
+    OnDemandCase("od_better", {"custom_model": "better"}, "SUCCEEDED", None, "CUSTOM_BETTER", "KEPT", "Active",
+                 subject="better — deployment kept", states=("KeepDeployment", "NotifyOutcome")),
+    OnDemandCase("od_worse", {"custom_model": "worse"}, "SUCCEEDED", None, "NOT_BETTER", "DELETED", "Deleted",
+                 subject="not better — deployment deleted", states=("ReleaseThroughput",)),
+    OnDemandCase("od_same", {"custom_model": "same"}, "SUCCEEDED", None, "INCONCLUSIVE", "DELETED", "Deleted",
+                 subject="inconclusive — deployment deleted"),
+    OnDemandCase("od_same_keep", {"custom_model": "same"}, "SUCCEEDED", None, "INCONCLUSIVE", "KEPT", "Active",
+                 subject="inconclusive — deployment kept", input={"Evaluation": {"OnInconclusive": "KEEP"}}),
+    OnDemandCase("od_better_release", {"custom_model": "better"}, "SUCCEEDED", None, "CUSTOM_BETTER", "DELETED",
+                 "Deleted", subject="better — deployment deleted", input={"KeepThroughputOnWin": False}),
+    OnDemandCase("od_winner_throughput", {"custom_model": "better"}, "SUCCEEDED", None, "CUSTOM_BETTER", "KEPT",
+                 "Deleted", "InService", "better — throughput kept", input=WINNER_PT,
+                 states=("ProvisionWinnerThroughput", "IsWinnerThroughputReady", "ReleaseThroughput")),
+    OnDemandCase("od_winner_throughput_failed", {"throughput_status": "Failed"}, "FAILED", "RunFailed.ThroughputFailed",
+                 "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted", "run failed: ThroughputFailed", input=WINNER_PT,
+                 states=("ThroughputFailed", *OD_FAILURE)),
+    OnDemandCase("od_winner_throughput_never", {"throughput_status": "never_in_service"}, "FAILED",
+                 "RunFailed.ThroughputTimeout", "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted",
+                 "run failed: ThroughputTimeout", input=WINNER_PT, states=("ThroughputTimedOut", *OD_FAILURE)),
+    OnDemandCase("od_create_deployment_error", {"create_deployment": "error"}, "FAILED",
+                 "RunFailed.ServiceQuotaExceededException", None, "NOT_CREATED", None,
+                 subject="run failed: ServiceQuotaExceededException", states=OD_FAILURE),
+    OnDemandCase("od_deployment_failed", {"deployment_status": "Failed"}, "FAILED", "RunFailed.DeploymentFailed",
+                 None, "DELETED", "Deleted", subject="run failed: DeploymentFailed",
+                 states=("DeploymentFailed", *OD_FAILURE)),
+    OnDemandCase("od_deployment_never_active", {"deployment_status": "never_active"}, "FAILED",
+                 "RunFailed.DeploymentTimeout", None, "DELETED", "Deleted", subject="run failed: DeploymentTimeout",
+                 states=("DeploymentTimedOut", *OD_FAILURE)),
+    OnDemandCase("od_evaluator_crash", {"evaluator": "crash"}, "FAILED", "RunFailed.States.TaskFailed", None,
+                 "DELETED", "Deleted", subject="run failed: States.TaskFailed", states=OD_FAILURE),
+    OnDemandCase("od_inference_crash", {"inference_lambda": "crash"}, "FAILED", "RunFailed.States.TaskFailed", None,
+                 "DELETED", "Deleted", subject="run failed: States.TaskFailed", states=OD_FAILURE),
+    OnDemandCase("od_child_timeout", {"child_timeout": True}, "FAILED", "RunFailed.States.Timeout", None, "DELETED",
+                 "Deleted", subject="run failed: States.Timeout", states=OD_FAILURE),
+    OnDemandCase("od_release_throttled", {"release_first_delete": "throttle", "custom_model": "worse"}, "SUCCEEDED",
+                 None, "NOT_BETTER", "DELETED", "Deleted", subject="not better — deployment deleted"),
+    OnDemandCase("od_release_throttled+deployment_failed", {"release_first_delete": "throttle",
+                                                             "deployment_status": "Failed"}, "FAILED",
+                 "RunFailed.DeploymentFailed", None, "DELETED", "Deleted", subject="run failed: DeploymentFailed"),
+    OnDemandCase("od_ses_reject+better", {"ses": "reject", "custom_model": "better"}, "SUCCEEDED", None,
+                 "CUSTOM_BETTER", "KEPT", "Active", subject="better — deployment kept", email=False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", OD_CASES, ids=[c.id for c in OD_CASES])
+def test_on_demand_fault_matrix(fault_emulator, case: OnDemandCase):
+    emu = fault_emulator(case.faults)
+    emu.upload_sample(NOVA_2_LITE)
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    other = _plant_another_run(emu)
+
+    summary = emu.run(demo_input(ValidationDataFileName="matrix.jsonl", **ON_DEMAND_INPUT, **case.input), timeout=300)
+    state = emu.final_state(summary["execution_arn"])
+    entered = emu.entered_states(summary["execution_arn"])
+
+    assert summary["deployment_mode"] == "on_demand"
+    assert summary["execution_status"] == case.status, summary
+    assert summary["error"] == case.error, summary
+    assert summary["verdict"] == case.verdict, summary
+    for name in case.states:
+        assert name in entered, f"{name} not entered: {entered}"
+    assert "ProvisionThroughput" not in entered
+
+    # the money invariant: nothing billed survives unless the run's policy keeps it
+    assert summary["leaked_deployments"] == 0, summary
+    assert summary["leaked_throughputs"] == 0, summary
+    assert summary["release"] == case.release, summary
+    deployments = [d["status"] for d in summary["custom_model_deployments"]]
+    assert deployments == ([case.deployment] if case.deployment else []), summary
+    throughputs = [pt["status"] for pt in summary["provisioned_throughputs"]]
+    assert throughputs == ([case.throughput] if case.throughput else []), summary
+    assert summary["release_error"] is None
+    assert emu.world.create_calls["deployment"] == 1  # one create call (retries would reuse the token)
+
+    notification = state["notification"]
+    assert case.subject in notification["Subject"], notification
+    assert notification["Outcome"] == ("FAILED" if case.status == "FAILED" else case.verdict)
+    if case.email:
+        [email] = summary["emails"]
+        assert email["subject"] == notification["Subject"]
+    else:
+        assert summary["emails"] == [] and notification["Sent"] is False
+
+    foreign = emu.world.throughputs[other["arn"]]
+    assert not foreign.deleted and other["arn"] not in emu.world.delete_calls

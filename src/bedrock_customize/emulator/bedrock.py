@@ -2,6 +2,11 @@
 
 - Provisioned throughput create/get/delete/list, with tags and status
   transitions (Creating -> InService | Failed, or never leaving Creating).
+- Custom model deployments (on-demand inference) create/get/delete/list, with
+  tags and status transitions (Creating -> Active | Failed, or never leaving
+  Creating); the deployment ARN is a ``modelId`` for InvokeModel/Converse.
+- ``clientRequestToken`` on every create (job, throughput, deployment): the same
+  token returns the resource the first call created, as the service does.
 - Customization jobs that move from InProgress to a configured outcome, a
   custom model only when the job completes, and the right ``outputModelArn``.
 - bedrock-runtime ``InvokeModel`` answers shaped like each model family's real
@@ -120,6 +125,52 @@ class Throughput:
         return out
 
 
+@dataclass
+class CustomModelDeployment:
+    """One on-demand deployment; ``describe()`` is GetCustomModelDeployment's output (botocore shape)."""
+
+    arn: str
+    name: str
+    model_arn: str
+    tags: dict[str, str]
+    description: str | None = None
+    status: str = "Creating"
+    polls: int = 0
+    created: str = field(default_factory=_now)
+    updated: str = field(default_factory=_now)
+    failure_message: str | None = None
+    deleted: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "customModelDeploymentArn": self.arn,
+            "modelDeploymentName": self.name,
+            "modelArn": self.model_arn,
+            "createdAt": self.created,
+            "status": self.status,
+            "lastUpdatedAt": self.updated,
+        }
+        if self.description:
+            out["description"] = self.description
+        if self.failure_message:
+            out["failureMessage"] = self.failure_message
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """One ``modelDeploymentSummaries`` entry of ListCustomModelDeployments (botocore shape)."""
+        out = {
+            "customModelDeploymentArn": self.arn,
+            "customModelDeploymentName": self.name,
+            "modelArn": self.model_arn,
+            "createdAt": self.created,
+            "status": self.status,
+            "lastUpdatedAt": self.updated,
+        }
+        if self.failure_message:
+            out["failureMessage"] = self.failure_message
+        return out
+
+
 def family_of_model_id(model_id: str) -> str:
     bare = model_id.split("/")[-1]
     for prefix in ("us.", "eu.", "apac.", "global."):
@@ -181,6 +232,10 @@ class BedrockWorld:
         self.config = config
         self.lock = threading.RLock()
         self.throughputs: dict[str, Throughput] = {}
+        self.deployments: dict[str, CustomModelDeployment] = {}
+        # clientRequestToken -> ARN, per create API (idempotency, as the service keeps it)
+        self.tokens: dict[tuple[str, str], str] = {}
+        self.create_calls: dict[str, int] = {"job": 0, "throughput": 0, "deployment": 0}
         self.job_polls: dict[str, int] = {}
         self.oracle: dict[str, str] = {}
         self.rng = random.Random(config.seed)
@@ -199,6 +254,11 @@ class BedrockWorld:
 
     # -- provisioned throughput ------------------------------------------------------------
     def create_throughput(self, region: str, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        token = body.get("clientRequestToken")
+        with self.lock:
+            self.create_calls["throughput"] += 1
+            if token and ("throughput", token) in self.tokens:
+                return {"provisionedModelArn": self.tokens[("throughput", token)]}
         if self.config.create_throughput_error:
             raise ServiceQuotaExceededException(
                 "The request exceeds the provisioned throughput quota for this model (emulated fault)."
@@ -220,6 +280,8 @@ class BedrockWorld:
                 commitment=body.get("commitmentDuration"),
                 tags=tags,
             )
+            if token:
+                self.tokens[("throughput", token)] = arn
             return {"provisionedModelArn": arn}
 
     def _find(self, identifier: str) -> Throughput:
@@ -280,7 +342,93 @@ class BedrockWorld:
                 raise ResourceNotFoundException(f"Provisioned model {arn} not found")
             return [{"key": k, "value": v} for k, v in pt.tags.items()]
 
+    # -- custom model deployments (on-demand inference) ------------------------------------------
+    def create_deployment(self, region: str, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        token = body.get("clientRequestToken")
+        with self.lock:
+            self.create_calls["deployment"] += 1
+            if token and ("deployment", token) in self.tokens:
+                return {"customModelDeploymentArn": self.tokens[("deployment", token)]}
+        if self.config.create_deployment_error:
+            raise ServiceQuotaExceededException(
+                "The request exceeds the custom model deployment quota for this account (emulated fault)."
+            )
+        for required in ("modelDeploymentName", "modelArn"):
+            if required not in body:
+                raise ValidationException(f"1 validation error detected: {required} must not be null")
+        with self.lock:
+            for existing in self.deployments.values():
+                if existing.name == body["modelDeploymentName"] and not existing.deleted:
+                    raise JsonRESTError("ConflictException", "A custom model deployment with this name exists")
+            arn = f"arn:aws:bedrock:{region}:{account}:custom-model-deployment/{secrets.token_hex(6)}"
+            self.deployments[arn] = CustomModelDeployment(
+                arn=arn,
+                name=body["modelDeploymentName"],
+                model_arn=body["modelArn"],
+                tags={t["key"]: t["value"] for t in body.get("tags") or []},
+                description=body.get("description"),
+            )
+            if token:
+                self.tokens[("deployment", token)] = arn
+            return {"customModelDeploymentArn": arn}
+
+    def _find_deployment(self, identifier: str) -> CustomModelDeployment:
+        with self.lock:
+            dep = self.deployments.get(identifier)
+            if dep is None:
+                dep = next((d for d in self.deployments.values() if d.name == identifier and not d.deleted), None)
+            if dep is None or dep.deleted:
+                raise ResourceNotFoundException(f"Custom model deployment {identifier} not found")
+            return dep
+
+    def get_deployment(self, identifier: str) -> dict[str, Any]:
+        with self.lock:
+            dep = self._find_deployment(identifier)
+            dep.polls += 1
+            if dep.status == "Creating" and dep.polls >= self.config.deployment_polls:
+                outcome = self.config.deployment_outcome
+                if outcome == "Failed":
+                    dep.status = "Failed"
+                    dep.failure_message = "Emulated failure: the deployment could not be created."
+                    dep.updated = _now()
+                elif outcome == "Active":
+                    dep.status = "Active"
+                    dep.updated = _now()
+            return dep.describe()
+
+    def delete_deployment(self, identifier: str) -> None:
+        with self.lock:
+            self.delete_calls.append(identifier)
+            if self.config.throttle_first_delete and len(self.delete_calls) == 1:
+                raise ThrottlingException("Rate exceeded (emulated fault on the first deletion)")
+            dep = self._find_deployment(identifier)
+            dep.deleted = True
+
+    def list_deployments(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [d.summary() for d in self.deployments.values() if not d.deleted]
+
+    def deployment_tags(self, arn: str) -> list[dict[str, str]] | None:
+        with self.lock:
+            dep = self.deployments.get(arn)
+            if dep is None:
+                return None
+            if dep.deleted:
+                raise ResourceNotFoundException(f"Custom model deployment {arn} not found")
+            return [{"key": k, "value": v} for k, v in dep.tags.items()]
+
     # -- customization jobs ----------------------------------------------------------------
+    def job_for_token(self, token: str | None) -> str | None:
+        """The job ARN an earlier create with this ``clientRequestToken`` returned (None: first call)."""
+        with self.lock:
+            self.create_calls["job"] += 1
+            return self.tokens.get(("job", token)) if token else None
+
+    def remember_job(self, token: str | None, arn: str) -> None:
+        if token:
+            with self.lock:
+                self.tokens[("job", token)] = arn
+
     def advance_job(self, job: Any, backend: Any) -> None:
         """Move a moto job forward one poll; fix what moto gets wrong on completion."""
         with self.lock:
@@ -315,6 +463,14 @@ class BedrockWorld:
                 raise JsonRESTError("ModelNotReadyException", f"Provisioned model {model_id} is {pt.status}")
             base_id = self._base_of_custom_model(pt.model_arn)
             return "custom", family_of_model_id(base_id), self.config.custom
+        if ":custom-model-deployment/" in model_id:
+            with self.lock:
+                dep = self.deployments.get(model_id)
+            if dep is None or dep.deleted:
+                raise ResourceNotFoundException(f"Custom model deployment {model_id} not found")
+            if dep.status != "Active":
+                raise JsonRESTError("ModelNotReadyException", f"Custom model deployment {model_id} is {dep.status}")
+            return "custom", family_of_model_id(self._base_of_custom_model(dep.model_arn)), self.config.custom
         return "base", family_of_model_id(model_id), self.config.base
 
     def _base_of_custom_model(self, model_arn: str) -> str:

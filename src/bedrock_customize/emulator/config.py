@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 JOB_OUTCOMES = ("Completed", "Failed", "Stopped")
 THROUGHPUT_OUTCOMES = ("InService", "Failed", "never_in_service")
+DEPLOYMENT_OUTCOMES = ("Active", "Failed", "never_active")
 # Named outcomes for demos and tests: (base quality, custom quality).
 SCENARIO_QUALITIES: dict[str, tuple[float, float]] = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
 SCENARIOS = tuple(SCENARIO_QUALITIES)
@@ -59,6 +60,16 @@ class EmulatorConfig:
     throughput_outcome: str = "InService"
     throughput_polls: int = 1
     create_throughput_error: bool = False
+    # Custom model deployment: terminal status and how many Get calls it stays Creating.
+    deployment_outcome: str = "Active"
+    deployment_polls: int = 1
+    create_deployment_error: bool = False
+    deployment_poll_seconds: int = 30
+    deployment_max_polls: int = 120
+    default_deployment: str = "auto"
+    # The .sync customization task fails on a job that did not complete (False: it returns, and the
+    # workflow's own GetModelCustomizationJob check must catch it; the docs do not say which).
+    sync_fails_on_job_failure: bool = True
     base: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.45))
     custom: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.85))
     # Wait states: real seconds = seconds * wait_scale.
@@ -93,6 +104,8 @@ class EmulatorConfig:
             raise ValueError(f"job_outcome must be one of {JOB_OUTCOMES}")
         if self.throughput_outcome not in THROUGHPUT_OUTCOMES:
             raise ValueError(f"throughput_outcome must be one of {THROUGHPUT_OUTCOMES}")
+        if self.deployment_outcome not in DEPLOYMENT_OUTCOMES:
+            raise ValueError(f"deployment_outcome must be one of {DEPLOYMENT_OUTCOMES}")
 
     @classmethod
     def scenario(cls, name: str, **overrides) -> EmulatorConfig:

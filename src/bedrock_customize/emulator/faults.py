@@ -1,7 +1,8 @@
 """Fault injection for the demo and the workflow tests: one flat JSON object, every key optional.
 
 {"customization_job": "Failed"|"Stopped", "create_throughput": "error",
- "throughput_status": "Failed"|"never_in_service", "inference_throttle_rate": 0.0-1.0,
+ "throughput_status": "Failed"|"never_in_service", "create_deployment": "error",
+ "deployment_status": "Failed"|"never_active", "inference_throttle_rate": 0.0-1.0,
  "inference_lambda": "crash", "evaluator": "crash", "child_timeout": true, "ses": "reject",
  "release_first_delete": "throttle", "custom_model": "better"|"worse"|"same"}
 """
@@ -19,6 +20,8 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "customization_job": ("Failed", "Stopped"),
     "create_throughput": ("error",),
     "throughput_status": ("Failed", "never_in_service"),
+    "create_deployment": ("error",),
+    "deployment_status": ("Failed", "never_active"),
     "inference_lambda": ("crash",),
     "evaluator": ("crash",),
     "child_timeout": (True, False),
@@ -89,6 +92,12 @@ def apply_faults(config: EmulatorConfig, faults: dict[str, Any]) -> EmulatorConf
         config.throughput_outcome = faults["throughput_status"]
         if faults["throughput_status"] == "never_in_service":
             config.throughput_max_polls = min(config.throughput_max_polls, 3)
+    if faults.get("create_deployment") == "error":
+        config.create_deployment_error = True
+    if "deployment_status" in faults:
+        config.deployment_outcome = faults["deployment_status"]
+        if faults["deployment_status"] == "never_active":
+            config.deployment_max_polls = min(config.deployment_max_polls, 3)
     if "inference_throttle_rate" in faults:
         config.base.throttle_rate = config.custom.throttle_rate = float(faults["inference_throttle_rate"])
     crash = set(config.crash_functions)

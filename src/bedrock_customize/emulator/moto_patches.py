@@ -10,8 +10,9 @@ Each patch is applied once per process and is tied to the pinned moto version:
 2. ``arn:aws:states:::bedrock:createModelCustomizationJob.sync``: moto routes
    Bedrock to an "unsupported" class that cannot ``.sync``; we add an
    integration that creates the job and polls it by name until it ends.
-3. Bedrock control plane: provisioned throughput APIs (missing in moto), tags
-   on throughputs, job lookup and custom model deletion by ARN (moto never decodes it).
+3. Bedrock control plane: provisioned throughput and custom model deployment
+   APIs (missing in moto), tags on both, ``clientRequestToken`` idempotency of the
+   job create, job lookup and custom model deletion by ARN (moto never decodes it).
 4. bedrock-runtime: InvokeModel with family-shaped bodies, Converse.
 5. Lambda without Docker: the real handler runs in-process.
 6. Wait states: seconds scaled by the emulator's ``wait_scale``.
@@ -234,7 +235,7 @@ def _patch_bedrock_integration() -> None:
                     return None
                 description = job.to_dict()
                 self._normalise_response(description, service_action_name="get_model_customization_job")
-                if job.status == "Completed":
+                if job.status == "Completed" or not emulated.active_world().config.sync_fails_on_job_failure:
                     return description
                 raise FailureEventException(
                     FailureEvent(
@@ -304,11 +305,44 @@ def _patch_bedrock_control_plane() -> None:
     def list_provisioned_model_throughputs(self):
         return json.dumps({"provisionedModelSummaries": emulated.active_world().list_throughputs()})
 
+    def create_custom_model_deployment(self):
+        region, account = _region_account(self)
+        body = json.loads(self.body or "{}")
+        return json.dumps(emulated.active_world().create_deployment(region, account, body))
+
+    def get_custom_model_deployment(self):
+        identifier = unquote(self.path.split("/")[-1])
+        return json.dumps(emulated.active_world().get_deployment(identifier))
+
+    def delete_custom_model_deployment(self):
+        identifier = unquote(self.path.split("/")[-1])
+        emulated.active_world().delete_deployment(identifier)
+        return json.dumps({})
+
+    def list_custom_model_deployments(self):
+        return json.dumps({"modelDeploymentSummaries": emulated.active_world().list_deployments()})
+
+    original_create_job = BedrockResponse.create_model_customization_job
+
+    def create_model_customization_job(self):
+        # Bedrock: a create with the clientRequestToken of an earlier one returns that job (idempotent retry).
+        token = json.loads(self.body or "{}").get("clientRequestToken")
+        world = emulated.active_world()
+        known = world.job_for_token(token)
+        if known is not None:
+            return json.dumps({"jobArn": known})
+        response = original_create_job(self)
+        world.remember_job(token, json.loads(response)["jobArn"])
+        return response
+
     original_list_tags = BedrockResponse.list_tags_for_resource
 
     def list_tags_for_resource(self):
         arn = json.loads(self.body or "{}").get("resourceARN", "")
-        tags = emulated.active_world().throughput_tags(arn)
+        world = emulated.active_world()
+        tags = world.throughput_tags(arn)
+        if tags is None:
+            tags = world.deployment_tags(arn)
         if tags is not None:
             return json.dumps({"tags": tags})
         return original_list_tags(self)
@@ -329,6 +363,11 @@ def _patch_bedrock_control_plane() -> None:
         return json.dumps({})
 
     BedrockResponse.delete_custom_model = delete_custom_model
+    BedrockResponse.create_model_customization_job = create_model_customization_job
+    BedrockResponse.create_custom_model_deployment = create_custom_model_deployment
+    BedrockResponse.get_custom_model_deployment = get_custom_model_deployment
+    BedrockResponse.delete_custom_model_deployment = delete_custom_model_deployment
+    BedrockResponse.list_custom_model_deployments = list_custom_model_deployments
     BedrockResponse.create_provisioned_model_throughput = create_provisioned_model_throughput
     BedrockResponse.get_provisioned_model_throughput = get_provisioned_model_throughput
     BedrockResponse.delete_provisioned_model_throughput = delete_provisioned_model_throughput

@@ -183,3 +183,42 @@ def test_hub_ids_are_not_taken_for_paths(value):
     from bedrock_customize.score_command import model_path_problem
 
     assert model_path_problem(value) is None
+
+
+# --- demo --base-model / --deployment (issue 11) ---------------------------------------------------------------
+
+
+def test_demo_base_model_keeps_only_the_models_hyperparameters_and_picks_its_region():
+    from bedrock_customize.cli import _demo_input, demo_for_model
+    from bedrock_customize.emulator import EmulatorConfig
+
+    config = EmulatorConfig()
+    nova = demo_for_model(_demo_input(None), config, "amazon.nova-2-lite-v1:0:256k", "on_demand")
+    assert nova["BaseModelIdentifier"] == "amazon.nova-2-lite-v1:0:256k" and nova["Deployment"] == "on_demand"
+    assert "batchSize" not in nova["HyperParameters"] and nova["HyperParameters"]["epochCount"] == "2"
+    assert config.region == "us-east-1"
+    llama = demo_for_model(_demo_input(None), config, "meta.llama3-1-8b-instruct-v1:0:128k", None)
+    assert "Deployment" not in llama and config.region == "us-west-2"  # where Llama 3.1 can be customized
+
+
+def test_demo_base_model_unknown_is_a_usage_error(capsys):
+    assert main(["demo", "--base-model", "acme.nothing-v1"]) == 2
+    assert "--base-model: acme.nothing-v1" in capsys.readouterr().err
+
+
+def test_demo_help_documents_base_model_and_deployment():
+    text = help_of("demo")
+    assert "--base-model" in text and "--deployment" in text and "on_demand" in text
+
+
+def test_sample_training_data_is_converted_to_the_models_format():
+    from bedrock_customize import paths
+    from bedrock_customize.emulator.samples import training_data_for
+    from workflow_lambdas import datasets as ds
+
+    sample = (paths.sample_data_dir() / "training.jsonl").read_bytes()
+    for model in ("amazon.nova-2-lite-v1:0:256k", "amazon.nova-micro-v1:0:128k", "meta.llama3-1-8b-instruct-v1:0:128k"):
+        from workflow_lambdas import model_families as mf
+
+        family = mf.lookup(model).family
+        assert ds.check_training(training_data_for(sample, model), family, "FINE_TUNING", name="t") == [], model

@@ -13,6 +13,8 @@ EVERY_FAULT = {
     "customization_job": "Failed",
     "create_throughput": "error",
     "throughput_status": "never_in_service",
+    "create_deployment": "error",
+    "deployment_status": "never_active",
     "inference_throttle_rate": 0.25,
     "inference_lambda": "crash",
     "evaluator": "crash",
@@ -108,3 +110,13 @@ def test_cli_rejects_a_bad_fault_file_with_exit_2(tmp_path, capsys):
     assert main(["demo", "--faults", str(path)]) == 2
     err = capsys.readouterr().err
     assert "faults.release_first_delete" in err and '"throttle"' in err
+
+
+def test_deployment_faults_configure_the_emulator():
+    from bedrock_customize.emulator.config import EmulatorConfig
+    from bedrock_customize.emulator.faults import apply_faults
+
+    config = apply_faults(EmulatorConfig(), {"create_deployment": "error", "deployment_status": "never_active"})
+    assert config.create_deployment_error is True
+    assert config.deployment_outcome == "never_active" and config.deployment_max_polls == 3
+    assert apply_faults(EmulatorConfig(), {"deployment_status": "Failed"}).deployment_outcome == "Failed"

@@ -136,7 +136,7 @@ def _event(count=N, **run_extra):
     }
     return {
         "run": run,
-        "serving": {"Mode": "PROVISIONED", "ModelId": ARN},
+        "serving": {"Mode": "provisioned", "ModelId": ARN},
         "shard": {"Index": 3, "Key": SHARD_KEY, "Count": count},
     }
 

@@ -486,3 +486,31 @@ def test_loss_email_says_what_happened_to_the_custom_model(deleted, words):
     text = notify.render(state, notify.Settings())["Text"]
     assert words in text
     assert ("delete-custom-model --model-identifier arn:aws:bedrock" in text) is not deleted
+
+
+DEPLOYMENT = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/abc123"
+
+
+def test_a_kept_deployment_is_named_in_subject_and_body(ses):
+    from workflow_lambdas import notify
+
+    state = _state("CUSTOM_BETTER", "KEPT")
+    state["run"]["DeploymentMode"] = "on_demand"
+    state.pop("throughput")
+    state["deployment"] = {"CustomModelDeploymentArn": DEPLOYMENT}
+    state["release"] = {"Action": "KEPT", "ProvisionedModelArn": None, "CustomModelDeploymentArn": DEPLOYMENT,
+                        "DeploymentAction": "KEPT", "Reason": "policy", "CustomModelDeleted": False}  # fmt: skip
+    result = _handler(state)
+    assert result["Subject"].endswith("custom model is better — deployment kept")
+    rows = dict((label, value) for label, value, _ in notify._facts(state, "CUSTOM_BETTER", notify.Settings()))
+    assert rows["On-demand deployment (kept)"] == DEPLOYMENT
+    warning = notify._cost_warning(state)
+    assert DEPLOYMENT in warning and "no hourly charge" in warning and "every hour" not in warning
+    assert DEPLOYMENT in _sent()[0].body
+
+
+def test_a_winner_throughput_on_the_on_demand_path_is_a_throughput(ses):
+    state = _state("CUSTOM_BETTER", "KEPT")
+    state["run"]["DeploymentMode"] = "on_demand"
+    state["release"]["DeploymentAction"] = "DELETED"
+    assert _handler(state)["Subject"].endswith("custom model is better — throughput kept")

@@ -100,6 +100,7 @@ def test_deletes_only_the_stopped_runs_throughputs_across_pages(bedrock):
     for arn in (MINE, MINE_TOO):
         stub.add_response("get_provisioned_model_throughput", _details(arn), {"provisionedModelId": arn})
         stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": arn})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     result = _run(client, _event())
     assert result == {"RunId": RUN, "Status": "ABORTED", "Released": [MINE, MINE_TOO], "Refused": [], "AlreadyGone": []}
 
@@ -111,6 +112,7 @@ def test_never_deletes_a_committed_throughput(bedrock):
     stub.add_response(
         "get_provisioned_model_throughput", _details(MINE, commitment="OneMonth"), {"provisionedModelId": MINE}
     )
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     result = _run(client, _event("TIMED_OUT"))
     assert result["Refused"] == [MINE] and result["Released"] == []
 
@@ -127,6 +129,7 @@ def test_waits_while_bedrock_is_still_creating_then_deletes(bedrock):
             "delete_provisioned_model_throughput", "ConflictException", "still creating", http_status_code=400
         )
     stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": MINE})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     slept: list[float] = []
     result = _run(client, _event(), sleep=slept.append)
     assert result["Released"] == [MINE]
@@ -150,6 +153,7 @@ def test_a_throughput_gone_meanwhile_is_fine(bedrock):
     stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     assert _run(client, _event("FAILED"))["AlreadyGone"] == [MINE]
 
 
@@ -157,6 +161,32 @@ def test_a_throughput_gone_meanwhile_is_fine(bedrock):
 def test_other_statuses_touch_nothing(bedrock, status):
     client, _stub = bedrock  # nothing queued: any call would fail
     assert _run(client, _event(status))["Released"] == []
+
+
+DEPLOYMENT = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/mine01"
+OTHER_DEPLOYMENT = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/other1"
+
+
+def test_deletes_the_stopped_runs_deployment_only(bedrock):
+    client, stub = bedrock
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": []}, None)
+    summaries = [
+        {"customModelDeploymentArn": arn, "customModelDeploymentName": "d", "createdAt": NOW,
+         "modelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/m1",
+         "status": "Active"}
+        for arn in (DEPLOYMENT, OTHER_DEPLOYMENT)
+    ]  # fmt: skip
+    stub.add_response(
+        "list_custom_model_deployments",
+        {"modelDeploymentSummaries": summaries},
+        {"maxResults": 100, "createdAfter": NOW - dt.timedelta(minutes=1)},
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": DEPLOYMENT})
+    stub.add_response("list_tags_for_resource", _tags(run="another-run"), {"resourceARN": OTHER_DEPLOYMENT})
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": DEPLOYMENT})  # the guarded delete's check
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    result = _run(client, _event())
+    assert result["Released"] == [DEPLOYMENT] and OTHER_DEPLOYMENT not in str(result)
 
 
 def test_a_wrong_event_is_one_clear_line():
@@ -200,6 +230,7 @@ def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, state
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response("list_tags_for_resource", _tags(run=OTHER_RUN_ID), {"resourceARN": OTHER_RUN})
     stub.add_response("list_tags_for_resource", _tags(workflow="staging-customize"), {"resourceARN": OTHER_WORKFLOW})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     # runs are visited in sorted order: the stopped run, then the kept winner
     _describe(sfn_stub, RUN, "ABORTED")
     stub.add_response("get_provisioned_model_throughput", _details(MINE), {"provisionedModelId": MINE})
@@ -215,6 +246,7 @@ def test_sweep_leaves_runs_step_functions_no_longer_knows(bedrock, states):
     sfn, sfn_stub = states
     stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     sfn_stub.add_client_error("describe_execution", "ExecutionDoesNotExist", "expired", 400)
     event = rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN})
     assert rsr.sweep(event, bedrock=client, states=sfn)["Unknown"] == [MINE]

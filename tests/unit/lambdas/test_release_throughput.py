@@ -388,3 +388,83 @@ def test_committed_throughput_is_refused_even_after_a_failure(bedrock):
     result = _run(client, _state(None, error={"Error": "States.Timeout"}), reason="FAILURE")
     assert (result["Action"], result["ThroughputStatus"]) == ("REFUSED", "InService")
     assert "OneMonth" in result["Reason"]
+
+
+# --- the on-demand path (issue 11): the run's custom model deployment ------------------------------------------
+
+DEPLOYMENT = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/dep123"
+OD_RUN = {"DeploymentMode": "on_demand", "KeepWinnerAs": "deployment", "CustomModelDeploymentName": "dep-od-1"}
+
+
+def _od_state(verdict="NOT_BETTER", **extra):
+    state = _state(verdict, arn=None, **OD_RUN)
+    state["deployment"] = {"CustomModelDeploymentArn": DEPLOYMENT}
+    state.update(extra)
+    return state
+
+
+def _no_throughput(stub):
+    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "none", 404)
+
+
+def test_on_demand_loser_deletes_only_a_deployment_tagged_for_the_run(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    result = rt.release(rt.ReleaseEvent.model_validate({"State": _od_state(), "Reason": "VERDICT"}), bedrock=client)
+    assert result["Action"] == "DELETED" and result["DeploymentAction"] == "DELETED"
+    assert result["CustomModelDeploymentArn"] == DEPLOYMENT and "deployment released" in result["Reason"]
+
+
+def test_on_demand_deployment_of_another_run_is_never_deleted(bedrock):
+    from workflow_lambdas.deployments import DeploymentNotOwned
+
+    client, stub = bedrock  # no delete queued: a delete call would fail the test
+    _no_throughput(stub)
+    other = [{"key": rt.RUN_ID_TAG, "value": "another-run"}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}]
+    stub.add_response("list_tags_for_resource", {"tags": other}, {"resourceARN": DEPLOYMENT})
+    with pytest.raises(DeploymentNotOwned, match="not deleted"):
+        rt.release(rt.ReleaseEvent.model_validate({"State": _od_state(), "Reason": "FAILURE"}), bedrock=client)
+
+
+def test_on_demand_winner_keeps_its_deployment(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    stub.add_response(
+        "get_custom_model_deployment",
+        {
+            "customModelDeploymentArn": DEPLOYMENT,
+            "modelDeploymentName": "dep-od-1",
+            "modelArn": CUSTOM_ARN,
+            "createdAt": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "status": "Active",
+        },  # fmt: skip
+        {"customModelDeploymentIdentifier": DEPLOYMENT},
+    )
+    event = {"State": _od_state("INCONCLUSIVE", run={**_od_state()["run"], "Evaluation": {"OnInconclusive": "KEEP"}})}
+    result = rt.release(rt.ReleaseEvent.model_validate({**event, "Reason": "VERDICT"}), bedrock=client)
+    assert result["Action"] == "KEPT" and result["DeploymentStatus"] == "Active"
+
+
+def test_on_demand_create_that_failed_after_acceptance_is_found_by_name(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    summary = {
+        "customModelDeploymentArn": DEPLOYMENT,
+        "customModelDeploymentName": "dep-od-1",
+        "modelArn": CUSTOM_ARN,
+        "createdAt": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "status": "Creating",
+    }
+    stub.add_response(
+        "list_custom_model_deployments",
+        {"modelDeploymentSummaries": [summary]},
+        {"nameContains": "dep-od-1", "maxResults": 100},
+    )
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    state = _od_state(error={"Error": "States.Timeout"})
+    state.pop("deployment")
+    result = rt.release(rt.ReleaseEvent.model_validate({"State": state, "Reason": "FAILURE"}), bedrock=client)
+    assert result["DeploymentAction"] == "DELETED" and result["CustomModelDeploymentArn"] == DEPLOYMENT

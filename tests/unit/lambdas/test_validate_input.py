@@ -138,8 +138,31 @@ def test_llama_input_validates_with_the_inference_profile_note_only():
             {"Key": "bedrock-customize:run-id", "Value": EXEC_NAME},
             {"Key": "bedrock-customize:workflow", "Value": "bc-customize"},
         ],
+        "DeploymentRequested": "auto",
+        "DeploymentMode": "provisioned",
+        "KeepWinnerAs": "provisioned_throughput",
+        "CustomModelDeploymentName": f"support-summarizer-od-{SUFFIX}",
+        "DeploymentPollSeconds": 30,
+        "DeploymentMaxPolls": 120,
+        "ClientRequestTokens": vi.client_request_tokens(EXEC_ARN, EXEC_NAME).model_dump(),
     }
     assert list(state) == list(vi.RunContext.model_fields)  # contract order
+
+
+def test_client_request_tokens_are_per_run_and_fit_every_create_api():
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("bedrock")
+    pattern = model.operation_model("CreateCustomModelDeployment").input_shape.members["clientRequestToken"]
+    tokens = vi.client_request_tokens(EXEC_ARN, EXEC_NAME).model_dump()
+    assert tokens == vi.client_request_tokens(EXEC_ARN, EXEC_NAME).model_dump()  # a retry sends the same
+    other = vi.client_request_tokens(EXEC_ARN + "-2", EXEC_NAME + "-2").model_dump()
+    assert set(tokens.values()).isdisjoint(other.values()) and len(set(tokens.values())) == 4
+    for op in ("CreateModelCustomizationJob", "CreateProvisionedModelThroughput", "CreateCustomModelDeployment"):
+        meta = model.operation_model(op).input_shape.members["clientRequestToken"].metadata
+        assert meta == pattern.metadata
+        for token in tokens.values():
+            assert re.fullmatch(meta["pattern"], token) and meta["min"] <= len(token) <= meta["max"]
 
 
 def test_nova_input_validates():
