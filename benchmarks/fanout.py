@@ -118,7 +118,7 @@ def run_fanout(emu: Emulator, records: list[dict], args: argparse.Namespace) -> 
     child = sfn.start_execution(
         stateMachineArn=emu.deployment.child_arn,
         name=f"{name}-evaluate",
-        input=json.dumps({"run": run, "serving": {"Mode": "PROVISIONED", "ModelId": throughput}}),
+        input=json.dumps({"run": run, "serving": {"Mode": "provisioned", "ModelId": throughput}}),
     )["executionArn"]
     started = time.monotonic()
     status = "RUNNING"

@@ -78,7 +78,7 @@ def test_jsonl_with_ids_is_sharded(s3):
     s3.put_object(Bucket=VALIDATION, Key="eval/validation.jsonl", Body=jsonl(eval_rows(7)))
     event = {
         "run": run_context("eval/validation.jsonl"),
-        "serving": {"Mode": "PROVISIONED", "ModelId": "arn:x"},
+        "serving": {"Mode": "provisioned", "ModelId": "arn:x"},
         "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "arn:y",
     }
     result = plan_shards.handler(event, None)
