@@ -16,7 +16,6 @@ CHECKOV_FILES = {"tests/terraform/test_checkov.py"}
 # per test, every call of bertscore_evaluator.scoring.score_models). Unit tests mark themselves.
 SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_cli_server.py::test_start_watch_and_report_a_run",
-    "tests/workflow/test_customization_run.py::test_ancestor_input_is_accepted_unchanged",
     "tests/workflow/test_customization_run.py::test_custom_model_better_keeps_throughput_and_reports",
     "tests/workflow/test_customization_run.py::test_custom_model_worse_deletes_throughput_and_says_so",
     "tests/workflow/test_customization_run.py::test_two_runs_with_the_same_input_do_not_collide",

@@ -102,7 +102,7 @@ FAILURES: dict[str, Kind] = {
     ),
     "deployment_failed": Kind(
         "DeploymentFailed",
-        "deployment never became active",
+        "deployment failed",
         "The custom model deployment reached status Failed and was released; check the message and start a new run.",
     ),
     "deployment_timeout": Kind(
@@ -233,8 +233,14 @@ def _raw(cause: Any) -> str:
     return text if len(text) <= MAX_RAW_CAUSE else text[:MAX_RAW_CAUSE] + "…"
 
 
+def _job(state: dict[str, Any]) -> dict[str, Any]:
+    """The customization job as the state holds it: ``$.customization`` once recorded, else the whole
+    GetModelCustomizationJob answer in ``$.customization_job`` (a job that did not complete)."""
+    return _dict(state.get("customization")) or _dict(state.get("customization_job"))
+
+
 def _job_status(state: dict[str, Any], cause: Any) -> str | None:
-    status = _pick(_dict(state.get("customization")), "Status")
+    status = _pick(_job(state), "Status")
     parsed = _json(cause)
     if isinstance(parsed, dict) and not status:
         status = _pick(parsed, "Status")
@@ -258,12 +264,12 @@ def failing_kind(state: dict[str, Any]) -> str:
         return "deployment_timeout"
     if not isinstance(state.get("run"), dict):  # before ValidateInput wrote $.run: nothing to read
         return "unknown"
-    customization = state.get("customization") if isinstance(state.get("customization"), dict) else None
+    customization = _job(state) or None
     job_status = _job_status(state, cause)
     job_done = (
         customization is not None and job_status in (None, "Completed") and not _pick(customization, "FailureMessage")
     )
-    if not job_done and not state.get("throughput") and not state.get("evaluation"):
+    if not job_done and not state.get("throughput") and not state.get("deployment") and not state.get("evaluation"):
         if job_status == "Stopped":
             return "job_stopped"
         if name == "States.Timeout":
@@ -302,7 +308,7 @@ def describe_failure(state: dict[str, Any]) -> Failure | None:
     cause = error.get("Cause")
     message = None
     if kind.startswith("job_"):
-        message = _clean(_pick(_dict(state.get("customization")), "FailureMessage"))
+        message = _clean(_pick(_job(state), "FailureMessage"))
     if kind == "throughput_failed":
         message = _clean(_pick(_dict(state.get("throughput_poll")), "FailureMessage"))
     if kind == "deployment_failed":

@@ -280,7 +280,7 @@ def test_sync_that_returns_a_failed_job_is_caught_by_the_status_check(emulator_f
     assert summary["execution_status"] == "FAILED"
     assert summary["error"] == "RunFailed.CustomizationNotCompleted", summary
     assert "CustomizationNotCompleted" in entered and "ProvisionThroughput" not in entered
-    assert "Emulated failure" in summary["cause"]  # GetModelCustomizationJob's failureMessage travels
+    assert "Data validation failed for s3://" in summary["cause"]  # GetModelCustomizationJob's failureMessage travels
     assert summary["provisioned_throughputs"] == [] and summary["leaked_throughputs"] == 0
     assert len(summary["emails"]) == 1
     assert emu.world.create_calls["job"] == 1
@@ -328,31 +328,31 @@ OD_CASES = [
                  "Deleted", "InService", "better — throughput kept", input=WINNER_PT,
                  states=("ProvisionWinnerThroughput", "IsWinnerThroughputReady", "ReleaseThroughput")),
     OnDemandCase("od_winner_throughput_failed", {"throughput_status": "Failed"}, "FAILED", "RunFailed.ThroughputFailed",
-                 "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted", "run failed: ThroughputFailed", input=WINNER_PT,
+                 "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted", "throughput never became ready", input=WINNER_PT,
                  states=("ThroughputFailed", *OD_FAILURE)),
     OnDemandCase("od_winner_throughput_never", {"throughput_status": "never_in_service"}, "FAILED",
                  "RunFailed.ThroughputTimeout", "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted",
-                 "run failed: ThroughputTimeout", input=WINNER_PT, states=("ThroughputTimedOut", *OD_FAILURE)),
+                 "throughput never became ready", input=WINNER_PT, states=("ThroughputTimedOut", *OD_FAILURE)),
     OnDemandCase("od_create_deployment_error", {"create_deployment": "error"}, "FAILED",
                  "RunFailed.ServiceQuotaExceededException", None, "NOT_CREATED", None,
-                 subject="run failed: ServiceQuotaExceededException", states=OD_FAILURE),
+                 subject="deployment could not be created", states=OD_FAILURE),
     OnDemandCase("od_deployment_failed", {"deployment_status": "Failed"}, "FAILED", "RunFailed.DeploymentFailed",
-                 None, "DELETED", "Deleted", subject="run failed: DeploymentFailed",
+                 None, "DELETED", "Deleted", subject="deployment failed",
                  states=("DeploymentFailed", *OD_FAILURE)),
     OnDemandCase("od_deployment_never_active", {"deployment_status": "never_active"}, "FAILED",
-                 "RunFailed.DeploymentTimeout", None, "DELETED", "Deleted", subject="run failed: DeploymentTimeout",
+                 "RunFailed.DeploymentTimeout", None, "DELETED", "Deleted", subject="deployment never became active",
                  states=("DeploymentTimedOut", *OD_FAILURE)),
     OnDemandCase("od_evaluator_crash", {"evaluator": "crash"}, "FAILED", "RunFailed.States.TaskFailed", None,
-                 "DELETED", "Deleted", subject="run failed: States.TaskFailed", states=OD_FAILURE),
+                 "DELETED", "Deleted", subject="evaluation failed", states=OD_FAILURE),
     OnDemandCase("od_inference_crash", {"inference_lambda": "crash"}, "FAILED", "RunFailed.States.TaskFailed", None,
-                 "DELETED", "Deleted", subject="run failed: States.TaskFailed", states=OD_FAILURE),
+                 "DELETED", "Deleted", subject="evaluation failed", states=OD_FAILURE),
     OnDemandCase("od_child_timeout", {"child_timeout": True}, "FAILED", "RunFailed.States.Timeout", None, "DELETED",
-                 "Deleted", subject="run failed: States.Timeout", states=OD_FAILURE),
+                 "Deleted", subject="evaluation timed out", states=OD_FAILURE),
     OnDemandCase("od_release_throttled", {"release_first_delete": "throttle", "custom_model": "worse"}, "SUCCEEDED",
                  None, "NOT_BETTER", "DELETED", "Deleted", subject="not better — deployment deleted"),
     OnDemandCase("od_release_throttled+deployment_failed", {"release_first_delete": "throttle",
                                                              "deployment_status": "Failed"}, "FAILED",
-                 "RunFailed.DeploymentFailed", None, "DELETED", "Deleted", subject="run failed: DeploymentFailed"),
+                 "RunFailed.DeploymentFailed", None, "DELETED", "Deleted", subject="deployment failed"),
     OnDemandCase("od_ses_reject+better", {"ses": "reject", "custom_model": "better"}, "SUCCEEDED", None,
                  "CUSTOM_BETTER", "KEPT", "Active", subject="better — deployment kept", email=False),
 ]  # fmt: skip
