@@ -51,6 +51,8 @@ fmt: format
 
 test: install lint
 	$(BIN)/python tools/terraform.py fmt-check .
+	# asl-validator's npm install once, before the workers start (two workers installing it at once race).
+	-$(BIN)/python -c 'import runpy; runpy.run_path("tools/validate_asl.py")["ensure_validator"]()'
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_COVERAGE)
 
 # The inner loop: no BERTScore model, no checkov (state coverage is skipped: tests are selected).
