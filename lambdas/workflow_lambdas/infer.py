@@ -628,6 +628,10 @@ def runtime_client(settings: Settings) -> Any:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("Task") == "judge":  # JudgeShard: same function, same runner
+        from workflow_lambdas import judge
+
+        return judge.handler(event, context)
     parsed = InferEvent.model_validate(event)
     settings = Settings.from_env()
     remaining = getattr(context, "get_remaining_time_in_millis", None)

@@ -173,9 +173,17 @@ class PolicySettings(_Strict):
     Guards: list[PolicyGuard] = Field(default_factory=list)
 
 
+class JudgeSettings(_Strict):
+    """``Evaluation.Judge``: the optional LLM judge (workflow_lambdas.judge)."""
+
+    ModelId: str
+    Rubric: str = "summary_quality"  # workflow_lambdas.judge.DEFAULT_RUBRIC
+
+
 class EvaluationSettings(_Strict):
     Metric: Literal["F1", "Precision", "Recall"] = "F1"
     Policy: PolicySettings | None = None
+    Judge: JudgeSettings | None = None
     Margin: float = 0.0
     ConfidenceLevel: float = 0.95
     BootstrapResamples: int = 1000
@@ -189,8 +197,9 @@ class EvaluationSettings(_Strict):
     @model_serializer(mode="wrap")
     def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
-        if data.get("Policy") is None:
-            data.pop("Policy", None)  # the run context of a run without a policy is as it was
+        for optional in ("Policy", "Judge"):
+            if data.get(optional) is None:
+                data.pop(optional, None)  # the run context of a run without them is as it was
         return data
 
 
@@ -847,6 +856,8 @@ def validate_execution_input(
                     )
                 )
 
+    problems.extend(judge_problems(evaluation))
+
     # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
     local_labels: dict[str, str] = {}
     training_key = raw["TrainingDataFileName"] if given("TrainingDataFileName") else None
@@ -967,6 +978,82 @@ def validate_execution_input(
     )
     context._warnings.extend(warnings)
     return context
+
+
+JUDGE_EXAMPLE = '{"ModelId": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Rubric": "summary_quality"}'
+_JUDGE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:"
+    r"(foundation-model|inference-profile|application-inference-profile|provisioned-model)/[^/\s]+$"
+)
+_JUDGE_ID = re.compile(r"^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?[a-z][a-z0-9-]*\.[A-Za-z0-9._-]+(?::[0-9]+)?$")
+MIN_RUBRIC_CHARS = 40
+
+
+def judge_problems(evaluation: EvaluationSettings) -> list[Problem]:
+    """``Evaluation.Judge`` and the policy's use of the judge: one line per problem, with the fix."""
+    from workflow_lambdas import judge
+
+    problems: list[Problem] = []
+    spec = evaluation.Judge
+    policy = evaluation.Policy
+    uses = []
+    if policy is not None:
+        if policy.Primary == "Judge":
+            uses.append("Evaluation.Policy.Primary")
+        uses += [f"Evaluation.Policy.Guards[{n}].Metric" for n, g in enumerate(policy.Guards) if g.Metric == "Judge"]
+    if spec is None:
+        for field in uses:
+            problems.append(
+                Problem(
+                    field,
+                    "Judge needs the LLM judge, but Evaluation.Judge is not set",
+                    f"add Evaluation.Judge, e.g. {JUDGE_EXAMPLE}, or use another metric",
+                )
+            )
+        return problems
+    model_id = spec.ModelId.strip()
+    family = mf.family_of(model_id)
+    suffixed = mf.bare_model_id(model_id)
+    if family == mf.COHERE:
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{model_id} (legacy Cohere Command) does not support the Converse API the judge uses",
+                "use a model that does, e.g. us.anthropic.claude-3-5-haiku-20241022-v1:0 or amazon.nova-pro-v1:0",
+            )
+        )
+    elif re.search(r":\d+:\d+k$", suffixed) or re.search(r":\d+k$", suffixed):
+        plain = re.sub(r":\d+k$", "", model_id)
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{model_id} has a context suffix, which only customization jobs take",
+                f"give the model id Converse takes: {plain}",
+            )
+        )
+    elif not (_JUDGE_ARN.match(model_id) or _JUDGE_ID.match(model_id)):
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{json.dumps(model_id)[:80]} is not a Bedrock model id or inference profile",
+                "use a model id (amazon.nova-pro-v1:0), an inference profile id "
+                "(us.anthropic.claude-3-5-haiku-20241022-v1:0) or an inference profile ARN",
+            )
+        )
+    rubric = spec.Rubric.strip()
+    if rubric not in judge.RUBRICS and len(rubric) < MIN_RUBRIC_CHARS:
+        if re.fullmatch(r"[A-Za-z0-9_.-]+", rubric):
+            what, fix = "is not a shipped rubric", f"use {' or '.join(judge.RUBRICS)}, or write the rubric text itself"
+        else:
+            what, fix = f"is {len(rubric)} characters, too short for a rubric", "say what makes one output better"
+        problems.append(
+            Problem(
+                "Evaluation.Judge.Rubric",
+                f"{json.dumps(rubric)[:60]} {what}",
+                f"{fix} (at least {MIN_RUBRIC_CHARS} characters)",
+            )
+        )
+    return problems
 
 
 def _label(field: str, key: str, data: Any, local_labels: dict[str, str]) -> str:
