@@ -140,7 +140,8 @@ _CHOICES = {
 _PREFERENCE_KEYS = ("preference", "preferred", "winner", "choice", "better", "answer", "verdict")
 _JSON_OBJECT = re.compile(r"\{[^{}]*\}", re.S)
 _KEYED = re.compile(
-    r"(?:preferred response|better response|preference|preferred|winner|choice|verdict)\W{0,6}(response[ _]?[ab]|[ab]|tie)\b",
+    r"(?:preferred response|better response|preference|preferred|winner|choice|verdict)"
+    r"\W{0,6}(response[ _]?[ab]|[ab]|tie)\b",
     re.I,
 )
 _BRACKETED = re.compile(r"\[\[\s*(a|b|c|tie)\s*\]\]", re.I)
