@@ -131,6 +131,16 @@ def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, ou
     return table
 
 
+def _answer_model(answer: Mapping[str, Any]) -> str | None:
+    """The model one judge answer prefers: response A is ``answer["first"]``."""
+    choice, first = answer.get("answer"), answer.get("first")
+    if choice == "tie":
+        return "tie"
+    if choice not in ("A", "B") or first not in MODELS:
+        return None
+    return first if choice == "A" else ("custom" if first == "base" else "base")
+
+
 def judge_summary(
     records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], judge: Mapping[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -141,10 +151,11 @@ def judge_summary(
         return None
     row = table.get(metrics.JUDGE) or {}
     rubric = str((judge or {}).get("Rubric") or "summary_quality")
-    disagree = 0
+    disagree = 0  # both answers parsed, but they prefer different models (or one says tie)
     for v in verdicts:
-        prefs = {a.get("answer") for a in v.get("answers") or []}
-        if v.get("preference") == "tie" and len(v.get("answers") or []) == 2 and len(prefs) > 1:
+        answers = v.get("answers") or []
+        prefs = {_answer_model(a) for a in answers}
+        if len(answers) == 2 and None not in prefs and len(prefs) > 1:
             disagree += 1
     return {
         "ModelId": (judge or {}).get("ModelId"),

@@ -856,7 +856,8 @@ def validate_execution_input(
                     )
                 )
 
-    problems.extend(judge_problems(evaluation))
+    raw_evaluation = raw.get("Evaluation") if isinstance(raw.get("Evaluation"), dict) else {}
+    problems.extend(judge_problems(raw_evaluation, bad_paths))  # also when the schema refused a sibling
 
     # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
     local_labels: dict[str, str] = {}
@@ -989,19 +990,24 @@ _JUDGE_ID = re.compile(r"^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?[a-z][a-z0-9-]*\.[A-Za-z0
 MIN_RUBRIC_CHARS = 40
 
 
-def judge_problems(evaluation: EvaluationSettings) -> list[Problem]:
-    """``Evaluation.Judge`` and the policy's use of the judge: one line per problem, with the fix."""
+def judge_problems(evaluation: Mapping[str, Any], bad_paths: set[str] = frozenset()) -> list[Problem]:
+    """``Evaluation.Judge`` and the policy's use of the judge (from the raw ``Evaluation`` object, so that
+    they are reported beside the schema's problems): one line per problem, with the fix."""
     from workflow_lambdas import judge
 
     problems: list[Problem] = []
-    spec = evaluation.Judge
-    policy = evaluation.Policy
-    uses = []
-    if policy is not None:
-        if policy.Primary == "Judge":
-            uses.append("Evaluation.Policy.Primary")
-        uses += [f"Evaluation.Policy.Guards[{n}].Metric" for n, g in enumerate(policy.Guards) if g.Metric == "Judge"]
+    spec = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), dict) else None
+    policy = evaluation.get("Policy") if isinstance(evaluation.get("Policy"), dict) else {}
+    guards = policy.get("Guards") if isinstance(policy.get("Guards"), list) else []
+    uses = ["Evaluation.Policy.Primary"] if policy.get("Primary") == "Judge" else []
+    uses += [
+        f"Evaluation.Policy.Guards[{n}].Metric"
+        for n, g in enumerate(guards)
+        if isinstance(g, dict) and g.get("Metric") == "Judge"
+    ]
     if spec is None:
+        if "Judge" in evaluation:
+            return problems  # not an object: the schema said so
         for field in uses:
             problems.append(
                 Problem(
@@ -1011,7 +1017,31 @@ def judge_problems(evaluation: EvaluationSettings) -> list[Problem]:
                 )
             )
         return problems
-    model_id = spec.ModelId.strip()
+    model_id = spec.get("ModelId")
+    if not isinstance(model_id, str) or "Evaluation.Judge.ModelId" in bad_paths:
+        model_id = None
+    rubric = spec.get("Rubric", judge.DEFAULT_RUBRIC)
+    if not isinstance(rubric, str) or "Evaluation.Judge.Rubric" in bad_paths:
+        rubric = judge.DEFAULT_RUBRIC
+    problems += _judge_model_problems(model_id.strip()) if model_id else []
+    rubric = rubric.strip()
+    if rubric not in judge.RUBRICS and len(rubric) < MIN_RUBRIC_CHARS:
+        if re.fullmatch(r"[A-Za-z0-9_.-]+", rubric):
+            what, fix = "is not a shipped rubric", f"use {' or '.join(judge.RUBRICS)}, or write the rubric text itself"
+        else:
+            what, fix = f"is {len(rubric)} characters, too short for a rubric", "say what makes one output better"
+        problems.append(
+            Problem(
+                "Evaluation.Judge.Rubric",
+                f"{json.dumps(rubric)[:60]} {what}",
+                f"{fix} (at least {MIN_RUBRIC_CHARS} characters)",
+            )
+        )
+    return problems
+
+
+def _judge_model_problems(model_id: str) -> list[Problem]:
+    problems: list[Problem] = []
     family = mf.family_of(model_id)
     suffixed = mf.bare_model_id(model_id)
     if family == mf.COHERE:
@@ -1038,19 +1068,6 @@ def judge_problems(evaluation: EvaluationSettings) -> list[Problem]:
                 f"{json.dumps(model_id)[:80]} is not a Bedrock model id or inference profile",
                 "use a model id (amazon.nova-pro-v1:0), an inference profile id "
                 "(us.anthropic.claude-3-5-haiku-20241022-v1:0) or an inference profile ARN",
-            )
-        )
-    rubric = spec.Rubric.strip()
-    if rubric not in judge.RUBRICS and len(rubric) < MIN_RUBRIC_CHARS:
-        if re.fullmatch(r"[A-Za-z0-9_.-]+", rubric):
-            what, fix = "is not a shipped rubric", f"use {' or '.join(judge.RUBRICS)}, or write the rubric text itself"
-        else:
-            what, fix = f"is {len(rubric)} characters, too short for a rubric", "say what makes one output better"
-        problems.append(
-            Problem(
-                "Evaluation.Judge.Rubric",
-                f"{json.dumps(rubric)[:60]} {what}",
-                f"{fix} (at least {MIN_RUBRIC_CHARS} characters)",
             )
         )
     return problems
