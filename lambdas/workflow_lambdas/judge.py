@@ -211,7 +211,7 @@ def _named(reason: str, first: str) -> str:
     second = "custom" if first == "base" else "base"
     out = re.sub(r"\b[Rr]esponse[ _]?A\b", f"the {first} output", reason)
     out = re.sub(r"\b[Rr]esponse[ _]?B\b", f"the {second} output", out)
-    return out
+    return out[:1].upper() + out[1:]
 
 
 def combine(answers: list[dict[str, Any]]) -> tuple[str, str]:

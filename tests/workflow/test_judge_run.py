@@ -62,7 +62,7 @@ def test_judge_guard_holds_for_a_better_model_and_the_report_shows_win_rate_and_
     scores = [json.loads(x) for x in _read(emu, result["ScoresS3Uri"]).splitlines()]
     assert {s["id"] for s in scores} == {x["id"] for x in lines}
     assert all(s["judge_preference"] in {"custom", "base", "tie"} and s["judge_reason"] for s in scores)
-    assert any("the custom output" in s["judge_reason"] for s in scores)  # "Response A/B" named as models
+    assert any("The custom output" in s["judge_reason"] for s in scores)  # "Response A/B" named as models
     html = _read(emu, result["ReportS3Uri"])
     assert '<section id="judge">' in html and "Judge tokens (cost)" in html
     assert "judge preference" in html and "judge reason" in html
@@ -87,3 +87,20 @@ def test_judge_decides_against_a_worse_model_through_throttling_and_unparsable_a
         if x["unparsable"]:
             assert x["preference"] == "tie"
     assert result["Judge"]["WinRate"] < 0.5
+
+
+def test_demo_judge_prints_the_win_rate_and_reasons(tmp_path, capsys):
+    from bedrock_customize.cli import main
+
+    assert main(["demo", "--judge", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "LLM judge on (emulated amazon.nova-pro-v1:0)" in out
+    (win,) = [line for line in out.splitlines() if line.startswith("judge win rate   : ")]
+    rate = float(win.split(": ", 1)[1].split()[0])
+    assert 0.5 < rate <= 1.0 and "40 judged" in win
+    reasons = [line for line in out.splitlines() if line.startswith("judge reason     : ")]
+    assert len(reasons) == 3 and all("preferred: " in r or ": tie: " in r for r in reasons)
+    assert "judge tokens     : " in out
+    (page,) = tmp_path.glob("*/report.html")
+    html = page.read_text(encoding="utf-8")
+    assert '<section id="judge">' in html and "judge reason" in html

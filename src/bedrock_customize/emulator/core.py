@@ -603,6 +603,7 @@ class Emulator:
             if notification
             else None,
             "report": evaluation.get("ReportS3Uri"),
+            "judge": evaluation.get("Judge"),  # the LLM judge's win rate etc. (Evaluation.Judge), else None
         }
 
     def download_report(self, execution_arn: str, destination: Path) -> list[Path]:

@@ -80,7 +80,7 @@ def test_both_orders_preferring_the_custom_output_is_a_custom_preference_with_mo
         [_answer("base", "B", "Response B keeps the facts."), _answer("custom", "A", "Response A is better.")]
     )
     assert pref == "custom"
-    assert reason == "the custom output keeps the facts."
+    assert reason == "The custom output keeps the facts."
 
 
 def test_a_position_biased_judge_gives_ties():
@@ -220,7 +220,7 @@ def test_every_record_is_judged_in_both_orders_with_the_rubric_and_usage(aws):
     lines = _lines(aws)
     assert [x["id"] for x in lines] == [f"r{i}" for i in range(N)]
     assert all(x["preference"] == "custom" and x["input_tokens"] == 200 and x["output_tokens"] == 20 for x in lines)
-    assert lines[0]["reason"] == "the custom output wins."
+    assert lines[0]["reason"] == "The custom output wins."
 
 
 def test_position_bias_is_removed_every_record_a_tie(aws):
