@@ -241,11 +241,8 @@ class BedrockWorld:
         self.job_polls: dict[str, int] = {}
         self.oracle: dict[str, str] = {}
         self.rng = random.Random(config.seed)
-        self.stats: dict[str, RuntimeStats] = {
-            "base": RuntimeStats(),
-            "custom": RuntimeStats(),
-            "judge": RuntimeStats(),
-        }
+        # per model kind; "judge" (the LLM judge) appears with its first call
+        self.stats: dict[str, RuntimeStats] = {"base": RuntimeStats(), "custom": RuntimeStats()}
         self.buckets: dict[str, TokenBucket] = {}
         self.delete_calls: list[str] = []
         # Called (outside the lock) when a prompt has no known reference, e.g. to learn more pairs with
@@ -541,6 +538,8 @@ class BedrockWorld:
         """One judgement by the emulated LLM judge: the answer text and its token counts."""
         self.resolve(model_id)  # an unknown model or a throughput not in service fails as for inference
         behaviour = self.config.judge
+        with self.lock:
+            self.stats.setdefault("judge", RuntimeStats())
         self.admit("judge", behaviour)
         stats = self.stats["judge"]
         with self.lock:
