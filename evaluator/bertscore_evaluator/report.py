@@ -205,6 +205,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
             "CustomizationType",
             "KeepThroughputOnWin",
             "KeepLosingCustomModel",
+            "KeepWinnerAs",
         )
         if run.get(k) is not None
     }
@@ -791,6 +792,25 @@ def _action_policy(context: Mapping[str, Any]) -> str:
     )
 
 
+def _action_taken(context: Mapping[str, Any], verdict: str) -> str:
+    """What the release step does after this verdict, by the run's own policy inputs."""
+    keep_win = context.get("KeepThroughputOnWin", True) is not False
+    if verdict == "CUSTOM_BETTER":
+        if not keep_win:
+            return "the serving resource is released (KeepThroughputOnWin false); the custom model is kept"
+        if context.get("KeepWinnerAs") == "provisioned_throughput":
+            return "a provisioned throughput is bought for the winner and the deployment deleted"
+        return "the serving resource is kept, ready to serve the custom model"
+    if verdict == "NOT_BETTER":
+        deleted = context.get("KeepLosingCustomModel", True) is False
+        return f"the serving resource is released; the custom model is {'deleted' if deleted else 'kept'}"
+    if verdict == "INCONCLUSIVE":
+        return "the serving resource is " + (
+            "kept (OnInconclusive KEEP)" if context.get("OnInconclusive") == "KEEP" else "released"
+        )
+    return "\u2013"
+
+
 def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
     """``rows`` of (label, already-escaped HTML)."""
     return '<table class="kv">' + "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
@@ -823,6 +843,7 @@ def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
             "Serving resource",
             _e(ctx.get("ServingMode") or "\u2013") + (f": {_e(ctx['ServingArn'])}" if ctx.get("ServingArn") else ""),
         ),
+        ("Action for this verdict", _e(f"{summary.get('Verdict')}: {_action_taken(ctx, str(summary.get('Verdict')))}")),
         ("Action policy", _e(_action_policy(ctx))),
     ]
     files = []
