@@ -301,8 +301,12 @@ def _read_partial(s3: Any, bucket: str, key: str) -> dict[tuple[str, str], dict[
             item = json.loads(line)
         except ValueError:
             continue
-        if isinstance(item, dict) and item.get("first") in ORDERS and "text" in item:
-            found[(json.dumps(item.get("id")), item["first"])] = item
+        if not isinstance(item, dict) or item.get("first") not in ORDERS or "text" not in item:
+            continue
+        error = item.get("error")
+        if isinstance(error, dict) and error.get("type") in infer.RETRYABLE_CODES:
+            continue  # a busy judge, not an answer: asked again
+        found[(json.dumps(item.get("id")), item["first"])] = item
     return found
 
 

@@ -59,3 +59,54 @@ def test_demo_help_documents_the_judge_flag(capsys):
     except SystemExit:
         pass
     assert "--judge" in capsys.readouterr().out
+
+
+JUDGE_RESULT = {
+    "WinRate": 0.8,
+    "Low": 0.7,
+    "High": 0.9,
+    "Judged": 40,
+    "Ties": 6,
+    "Unparsable": 1,
+    "InputTokens": 20000,
+    "OutputTokens": 1500,
+}
+
+
+def _state(metric="F1", **result):
+    return {
+        "run": {"RunId": "r1", "CustomModelName": "m", "Evaluation": {"Metric": "F1"}},
+        "evaluation": {
+            "Result": {
+                "Verdict": "CUSTOM_BETTER",
+                "Metric": metric,
+                "Base": {"F1": 0.6},
+                "Custom": {"F1": 0.9},
+                "Difference": {"Mean": 0.3, "Low": 0.25, "High": 0.35, "ConfidenceLevel": 0.95},
+                **result,
+            }
+        },
+    }
+
+
+def test_report_command_and_email_show_the_judge_win_rate_and_tokens():
+    from bedrock_customize.report_command import outcome_lines
+    from workflow_lambdas import notify
+
+    lines = outcome_lines({"executionArn": "arn", "status": "SUCCEEDED"}, _state(Judge=JUDGE_RESULT))
+    assert (
+        "judge     : win rate 0.8000 [0.7000, 0.9000] (custom over base, ties half; 6 ties, 1 unparsable; "
+        "21,500 judge tokens)"
+    ) in lines
+    rows = dict((k, v) for k, v, _ in notify._facts(_state(Judge=JUDGE_RESULT), "CUSTOM_BETTER", notify.Settings()))
+    assert rows["LLM judge win rate"] == (
+        "0.800 (interval 0.700 to 0.900; 6 ties, 1 unparsable answers; 21,500 judge tokens)"
+    )
+    assert "Mean F1 (base)" in rows
+    judged = dict(
+        (k, v) for k, v, _ in notify._facts(_state("Judge", Judge=JUDGE_RESULT), "CUSTOM_BETTER", notify.Settings())
+    )
+    assert "Mean Judge (base)" not in judged and "LLM judge win rate" in judged
+    plain = dict((k, v) for k, v, _ in notify._facts(_state(), "CUSTOM_BETTER", notify.Settings()))
+    assert "LLM judge win rate" not in plain
+    assert not any(x.startswith("judge") for x in outcome_lines({"executionArn": "a", "status": "SUCCEEDED"}, _state()))
