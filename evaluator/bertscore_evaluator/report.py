@@ -798,7 +798,7 @@ def _action_taken(context: Mapping[str, Any], verdict: str) -> str:
     if verdict == "CUSTOM_BETTER":
         if not keep_win:
             return "the serving resource is released (KeepThroughputOnWin false); the custom model is kept"
-        if context.get("KeepWinnerAs") == "provisioned_throughput":
+        if context.get("KeepWinnerAs") == "provisioned_throughput" and context.get("ServingMode") == "on_demand":
             return "a provisioned throughput is bought for the winner and the deployment deleted"
         return "the serving resource is kept, ready to serve the custom model"
     if verdict == "NOT_BETTER":

@@ -66,6 +66,9 @@ def test_judge_guard_holds_for_a_better_model_and_the_report_shows_win_rate_and_
     html = _read(emu, result["ReportS3Uri"])
     assert '<section id="judge">' in html and "Judge tokens (cost)" in html
     assert "judge preference" in html and "judge reason" in html
+    # the header names both models (the custom model by name and ARN) and the action for the verdict
+    assert output["run"]["BaseModelIdentifier"] in html and output["customization"]["CustomModelArn"] in html
+    assert "CUSTOM_BETTER: the serving resource is kept" in html
 
 
 def test_judge_decides_against_a_worse_model_through_throttling_and_unparsable_answers(emulator_factory, monkeypatch):

@@ -38,7 +38,16 @@ def _records(gain: float) -> list[dict]:
             {"KeepThroughputOnWin": False},
             "CUSTOM_BETTER: the serving resource is released (KeepThroughputOnWin false)",
         ),
-        (0.1, {"KeepWinnerAs": "provisioned_throughput"}, "CUSTOM_BETTER: a provisioned throughput is bought"),
+        (
+            0.1,
+            {"KeepWinnerAs": "provisioned_throughput", "DeploymentMode": "on_demand"},
+            "CUSTOM_BETTER: a provisioned throughput is bought",
+        ),
+        (
+            0.1,
+            {"KeepWinnerAs": "provisioned_throughput", "DeploymentMode": "provisioned"},
+            "CUSTOM_BETTER: the serving resource is kept",
+        ),
         (-0.1, {}, "NOT_BETTER: the serving resource is released; the custom model is kept"),
         (
             -0.1,
