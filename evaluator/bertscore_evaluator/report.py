@@ -271,6 +271,7 @@ def build_summary(
     wins = sum(1 for d in diffs if d is not None and d > 0)
     losses = sum(1 for d in diffs if d is not None and d < 0)
     table = _metric_table(records, policy, outcome)
+    judged = judge_summary(records, table, judge)
     return {
         "RunId": run_id,
         "Verdict": outcome.verdict,
@@ -295,7 +296,7 @@ def build_summary(
             "Ties": len(diffs) - wins - losses,
         },
         "Metrics": table,
-        "Judge": judge_summary(records, table, judge),
+        **({"Judge": judged} if judged else {}),  # summary.json of a run without the judge is as it was
         "Counts": {
             "Records": len(records),
             "Scored": len(paired),

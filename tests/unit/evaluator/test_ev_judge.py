@@ -125,7 +125,7 @@ def test_files_carry_the_verdict_and_the_page_shows_it_escaped(tmp_path):
 def test_without_a_judge_nothing_changes():
     records = judged(["unset"] * 12)
     summary = report.build_summary(records, stats.Policy(resamples=200))
-    assert summary["Judge"] is None and "Judge" not in summary["Metrics"]
+    assert "Judge" not in summary and "Judge" not in summary["Metrics"]
     files = report.render_all(summary, records)
     assert "judge" not in files["scores.jsonl"] and "judge" not in files["records.jsonl"]
     assert '<section id="judge">' not in files["report.html"] and 'id="judge-filter"' not in files["report.html"]
