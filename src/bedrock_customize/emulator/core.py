@@ -197,6 +197,7 @@ class Emulator:
             "THROUGHPUT_MAX_POLLS": str(c.throughput_max_polls),
             "SHARD_SIZE": str(c.shard_size),
             "INFERENCE_MAX_CONCURRENCY": str(c.inference_max_concurrency),
+            "SCORE_MAX_CONCURRENCY": str(c.score_max_concurrency),
             "INFERENCE_CONCURRENCY": str(c.inference_threads),
             "INFERENCE_MAX_ATTEMPTS": "6",
             "CUSTOMIZATION_TIMEOUT_SECONDS": str(c.customization_timeout_seconds),
