@@ -650,16 +650,18 @@ def shard_threads(
     (INFERENCE_CONCURRENCY) calls, what the Infer Map allowed when it ran alone. The Shards Map runs
     ``map_concurrency`` iterations (``MaxConcurrency + ScoreConcurrency``; never more than the
     ``shard_count`` shards of the run) and any of them may be inferring, so each takes
-    ``budget // iterations`` threads, at least one: at most ``max(budget, iterations)`` calls are in
-    flight, whatever the score concurrency. Each shard's throttle-safe queue (``_Runner``) still
-    backs off on throttling below that.
+    ``budget / iterations`` threads rounded to the nearest, at least one: the calls in flight stay
+    within ``iterations / 2`` of the budget (at most ``max(budget + iterations // 2, iterations)``),
+    whatever the score concurrency, and a shard never waits on more calls than its share. Each
+    shard's throttle-safe queue (``_Runner``) still backs off on throttling below that.
     """
     if not inference_shards or not map_concurrency:
         return threads
     iterations = map_concurrency if not shard_count else min(map_concurrency, shard_count)
     if iterations <= inference_shards:
         return threads
-    return max(1, min(threads, inference_shards * threads // iterations))
+    share = (2 * inference_shards * threads + iterations) // (2 * iterations)  # budget / iterations, half up
+    return max(1, min(threads, share))
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
