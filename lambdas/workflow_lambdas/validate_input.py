@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_serializer
 from pydantic import ValidationError as PydanticError
 
 from workflow_lambdas import datasets as ds
@@ -54,6 +54,8 @@ TRAINING_READ_CAP = 32 * 1024 * 1024  # bytes of the training file the Lambda ch
 VALIDATION_READ_CAP = plan_shards.VALIDATION_READ_CAP
 MAX_SHARDS = plan_shards.MAX_SHARDS
 MAX_REPORTED = 60  # problems listed in one InvalidInput message
+# Shards scored at the same time when the input does not say (at most the module's score_max_concurrency).
+DEFAULT_SCORE_CONCURRENCY = 40
 TAG_RUN_ID = "bedrock-customize:run-id"
 TAG_WORKFLOW = "bedrock-customize:workflow"
 
@@ -88,6 +90,9 @@ class Settings(BaseModel):
     default_recipients: tuple[str, ...] = ()
     shard_size: int = Field(default=50, ge=1, le=1000)
     inference_max_concurrency: int = Field(default=4, ge=1, le=40)
+    # Upper bound of Evaluation.ScoreConcurrency (Terraform score_max_concurrency): with the 40 inference
+    # shards at most, a run's Shards Map stays within 1,000 concurrent iterations.
+    score_max_concurrency: int = Field(default=200, ge=1, le=960)
     customization_timeout_seconds: int = Field(default=172800, ge=1)
     evaluation_timeout_seconds: int = Field(default=21600, ge=1)
     default_deployment: Literal["auto", "on_demand", "provisioned"] = "auto"
@@ -192,7 +197,15 @@ class EvaluationSettings(_Strict):
     OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
     ShardSize: int = 50
     MaxConcurrency: int = 4
+    ScoreConcurrency: int = DEFAULT_SCORE_CONCURRENCY
     Seed: int = 7
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def MapConcurrency(self) -> int:
+        """MaxConcurrency of the child's Shards Map (``MaxConcurrencyPath``): inference shards plus
+        scoring shards, since one iteration infers and then scores its shard (docs/contracts.md)."""
+        return self.MaxConcurrency + self.ScoreConcurrency
 
     @model_serializer(mode="wrap")
     def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
@@ -842,6 +855,17 @@ def validate_execution_input(
     evaluation_raw = dict(raw["Evaluation"]) if given("Evaluation") else {}
     evaluation_raw.setdefault("ShardSize", settings.shard_size)
     evaluation_raw.setdefault("MaxConcurrency", settings.inference_max_concurrency)
+    evaluation_raw.setdefault("ScoreConcurrency", min(DEFAULT_SCORE_CONCURRENCY, settings.score_max_concurrency))
+    if evaluation_raw["ScoreConcurrency"] > settings.score_max_concurrency:
+        problems.append(
+            Problem(
+                "Evaluation.ScoreConcurrency",
+                f"is {evaluation_raw['ScoreConcurrency']}, more than the {settings.score_max_concurrency} "
+                "score functions this deployment allows at once (Terraform score_max_concurrency)",
+                f"use at most {settings.score_max_concurrency}, or raise score_max_concurrency (up to 960)",
+            )
+        )
+        evaluation_raw["ScoreConcurrency"] = settings.score_max_concurrency
     evaluation = EvaluationSettings(**evaluation_raw)
     if evaluation.Policy is not None:
         primary = evaluation.Policy.Primary or evaluation.Metric

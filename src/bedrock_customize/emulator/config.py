@@ -88,6 +88,7 @@ class EmulatorConfig:
     throughput_max_polls: int = 90
     shard_size: int = 20
     inference_max_concurrency: int = 4
+    score_max_concurrency: int = 200
     inference_threads: int = 8
     # torch threads of the in-process score function (SCORE_THREADS): on Lambda each function has vCPUs of
     # its own; here every emulated function shares this machine's cores, where one thread per call is fastest.
