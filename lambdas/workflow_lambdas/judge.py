@@ -81,6 +81,8 @@ class JudgeEvent(BaseModel):
     Task: str = "judge"
     run: dict[str, Any]
     shard: infer.Shard
+    #: Shards of the run: the judge takes the same share of the call budget as an infer invocation.
+    shardCount: int | None = Field(default=None, ge=0)
 
 
 # --------------------------------------------------------------------------- prompt and parsing
@@ -460,6 +462,12 @@ def _result(index: int, key: str, lines: list[dict[str, Any]], *, skipped: bool)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     parsed = JudgeEvent.model_validate(event)
     settings = infer.Settings.from_env()
+    evaluation = parsed.run.get("Evaluation") or {}
+    threads = infer.shard_threads(
+        settings.concurrency, evaluation.get("MaxConcurrency"), evaluation.get("MapConcurrency"), parsed.shardCount
+    )
+    if threads != settings.concurrency:
+        settings = settings.model_copy(update={"concurrency": threads})
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return judge_shard(
         parsed,

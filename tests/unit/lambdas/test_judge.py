@@ -321,3 +321,24 @@ def test_the_infer_handler_runs_the_judge_task(aws, monkeypatch):
     monkeypatch.setattr(judge, "handler", lambda event, context=None: seen.setdefault("event", event))
     event = _event()
     assert infer.handler(event) is event and seen["event"] is event
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "shard_count", "expected"),
+    [
+        ({"MaxConcurrency": 4, "MapConcurrency": 44}, 2500, 1),  # a 32-call budget over 44 iterations
+        ({"MaxConcurrency": 4, "MapConcurrency": 44}, 3, 8),  # few shards: the whole share
+        ({}, 2500, 8),  # an older run context without the derived Map concurrency
+    ],
+)
+def test_the_judge_takes_the_same_share_of_the_call_budget_as_an_infer_invocation(
+    aws, monkeypatch, evaluation, shard_count, expected
+):
+    monkeypatch.setenv("INFERENCE_CONCURRENCY", "8")
+    seen = {}
+    monkeypatch.setattr(judge, "judge_shard", lambda parsed, **kw: seen.setdefault("settings", kw["settings"]))
+    event = _event()
+    event["run"]["Evaluation"] = {**event["run"].get("Evaluation", {}), **evaluation}
+    event["shardCount"] = shard_count
+    judge.handler(event)
+    assert seen["settings"].concurrency == expected
