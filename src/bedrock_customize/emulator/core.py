@@ -22,7 +22,7 @@ from . import bedrock as emulated
 from . import distributed_map, limits, moto_patches
 from .config import EmulatorConfig
 from .render import placeholders, render_file
-from .terraform_source import FunctionSpec, lambda_functions, template_calls
+from .terraform_source import FunctionSpec, lambda_functions, storage_local, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
@@ -208,6 +208,7 @@ class Emulator:
             "BERTSCORE_MODEL": c.evaluator_model or default_evaluator_model(),
             "BERTSCORE_NUM_LAYERS": str(c.evaluator_num_layers),
             "BERTSCORE_IDF": "false",
+            "CACHE_PREFIX": storage_local(self.root, "cache_prefix"),
             "HF_HUB_OFFLINE": "1",
             "LOG_LEVEL": c.log_level,
             "SERVICE_NAME": "bedrock-customize",
