@@ -182,6 +182,7 @@ class EvaluationSettings(_Strict):
     RequireSignificance: bool = True
     MinPairs: int = 10
     OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
+    Cache: bool = True  # the evaluation cache (infer: base outputs; score: embeddings)
     ShardSize: int = 50
     MaxConcurrency: int = 4
     Seed: int = 7
@@ -191,6 +192,8 @@ class EvaluationSettings(_Strict):
         data = handler(self)
         if data.get("Policy") is None:
             data.pop("Policy", None)  # the run context of a run without a policy is as it was
+        if data.get("Cache") is True:
+            data.pop("Cache")  # on by default (infer and score read a missing Cache as true)
         return data
 
 
