@@ -263,7 +263,7 @@ CASES = [
         "nova",
         _set(Evaluation={"Cache": "off"}),
         fields={"Evaluation.Cache"},
-        contains="Evaluation.Cache: is a string (\"off\"), expected boolean; use boolean, e.g. false",
+        contains='Evaluation.Cache: is a string ("off"), expected boolean; use boolean, e.g. false',
     ),
     Case("cache switch off", "nova", _set(Evaluation={"Cache": False}), fields=set()),
     Case("zero model units", "nova", _set(ProvisionedModelUnits=0), fields={"ProvisionedModelUnits"}),
