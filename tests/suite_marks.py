@@ -60,6 +60,7 @@ SLOW_WORKFLOW_TESTS = {
             "od_ses_reject+better",
         )
     ),
+    "tests/workflow/test_evaluation_cache.py::test_a_second_run_reuses_base_answers_and_embeds_only_new_outputs_with_identical_scores",
     "tests/workflow/test_on_demand.py::test_nova_2_lite_runs_on_demand_without_a_throughput",
     "tests/workflow/test_on_demand.py::test_losing_deployment_is_deleted",
     "tests/workflow/test_on_demand.py::test_winner_kept_as_a_throughput_bought_after_the_verdict",

@@ -37,6 +37,18 @@ _FAKE_CREDENTIALS = {
 }
 
 
+def _cache_summary(cached: Any) -> dict[str, Any] | None:
+    """The evaluation cache's counts of a run (aggregate result ``Cache``), as ``demo --json`` prints them."""
+    if not isinstance(cached, dict):
+        return None
+    return {
+        "enabled": cached.get("Enabled"),
+        "embeddings_hit": cached.get("EmbeddingsHit"),
+        "embeddings_miss": cached.get("EmbeddingsMiss"),
+        "base_outputs_reused": cached.get("BaseOutputsReused"),
+    }
+
+
 def verdict_of(state: dict[str, Any]) -> str | None:
     return ((state.get("evaluation") or {}).get("Result") or {}).get("Verdict")
 
@@ -604,6 +616,7 @@ class Emulator:
             if notification
             else None,
             "report": evaluation.get("ReportS3Uri"),
+            "cache": _cache_summary(evaluation.get("Cache")),
         }
 
     def download_report(self, execution_arn: str, destination: Path) -> list[Path]:
