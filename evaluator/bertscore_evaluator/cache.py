@@ -16,6 +16,10 @@ User Guide; 412/409 mean another writer got there first, and its entry stays).
 ``EmbeddingCache`` is what ``scoring.embed_sentences`` consults; it also counts, per distinct text of a
 scoring call, whether the embeddings came from the cache (``hits``) or were computed (``misses``). With
 no store (``Evaluation.Cache: false``) it reads and writes nothing and counts every text as computed.
+``only`` limits reads and writes to the texts worth keeping: the score function passes the references and
+the base-model outputs (shared by every candidate evaluated on the validation set); a custom model's
+outputs are new with each candidate, so they are embedded, never stored (a text equal to a kept one is
+still found).
 """
 
 from __future__ import annotations
@@ -197,10 +201,17 @@ def _pool_map(function: Any, items: list[Any]) -> list[Any]:
 class EmbeddingCache:
     """The embeddings cache of one scoring call, and its counts (``hits``/``misses``: distinct texts)."""
 
-    def __init__(self, store: S3Store | None, identity: Mapping[str, Any] | None, cache_prefix: str | None = None):
+    def __init__(
+        self,
+        store: S3Store | None,
+        identity: Mapping[str, Any] | None,
+        cache_prefix: str | None = None,
+        only: Iterable[str] | None = None,
+    ):
         self.store = store
         self.identity = dict(identity or {})
         self.prefix = cache_prefix or prefix()
+        self.only = None if only is None else set(only)
         self.hits: set[str] = set()
         self.misses: set[str] = set()
         self.written = 0
@@ -215,7 +226,7 @@ class EmbeddingCache:
 
     def fetch(self, texts: Iterable[str]) -> dict[str, Any]:
         """The cached float32 embeddings of those ``texts`` that have an entry."""
-        texts = list(dict.fromkeys(texts))
+        texts = [t for t in dict.fromkeys(texts) if self.only is None or t in self.only]
         if self.store is None or not texts:
             return {}
         store = self.store
@@ -229,10 +240,11 @@ class EmbeddingCache:
 
     def save(self, embeddings: Mapping[str, Any]) -> None:
         """Write each text's embeddings once (skipped with no store)."""
-        if self.store is None or not embeddings:
+        items = [(t, e) for t, e in embeddings.items() if self.only is None or t in self.only]
+        if self.store is None or not items:
             return
         store = self.store
-        wrote = _pool_map(lambda item: store.put_once(self.key(item[0]), to_npy(item[1])), list(embeddings.items()))
+        wrote = _pool_map(lambda item: store.put_once(self.key(item[0]), to_npy(item[1])), items)
         with self._lock:
             self.written += sum(wrote)
 

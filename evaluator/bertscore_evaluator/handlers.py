@@ -328,7 +328,9 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     cpus.configure_torch()  # threads from the CPUs this function really has (cgroup quota), once
     idf_dict = _global_idf(run, config) if config.idf else None
     store = cache.S3Store(client("s3"), bucket) if _cache_enabled(run) else None
-    embeddings = scoring.embedding_cache(config, store)
+    # Kept: what every candidate on this validation set shares (references, base answers).
+    shared = [r["reference"] for r in joined] + [r["base"]["output"] for r in joined if r["base"]["error"] is None]
+    embeddings = scoring.embedding_cache(config, store, only=shared)
     reused = {
         str(line.get("id"))
         for line in inference

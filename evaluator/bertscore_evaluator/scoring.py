@@ -542,15 +542,16 @@ def bertscore_pairs(
     return torch.cat(preds, dim=0)
 
 
-def embedding_cache(config: ScorerConfig, store: Any = None, cache_prefix: str | None = None) -> Any:
-    """A ``cache.EmbeddingCache`` for ``config``'s model and layer (``store`` None: counts only)."""
+def embedding_cache(config: ScorerConfig, store: Any = None, cache_prefix: str | None = None, only: Any = None) -> Any:
+    """A ``cache.EmbeddingCache`` for ``config``'s model and layer (``store`` None: counts only;
+    ``only``: the texts it may read and write, default all)."""
     from . import cache
 
     identity = None
     if store is not None:
         max_length = get_scorer(config)._tokenizer.model_max_length
         identity = cache.embedding_identity(config.model, config.num_layers, max_length)
-    return cache.EmbeddingCache(store, identity, cache_prefix)
+    return cache.EmbeddingCache(store, identity, cache_prefix, only)
 
 
 def library_versions() -> dict[str, str | None]:

@@ -1,9 +1,9 @@
 """The evaluation cache across runs on the emulator: the same validation set evaluated twice, then without it.
 
-Run 1 fills the cache; run 2 evaluates a different custom model (other outputs) on the same validation set:
-it must call the base model for no prompt (every answer at temperature 0 is reused) and embed only the
-custom outputs run 1 did not produce. Run 3 repeats run 2 with ``Evaluation.Cache: false``: every base
-prompt is sent again, nothing is read from or written to the cache, and the scores equal run 2's (1e-6).
+Run 1 fills the cache (embeddings of references and base answers, the base answers at temperature 0); run 2
+evaluates a different custom model (other outputs) on the same validation set: it must call the base model
+for no prompt and embed only its custom outputs. Run 3 repeats run 2 with ``Evaluation.Cache: false``: every
+base prompt is sent again, nothing is read from or written to the cache, and the scores equal run 2's (1e-6).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def _report_rows(emu, arn: str, name: str) -> list[dict]:
     return [json.loads(line) for line in body.read().decode().splitlines()]
 
 
-def _shard_texts(emu, arn: str) -> list[set[str]]:
-    """The texts each shard embedded: reference and both outputs of its records."""
+def _shard_texts(emu, arn: str, roles=("reference", "base", "custom")) -> list[set[str]]:
+    """The texts each shard embedded (``roles`` of its records: reference and both outputs)."""
     run_id = arn.rsplit(":", 1)[-1]
     s3 = emu.client("s3")
     bucket = emu.deployment.buckets["artifacts"]
@@ -36,7 +36,8 @@ def _shard_texts(emu, arn: str) -> list[set[str]]:
     for shard in manifest:
         key = f"runs/{run_id}/evaluation/scores/{shard['Index']:05d}.jsonl"
         rows = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()]
-        shards.append({t for r in rows for t in (r["reference"], r["base"]["output"], r["custom"]["output"])})
+        texts = {r["reference"] for r in rows} if "reference" in roles else set()
+        shards.append(texts | {r[m]["output"] for r in rows for m in ("base", "custom") if m in roles})
     return shards
 
 
@@ -55,16 +56,16 @@ def test_a_second_run_reuses_base_answers_and_embeds_only_new_outputs_with_ident
     first_texts = _shard_texts(emulator, first["execution_arn"])
     assert first_cache["enabled"] is True and first_cache["base_outputs_reused"] == 0
     assert first_cache["embeddings_hit"] + first_cache["embeddings_miss"] == sum(len(t) for t in first_texts)
+    kept = set().union(*_shard_texts(emulator, first["execution_arn"], ("reference", "base")))
     stored = _cache_objects(emulator)
-    assert stored == len(set().union(*first_texts)) + RECORDS  # one embedding per text, one answer per prompt
+    assert stored == len(kept) + RECORDS  # one embedding per reference or base answer, one answer per prompt
 
     emulator.config.custom.quality = 0.7  # another custom model: other outputs on the same prompts
     second = emulator.run(demo_input(), timeout=600)
     assert second["execution_status"] == "SUCCEEDED", second
     assert emulator.world.stats["base"].calls == base_calls  # not one base call
-    seen = set().union(*first_texts)
     second_texts = _shard_texts(emulator, second["execution_arn"])
-    new = [t - seen for t in second_texts]
+    new = [t - kept for t in second_texts]  # the new candidate's outputs
     assert sum(len(t) for t in new) > 0
     assert len(set().union(*new)) == sum(len(t) for t in new)  # no new text in two shards: counts are exact
     assert second["cache"] == {
@@ -73,9 +74,7 @@ def test_a_second_run_reuses_base_answers_and_embeds_only_new_outputs_with_ident
         "embeddings_miss": sum(len(t) for t in new),
         "base_outputs_reused": RECORDS,
     }
-    assert _cache_objects(emulator) == stored + sum(len(t) for t in new)
-
-    stored = _cache_objects(emulator)
+    assert _cache_objects(emulator) == stored  # a candidate's own outputs are not kept
     third = emulator.run(demo_input(Evaluation={"Cache": False}), timeout=600)
     assert third["execution_status"] == "SUCCEEDED", third
     assert emulator.world.stats["base"].calls == base_calls + RECORDS

@@ -223,3 +223,14 @@ def test_the_key_names_the_scoring_model_and_layer(config, minilm_path):
     assert embeddings.identity["model"] == cache.model_fingerprint(minilm_path)
     assert embeddings.identity["model_max_length"] == scoring.get_scorer(config)._tokenizer.model_max_length
     assert set(embeddings.identity["versions"]) == set(cache.VERSIONED)
+
+
+def test_only_the_kept_texts_are_read_and_written():
+    store = MemoryStore()
+    embeddings = cache.EmbeddingCache(store, _identity(), only={"reference"})
+    matrix = np.ones((3, 4), dtype=np.float32)
+    embeddings.save({"reference": matrix, "custom output": matrix})
+    assert embeddings.written == 1 and list(store.objects) == [embeddings.key("reference")]
+    found = embeddings.fetch(["reference", "custom output"])
+    assert list(found) == ["reference"] and np.array_equal(found["reference"], matrix)
+    assert store.gets == 1  # the custom output is not even looked up

@@ -98,6 +98,7 @@ def _distinct_per_shard(custom):
 def test_a_second_run_embeds_only_the_new_outputs_with_identical_scores(s3):
     first, rows_1, _ = _run(s3, "run-1", CUSTOM_1)
     every_text = {t for r in RECORDS for t in (r["reference"], BASE[r["id"]], CUSTOM_1[r["id"]])}
+    shared = {t for r in RECORDS for t in (r["reference"], BASE[r["id"]])}
     # The reference of records b and d is in both shards: the second shard reads what the first wrote.
     assert first["Cache"] == {
         "Enabled": True,
@@ -107,18 +108,22 @@ def test_a_second_run_embeds_only_the_new_outputs_with_identical_scores(s3):
     }
     assert rows_1["d"]["cache"] == {"embeddings_hit": 1, "embeddings_miss": 2, "base_output_reused": False}
     stored = _cache_objects(s3)
-    assert len(stored) == len(every_text)
+    # References and base answers are kept (every candidate shares them); custom outputs are not.
+    assert len(stored) == len(shared)
     assert all(k.startswith("cache/embeddings/") and k.endswith(".npy") for k in stored)
 
     second, rows_2, prefix_2 = _run(s3, "run-2", CUSTOM_2, cached_base={"a", "b", "c", "d"})
-    new_outputs = {CUSTOM_2[k] for k in CUSTOM_2 if CUSTOM_2[k] != CUSTOM_1[k]}
+    custom_per_shard = sum(
+        len({CUSTOM_2[r["id"]] for r in RECORDS[start : start + 2]}) for start in range(0, len(RECORDS), 2)
+    )
     assert second["Cache"] == {
         "Enabled": True,
-        "EmbeddingsHit": _distinct_per_shard(CUSTOM_2) - len(new_outputs),
-        "EmbeddingsMiss": len(new_outputs),
+        "EmbeddingsHit": _distinct_per_shard(CUSTOM_2) - custom_per_shard,
+        "EmbeddingsMiss": custom_per_shard,
         "BaseOutputsReused": 4,
     }
     assert rows_2["c"]["cache"] == {"embeddings_hit": 2, "embeddings_miss": 1, "base_output_reused": True}
+    assert _cache_objects(s3) == stored
 
     plain, rows_plain, _ = _run(s3, "run-3", CUSTOM_2, Cache=False)
     for key in rows_plain:
@@ -127,9 +132,8 @@ def test_a_second_run_embeds_only_the_new_outputs_with_identical_scores(s3):
                 assert rows_2[key][model][field] == pytest.approx(rows_plain[key][model][field], abs=1e-6)
     for model in ("Base", "Custom"):
         assert second[model]["F1"] == pytest.approx(plain[model]["F1"], abs=1e-6)
-    unchanged = [k for k in CUSTOM_1 if CUSTOM_1[k] == CUSTOM_2[k]]
-    for key in unchanged:  # the same texts, read back: the very floats of the first run
-        assert rows_2[key]["custom"]["f1"] == rows_1[key]["custom"]["f1"]
+    for key in rows_1:  # references and base answers read back: the very floats of the first run
+        assert rows_2[key]["base"]["f1"] == rows_1[key]["base"]["f1"]
 
     summary = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{prefix_2}report/summary.json")["Body"].read())
     assert summary["Cache"] == second["Cache"]
