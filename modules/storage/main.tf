@@ -177,10 +177,31 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 
   dynamic "rule" {
-    for_each = each.key == "artifacts" ? ["runs/", local.cache_prefix] : []
+    for_each = each.key == "artifacts" ? ["runs/"] : []
 
     content {
-      id     = rule.value == "runs/" ? "remove-expired-delete-markers" : "remove-expired-cache-delete-markers"
+      id     = "remove-expired-delete-markers"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        expired_object_delete_marker = true
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  dynamic "rule" {
+    for_each = each.key == "artifacts" ? [local.cache_prefix] : []
+
+    content {
+      id     = "remove-expired-cache-delete-markers"
       status = "Enabled"
 
       filter {
