@@ -11,7 +11,8 @@ its hub id and revision as ``fetch_model.py`` recorded them), the layer, the tok
 the versions of the libraries that tokenize and compute, and the text. IDF weights and the rescale
 baseline are applied after the embeddings, so they are not part of it. Entries are written once
 (PutObject ``If-None-Match: *``: "How to prevent object overwrites with conditional writes", Amazon S3
-User Guide; 412/409 mean another writer got there first, and its entry stays).
+User Guide; 412/409 mean another writer got there first, and its entry stays). A cache that cannot be
+read or written is logged and treated as a miss: it never fails a run.
 
 ``EmbeddingCache`` is what ``scoring.embed_sentences`` consults; it also counts, per distinct text of a
 scoring call, whether the embeddings came from the cache (``hits``) or were computed (``misses``). With
@@ -28,12 +29,15 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 PREFIX_ENV = "CACHE_PREFIX"
 #: ``modules/storage`` ``local.cache_prefix`` (tests/terraform keeps them equal).
@@ -167,27 +171,32 @@ class S3Store:
         self.bucket = bucket
 
     def get(self, key: str) -> bytes | None:
+        """The object's bytes, or ``None`` when it does not exist or cannot be read (logged: a miss)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except Exception as exc:
+        except (ClientError, BotoCoreError) as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in MISSING_CODES:
-                return None
-            raise
+            if code not in MISSING_CODES:
+                logger.warning("evaluation cache: cannot read s3://%s/%s (%s): embedding it", self.bucket, key, exc)
+            return None
 
     def put_once(self, key: str, body: bytes) -> bool:
-        """Write ``key`` unless it exists; True when this call wrote it."""
+        """Write ``key`` unless it exists; True when this call wrote it (a failed write is logged only)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             self.s3.put_object(
                 Bucket=self.bucket, Key=key, Body=body, ContentType="application/octet-stream", IfNoneMatch="*"
             )
-        except Exception as exc:
+        except (ClientError, BotoCoreError) as exc:
             response = getattr(exc, "response", {}) or {}
             code = response.get("Error", {}).get("Code")
             status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-            if code in ALREADY_WRITTEN or status in ALREADY_WRITTEN:
-                return False
-            raise
+            if code not in ALREADY_WRITTEN and status not in ALREADY_WRITTEN:
+                logger.warning("evaluation cache: cannot write s3://%s/%s (%s): not cached", self.bucket, key, exc)
+            return False
         return True
 
 

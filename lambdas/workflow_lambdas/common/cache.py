@@ -12,19 +12,23 @@ so a changed setting is a different key and two writers of one key write the sam
 written once (PutObject ``If-None-Match: *``: "How to prevent object overwrites with conditional
 writes", Amazon S3 User Guide; a concurrent or earlier writer makes S3 answer 412, or 409 while
 another write of the key is in flight, and the entry already there stays), never overwritten.
+A cache that cannot be read or written is logged and treated as a miss: it never fails a run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from workflow_lambdas.common.s3 import MISSING_CODES
+
+logger = logging.getLogger(__name__)
 
 PREFIX_ENV = "CACHE_PREFIX"
 #: ``modules/storage`` ``local.cache_prefix`` (tests/terraform keeps them equal).
@@ -58,13 +62,19 @@ def base_output_key(identity: Mapping[str, Any], cache_prefix: str | None = None
 
 
 def get_entry(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    """The cached base output at ``key``, or ``None`` when there is none (or it is not one)."""
+    """The cached base output at ``key``, or ``None`` when there is none (or it is not one).
+
+    A cache that cannot be read (access denied, S3 unavailable after the client's retries) is a miss,
+    logged: the run goes on and calls the model, as without the cache."""
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
-            return None
-        raise
+        if exc.response.get("Error", {}).get("Code") not in MISSING_CODES:
+            logger.warning("evaluation cache: cannot read s3://%s/%s (%s): calling the model", bucket, key, exc)
+        return None
+    except BotoCoreError as exc:
+        logger.warning("evaluation cache: cannot read s3://%s/%s (%s): calling the model", bucket, key, exc)
+        return None
     try:
         entry = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -75,15 +85,19 @@ def get_entry(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
 
 
 def put_once(s3: Any, bucket: str, key: str, body: bytes, content_type: str) -> bool:
-    """Write ``key`` unless it exists; True when this call wrote it."""
+    """Write ``key`` unless it exists; True when this call wrote it. A failed write is logged, not
+    raised: the entry is simply not cached."""
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
     except ClientError as exc:
         error = exc.response.get("Error", {})
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        if error.get("Code") in ALREADY_WRITTEN or status in ALREADY_WRITTEN:
-            return False
-        raise
+        if error.get("Code") not in ALREADY_WRITTEN and status not in ALREADY_WRITTEN:
+            logger.warning("evaluation cache: cannot write s3://%s/%s (%s): not cached", bucket, key, exc)
+        return False
+    except BotoCoreError as exc:
+        logger.warning("evaluation cache: cannot write s3://%s/%s (%s): not cached", bucket, key, exc)
+        return False
     return True
 
 

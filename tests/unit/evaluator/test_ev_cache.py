@@ -234,3 +234,23 @@ def test_only_the_kept_texts_are_read_and_written():
     found = embeddings.fetch(["reference", "custom output"])
     assert list(found) == ["reference"] and np.array_equal(found["reference"], matrix)
     assert store.gets == 1  # the custom output is not even looked up
+
+
+class _DeniedS3:
+    def get_object(self, **kwargs):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+
+    def put_object(self, **kwargs):
+        from botocore.exceptions import ClientError
+
+        assert kwargs["IfNoneMatch"] == "*"
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject")
+
+
+def test_a_cache_that_cannot_be_used_is_a_logged_miss(caplog):
+    store = cache.S3Store(_DeniedS3(), "bucket")
+    assert store.get("cache/embeddings/x.npy") is None
+    assert store.put_once("cache/embeddings/x.npy", b"") is False
+    assert len([r for r in caplog.records if "evaluation cache: cannot" in r.getMessage()]) == 2

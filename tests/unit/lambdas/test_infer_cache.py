@@ -209,9 +209,30 @@ def test_a_write_racing_another_writer_of_the_key_keeps_theirs(code, status):
     assert cache.put_once(_RefusingS3(code, status), BUCKET, "cache/x", b"{}", "application/json") is False
 
 
-def test_any_other_write_error_is_raised():
-    with pytest.raises(ClientError):
-        cache.put_once(_RefusingS3("AccessDenied", 403), BUCKET, "cache/x", b"{}", "application/json")
+class _BrokenS3(_RefusingS3):
+    def get_object(self, **kwargs):
+        raise ClientError({"Error": {"Code": self.code, "Message": "x"}}, "GetObject")
+
+
+def test_a_cache_that_cannot_be_used_is_a_logged_miss_never_a_failure(caplog):
+    broken = _BrokenS3("AccessDenied", 403)
+    assert cache.put_once(broken, BUCKET, "cache/x", b"{}", "application/json") is False
+    assert cache.get_entry(broken, BUCKET, "cache/x") is None
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"evaluation cache: cannot write s3://{BUCKET}/cache/x",
+        f"evaluation cache: cannot read s3://{BUCKET}/cache/x",
+    ]
+
+
+def test_a_run_whose_cache_is_denied_still_infers_every_record(aws, monkeypatch):
+    def denied(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+
+    real_get = aws.get_object
+    monkeypatch.setattr(aws, "get_object", lambda **kw: denied() if kw["Key"].startswith("cache/") else real_get(**kw))
+    runtime = CountingRuntime()
+    lines = _run(aws, runtime, "run-1")
+    assert runtime.calls == {"base": N, "custom": N} and all("output" in x for x in lines)
 
 
 def test_a_corrupt_or_foreign_entry_is_a_miss(aws):
