@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from workflow_support import demo_input
+from workflow_support import demo_input, is_cache_key
 
 pytestmark = pytest.mark.workflow
 
@@ -192,7 +191,6 @@ def test_two_runs_with_the_same_input_do_not_collide(emulator_factory):
         assert f"{run['RunPrefix']}evaluation/records.jsonl" in own
         assert summary["report"] == f"s3://{bucket}/{run['RunPrefix']}report/report.html"
     # ... except the evaluation cache shared by every run: content-addressed entries, never run-specific
-    shared = re.compile(r"^cache/(embeddings/[0-9a-f]{64}\.npy|base-outputs/[0-9a-f]{64}\.json)$")
-    assert all(k.startswith(tuple(prefixes)) or shared.match(k) for k in keys), [
-        k for k in keys if not (k.startswith(tuple(prefixes)) or shared.match(k))
+    assert all(k.startswith(tuple(prefixes)) or is_cache_key(k) for k in keys), [
+        k for k in keys if not (k.startswith(tuple(prefixes)) or is_cache_key(k))
     ]
