@@ -67,6 +67,7 @@ module "fn_validate_input" {
     DEFAULT_RECIPIENTS            = join(",", var.recipient_emails)
     SHARD_SIZE                    = tostring(var.shard_size)
     INFERENCE_MAX_CONCURRENCY     = tostring(var.inference_max_concurrency)
+    SCORE_MAX_CONCURRENCY         = tostring(var.score_max_concurrency)
     CUSTOMIZATION_TIMEOUT_SECONDS = tostring(var.customization_timeout_seconds)
     EVALUATION_TIMEOUT_SECONDS    = tostring(var.evaluation_timeout_seconds)
     DEFAULT_DEPLOYMENT            = var.default_deployment

@@ -169,7 +169,7 @@ variable "shard_size" {
 }
 
 variable "inference_max_concurrency" {
-  description = "Shards processed at the same time by the Infer and Score Maps (MaxConcurrency, via the run context)."
+  description = "Shards that run inference at the same time when a run does not set Evaluation.MaxConcurrency (the Shards Map runs this plus Evaluation.ScoreConcurrency iterations; each infer invocation takes its share of inference_threads)."
   type        = number
   default     = 4
   nullable    = false
@@ -177,6 +177,18 @@ variable "inference_max_concurrency" {
   validation {
     condition     = var.inference_max_concurrency >= 1 && var.inference_max_concurrency <= 40 && floor(var.inference_max_concurrency) == var.inference_max_concurrency
     error_message = "inference_max_concurrency must be a whole number between 1 and 40."
+  }
+}
+
+variable "score_max_concurrency" {
+  description = "Most shards a run may score at the same time (upper bound of Evaluation.ScoreConcurrency, default 40; SCORE_MAX_CONCURRENCY of validate_input). The child's Shards Map runs Evaluation.MaxConcurrency + ScoreConcurrency iterations at once, so with inference_max_concurrency at its 40 a run stays within 1,000 concurrent Lambda invocations, the default account quota."
+  type        = number
+  default     = 200
+  nullable    = false
+
+  validation {
+    condition     = var.score_max_concurrency >= 1 && var.score_max_concurrency <= 960 && floor(var.score_max_concurrency) == var.score_max_concurrency
+    error_message = "score_max_concurrency must be a whole number between 1 and 960."
   }
 }
 

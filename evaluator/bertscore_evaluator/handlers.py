@@ -403,6 +403,28 @@ def read_scores(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[st
     return records
 
 
+def attach_judge(run: Mapping[str, Any], plan: Mapping[str, Any], records: list[dict[str, Any]]) -> None:
+    """Join the LLM judge's verdicts (``evaluation/judge/<NNNNN>.jsonl``, one per shard, written by
+    JudgeShard) into ``records`` as ``record["judge"]``, by id; a missing shard or record is an error."""
+    bucket = run["ArtifactsBucket"]
+    shards = read_manifest(run, plan)
+
+    def load(shard: Mapping[str, Any]) -> list[dict[str, Any]]:
+        key = shard_key(run, "judge", int(shard["Index"]))
+        return _parse_jsonl(_get_text(bucket, key, EvaluationFailed, "judge shard"), key, EvaluationFailed)
+
+    verdicts: dict[str, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for part in pool.map(load, shards):
+            for v in part:
+                verdicts[str(v.get("id"))] = {k: val for k, val in v.items() if k != "id"}
+    missing = [r.get("id") for r in records if str(r.get("id")) not in verdicts]
+    if missing:
+        raise EvaluationFailed(f"the LLM judge has no verdict for {len(missing)} record(s), e.g. {missing[0]!r}")
+    for r in records:
+        r["judge"] = verdicts[str(r.get("id"))]
+
+
 def _scorer_description() -> dict[str, Any]:
     try:
         return scoring.model_description(scoring.ScorerConfig.from_env())
@@ -417,6 +439,10 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     policy = stats.Policy.from_evaluation(run.get("Evaluation"))
 
     records = read_scores(run, plan)
+    evaluation = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
+    judge = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), Mapping) else None
+    if judge:
+        attach_judge(run, plan, records)
     summary = report.build_summary(
         records,
         policy,
@@ -424,6 +450,7 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         versions={**scoring.library_versions(), **metrics.library_versions()},
         run_id=run.get("RunId"),
         context=report.run_context_for_report(run, event),
+        judge=judge,
     )
     summary["Cache"] = cache_counts(records, _cache_enabled(run))
     files = report.render_all(summary, records)
@@ -454,5 +481,11 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
         "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
     }
+    if summary.get("Judge"):
+        j = summary["Judge"]
+        result["Judge"] = {
+            k: j.get(k)
+            for k in ("WinRate", "Low", "High", "Judged", "Ties", "Unparsable", "InputTokens", "OutputTokens")
+        }
     logger.info("aggregate: %s", json.dumps(result))
     return result

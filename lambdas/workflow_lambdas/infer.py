@@ -7,7 +7,9 @@ per model, in shard order, base before custom, each with ``output`` or
 ``error``. The object is written once, complete, by a single PutObject, so an
 existing object with the expected lines means the shard is done (resume).
 
-Calls run on a bounded pool of ``INFERENCE_CONCURRENCY`` threads. A call
+Calls run on a bounded pool of ``INFERENCE_CONCURRENCY`` threads, or this shard's share of the
+run's inference budget when the Shards Map runs more iterations than ``Evaluation.MaxConcurrency``
+(``shard_threads``: scoring shards share the Map's slots with inferring ones). A call
 refused for throttling (or unavailable, not ready, timed out) goes back to the
 queue with an exponential, fully jittered delay and the thread takes the next
 ready call meanwhile, so backing off never idles the pool. Our retries are the
@@ -136,10 +138,13 @@ class Settings(BaseModel):
 
 
 class EvaluationView(BaseModel):
-    """``run.Evaluation``: only the cache switch matters here."""
+    """``run.Evaluation``: how many shards infer at once, how many iterations the Shards Map runs, and
+    whether the evaluation cache is on."""
 
     model_config = ConfigDict(extra="ignore")
 
+    MaxConcurrency: int | None = Field(default=None, ge=1)
+    MapConcurrency: int | None = Field(default=None, ge=1)
     Cache: bool = True
 
 
@@ -185,6 +190,8 @@ class InferEvent(BaseModel):
     run: RunView
     serving: Serving
     shard: Shard
+    #: Shards of the run (``$.plan.ShardCount``): no more iterations than these run at once.
+    shardCount: int | None = Field(default=None, ge=0)
 
 
 class Record(BaseModel):
@@ -714,9 +721,42 @@ def runtime_client(settings: Settings) -> Any:
     )
 
 
+def shard_threads(
+    threads: int, inference_shards: int | None, map_concurrency: int | None, shard_count: int | None = None
+) -> int:
+    """Model calls one infer invocation makes at once: its share of the run's inference budget.
+
+    The budget is ``inference_shards`` (``Evaluation.MaxConcurrency``) x ``threads``
+    (INFERENCE_CONCURRENCY) calls, what the Infer Map allowed when it ran alone. The Shards Map runs
+    ``map_concurrency`` iterations (``MaxConcurrency + ScoreConcurrency``; never more than the
+    ``shard_count`` shards of the run) and any of them may be inferring, so each takes
+    ``budget / iterations`` threads rounded to the nearest, at least one: the calls in flight stay
+    within ``iterations / 2`` of the budget (at most ``max(budget + iterations // 2, iterations)``),
+    whatever the score concurrency, and a shard never waits on more calls than its share. Each
+    shard's throttle-safe queue (``_Runner``) still backs off on throttling below that.
+    """
+    if not inference_shards or not map_concurrency:
+        return threads
+    iterations = map_concurrency if not shard_count else min(map_concurrency, shard_count)
+    if iterations <= inference_shards:
+        return threads
+    share = (2 * inference_shards * threads + iterations) // (2 * iterations)  # budget / iterations, half up
+    return max(1, min(threads, share))
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("Task") == "judge":  # JudgeShard: same function, same runner
+        from workflow_lambdas import judge
+
+        return judge.handler(event, context)
     parsed = InferEvent.model_validate(event)
     settings = Settings.from_env()
+    evaluation = parsed.run.Evaluation
+    threads = shard_threads(
+        settings.concurrency, evaluation.MaxConcurrency, evaluation.MapConcurrency, parsed.shardCount
+    )
+    if threads != settings.concurrency:
+        settings = settings.model_copy(update={"concurrency": threads})
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return infer_shard(
         parsed,

@@ -10,6 +10,10 @@ locals {
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:custom-model-deployment/*",
     # Inference profiles of this account, for base models only served through one.
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
+    # The optional LLM judge (Evaluation.Judge, run by the infer function through Converse, which needs
+    # bedrock:InvokeModel: "Converse", Amazon Bedrock API Reference): a foundation model or an inference
+    # profile (above) or an application inference profile of this account.
+    "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:application-inference-profile/*",
   ]
 }
 
@@ -107,7 +111,10 @@ data "aws_iam_policy_document" "infer" {
     condition {
       test     = "ArnLike"
       variable = "bedrock:InferenceProfileArn"
-      values   = ["arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*"]
+      values = [
+        "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
+        "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:application-inference-profile/*",
+      ]
     }
   }
 }
