@@ -60,6 +60,7 @@ SLOW_WORKFLOW_TESTS = {
             "od_ses_reject+better",
         )
     ),
+    "tests/workflow/test_evaluation_cache.py::test_a_second_run_reuses_base_answers_and_embeds_only_new_outputs_with_identical_scores",
     "tests/workflow/test_judge_run.py::test_judge_guard_holds_for_a_better_model_and_the_report_shows_win_rate_and_reasons",
     "tests/workflow/test_judge_run.py::test_judge_decides_against_a_worse_model_through_throttling_and_unparsable_answers",
     "tests/workflow/test_judge_run.py::test_demo_judge_prints_the_win_rate_and_reasons",

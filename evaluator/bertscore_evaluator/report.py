@@ -817,6 +817,17 @@ def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
     return '<table class="kv">' + "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
 
+def cache_line(cached: Mapping[str, Any]) -> str:
+    """One line on the evaluation cache (``summary["Cache"]``)."""
+    hit, miss = cached.get("EmbeddingsHit", 0), cached.get("EmbeddingsMiss", 0)
+    if not cached.get("Enabled", True):
+        return f"off (Evaluation.Cache false): {miss} texts embedded, every base answer from the model"
+    return (
+        f"on: embeddings of {hit} texts from the cache, {miss} computed; "
+        f"{cached.get('BaseOutputsReused', 0)} base answers reused"
+    )
+
+
 def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     ctx = summary.get("Context") or {}
     counts = summary.get("Counts") or {}
@@ -862,6 +873,9 @@ def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
             ),
         )
     )
+    cached = summary.get("Cache")
+    if isinstance(cached, Mapping):
+        rows.append(("Evaluation cache", _e(cache_line(cached))))
     times = [f"evaluation started {ctx['StartedAt']}"] if ctx.get("StartedAt") else []
     times.append(f"report generated {summary.get('GeneratedAt')}")
     rows.append(("Timestamps", _e("; ".join(times))))

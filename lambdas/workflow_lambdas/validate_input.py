@@ -195,6 +195,7 @@ class EvaluationSettings(_Strict):
     RequireSignificance: bool = True
     MinPairs: int = 10
     OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
+    Cache: bool = True  # the evaluation cache (infer: base outputs; score: embeddings)
     ShardSize: int = 50
     MaxConcurrency: int = 4
     ScoreConcurrency: int = DEFAULT_SCORE_CONCURRENCY
@@ -213,6 +214,8 @@ class EvaluationSettings(_Strict):
         for optional in ("Policy", "Judge"):
             if data.get(optional) is None:
                 data.pop(optional, None)  # the run context of a run without them is as it was
+        if data.get("Cache") is True:
+            data.pop("Cache")  # on by default (infer and score read a missing Cache as true)
         return data
 
 

@@ -65,6 +65,7 @@ module "fn_infer" {
   environment_variables = {
     INFERENCE_CONCURRENCY  = tostring(var.inference_threads)
     INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
+    CACHE_PREFIX           = var.cache_prefix
   }
   memory_size = local.memory_sizes.infer
   timeout     = local.timeouts.infer
@@ -93,6 +94,7 @@ module "fn_score" {
     BERTSCORE_MODEL      = var.evaluator_model.path
     BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
     HF_HUB_OFFLINE       = "1"
+    CACHE_PREFIX         = var.cache_prefix
   }
   memory_size = local.memory_sizes.score
   timeout     = local.timeouts.score

@@ -137,6 +137,13 @@ def _print_summary(summary: dict[str, Any], out) -> None:
             f"[{fmt(diff.get('Low'))}, {fmt(diff.get('High'))}] at {diff.get('ConfidenceLevel', 'n/a')}"
         )
     lines += _judge_lines(summary)
+    cached = summary.get("cache")
+    if cached:
+        state = "on" if cached.get("enabled") else "off"
+        lines.append(
+            f"cache            : {state}; embeddings {cached.get('embeddings_hit')} from the cache, "
+            f"{cached.get('embeddings_miss')} computed; base answers reused {cached.get('base_outputs_reused')}"
+        )
     lines.append(f"serving          : {summary.get('deployment_mode') or 'n/a'}")
     for dep in summary.get("custom_model_deployments") or []:
         action = "kept" if dep["status"] != "Deleted" else "deleted"

@@ -22,7 +22,7 @@ from . import bedrock as emulated
 from . import distributed_map, limits, moto_patches
 from .config import EmulatorConfig
 from .render import placeholders, render_file
-from .terraform_source import FunctionSpec, lambda_functions, template_calls
+from .terraform_source import FunctionSpec, lambda_functions, storage_local, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
@@ -35,6 +35,18 @@ _FAKE_CREDENTIALS = {
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+
+
+def _cache_summary(cached: Any) -> dict[str, Any] | None:
+    """The evaluation cache's counts of a run (aggregate result ``Cache``), as ``demo --json`` prints them."""
+    if not isinstance(cached, dict):
+        return None
+    return {
+        "enabled": cached.get("Enabled"),
+        "embeddings_hit": cached.get("EmbeddingsHit"),
+        "embeddings_miss": cached.get("EmbeddingsMiss"),
+        "base_outputs_reused": cached.get("BaseOutputsReused"),
+    }
 
 
 def verdict_of(state: dict[str, Any]) -> str | None:
@@ -211,6 +223,7 @@ class Emulator:
             "BERTSCORE_MODEL": c.evaluator_model or default_evaluator_model(),
             "BERTSCORE_NUM_LAYERS": str(c.evaluator_num_layers),
             "BERTSCORE_IDF": "false",
+            "CACHE_PREFIX": storage_local(self.root, "cache_prefix"),
             "HF_HUB_OFFLINE": "1",
             "LOG_LEVEL": c.log_level,
             "SERVICE_NAME": "bedrock-customize",
@@ -615,6 +628,7 @@ class Emulator:
             else None,
             "report": evaluation.get("ReportS3Uri"),
             "judge": evaluation.get("Judge"),  # the LLM judge's win rate etc. (Evaluation.Judge), else None
+            "cache": _cache_summary(evaluation.get("Cache")),
         }
 
     def download_report(self, execution_arn: str, destination: Path) -> list[Path]:
