@@ -17,7 +17,7 @@ TEACHER = "us.amazon.nova-premier-v1:0"
 
 
 def _run(emulator_factory, **inputs):
-    emu = emulator_factory("better")
+    emu = emulator_factory("better", base_model=NOVA_MICRO)
     files = emu.upload_sample(NOVA_MICRO)
     # A distillation job needs at least 100 prompts (the sample has 60): the sample twice over.
     training = emu.client("s3").get_object(Bucket=emu.deployment.buckets["training"], Key=files["TrainingDataFileName"])
@@ -66,7 +66,7 @@ def test_emulated_bedrock_refuses_distillation_without_a_teacher(emulator_factor
     """As Bedrock does: a DISTILLATION job needs customizationConfig (the template never sends one without)."""
     import botocore.exceptions
 
-    emu = emulator_factory("better")
+    emu = emulator_factory("better", base_model=NOVA_MICRO)
     with pytest.raises(botocore.exceptions.ClientError, match="teacherModelConfig is required"):
         emu.client("bedrock").create_model_customization_job(
             jobName="j",
