@@ -1247,6 +1247,20 @@ def s3_fetcher(s3: Any, cap: int) -> Fetch:
     return fetch
 
 
+_FUNCTION_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):")
+
+
+def function_region(context: Any) -> str | None:
+    """The region this function runs in, where the run's Bedrock jobs are created: ``AWS_REGION`` (set by
+    the Lambda runtime, "Defined runtime environment variables"), else the region of the invoked function's
+    ARN (``context.invoked_function_arn``); None when neither says."""
+    region = os.environ.get("AWS_REGION")
+    if region:
+        return region
+    match = _FUNCTION_ARN_REGION.match(str(getattr(context, "invoked_function_arn", "") or ""))
+    return match.group("region") if match else None
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     try:
@@ -1273,6 +1287,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             execution_name=request.ExecutionName,
             execution_arn=request.ExecutionArn,
             fetch=fetch,
+            region=function_region(context),
         )
     except InvalidInput as exc:
         logger.warning("invalid input for %s:\n%s", request.ExecutionName, exc)
