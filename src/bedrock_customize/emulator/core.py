@@ -147,9 +147,10 @@ class Emulator:
         self._reset_handler_clients()
         self.deployment = self._deploy()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop; runs still going after ``timeout`` seconds are stopped (nothing outlives the emulator)."""
         if self._mock is not None:
-            self._wait_for_running_executions()
+            self._drain_executions(timeout)
             moto_patches.wait_for_async_invocations(30.0)  # before the mock goes: they call AWS APIs
             self._mock.stop()
             self._mock = None
@@ -166,17 +167,46 @@ class Emulator:
                 os.environ[name] = value
         self._saved_env.clear()
 
-    def _wait_for_running_executions(self, timeout: float = 30.0) -> None:
-        if self.deployment is None:
-            return
-        sfn = self.client("stepfunctions")
+    def _drain_executions(self, timeout: float = 120.0) -> None:
+        """Nothing of this emulator's runs goes on after it stops.
+
+        moto's backends are process-wide: an execution thread that outlives ``stop`` (a child whose
+        parent was stopped, a run slowed down by a loaded machine) would write into the next
+        emulator's fresh backend, e.g. a Distributed Map's result files into another test's bucket.
+        So: wait for running executions, stop those still running at the deadline, then join every
+        interpreter thread moto started (``TMP_THREADS``).
+        """
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
         deadline = time.monotonic() + timeout
-        for arn in (self.deployment.parent_arn, self.deployment.child_arn):
-            while time.monotonic() < deadline:
-                running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
-                if not running:
-                    break
-                time.sleep(0.2)
+        still_running = self._wait_for_running_executions(deadline)
+        if still_running:
+            sfn = self.client("stepfunctions")
+            for arn in still_running:
+                try:
+                    sfn.stop_execution(executionArn=arn, error="EmulatorStopped", cause="the emulator stopped")
+                except Exception:  # noqa: BLE001 - it may have ended meanwhile
+                    pass
+            deadline = time.monotonic() + 30.0
+        for thread in list(TMP_THREADS):
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        TMP_THREADS[:] = [t for t in TMP_THREADS if t.is_alive()]
+
+    def _wait_for_running_executions(self, deadline: float) -> list[str]:
+        """Wait until neither workflow has a RUNNING execution or ``deadline`` passes; what still runs."""
+        if self.deployment is None:
+            return []
+        sfn = self.client("stepfunctions")
+        while True:
+            running = [
+                e["executionArn"]
+                for arn in (self.deployment.parent_arn, self.deployment.child_arn)
+                for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+            if not running or time.monotonic() >= deadline:
+                return running
+            time.sleep(0.2)
 
     @staticmethod
     def _reset_handler_clients() -> None:
