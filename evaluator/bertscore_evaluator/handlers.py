@@ -237,8 +237,8 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
             return cached
         text, etag = _get_object(bucket, key, DatasetError, "records file")
         rows = _parse_jsonl(text, f"s3://{bucket}/{key}", DatasetError)
-        refs = [r.get("reference") for r in rows]
-        if not all(isinstance(r, str) for r in refs):
+        refs = [ref for r in rows if isinstance(ref := r.get("reference"), str)]
+        if len(refs) != len(rows):
             raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
         for row, ref in zip(rows, refs, strict=True):
             _require_utf8(f"s3://{bucket}/{key}", row.get("id"), "reference", ref)

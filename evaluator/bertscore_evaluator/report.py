@@ -52,7 +52,7 @@ def _means(records: Sequence[Mapping[str, Any]], model: str) -> dict[str, float 
     return out
 
 
-def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, outcome: stats.Outcome) -> dict:
+def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, outcome: stats.Outcome) -> dict[str, Any]:
     """Per metric: means over its pairs, the paired bootstrap interval, wins/losses/ties and its role."""
     roles = {policy.metric: "primary", **{g.metric: "guard" for g in policy.guards}}
     table: dict[str, Any] = {}
@@ -94,7 +94,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
     aggregate event (``execution``: the child's own input, ``$$.Execution.Input``, with ``serving``
     ``{"Mode", "ModelId"}`` or ``throughput`` ``{"ProvisionedModelArn"}``, maybe ``customization``)."""
     event = event or {}
-    child_input = event.get("execution") if isinstance(event.get("execution"), Mapping) else {}
+    child_input = found if isinstance(found := event.get("execution"), Mapping) else {}
 
     def pick(name: str) -> Any:
         value = event.get(name)
@@ -102,7 +102,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
 
     serving, throughput = pick("serving"), pick("throughput")
     customization = pick("customization") if isinstance(pick("customization"), Mapping) else {}
-    ev = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
+    ev = found if isinstance(found := run.get("Evaluation"), Mapping) else {}
     ctx: dict[str, Any] = {
         k: run.get(k)
         for k in (
@@ -266,10 +266,10 @@ def _num(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _clip(text: Any) -> str:
-    if text is None:
+def _clip(value: Any) -> str:
+    if value is None:
         return ""
-    text = str(text)
+    text = str(value)
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT] + f"\u2026 ({len(text) - MAX_TEXT} more characters)"
     return text

@@ -100,7 +100,8 @@ def _named(exc: ClientError) -> Exception:
     ``ServiceQuotaExceededException``) rather than botocore's generic ``ClientError``."""
     code = exc.response.get("Error", {}).get("Code") or "BedrockError"
     name = code if code.isidentifier() else "BedrockError"
-    return type(name, (WorkflowError,), {})(str(exc))
+    named: type[WorkflowError] = type(name, (WorkflowError,), {})
+    return named(str(exc))
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

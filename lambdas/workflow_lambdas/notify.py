@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +52,7 @@ class Settings(BaseModel):
     event_bus: str | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
             sender=(env.get("SENDER_EMAIL") or "").strip() or None,
@@ -199,7 +200,7 @@ def build_subject(state: dict[str, Any], outcome: str) -> str:
 
 def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tuple[str, str, str | None]]:
     """``(label, value, link)`` rows shared by both bodies."""
-    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    run = found if isinstance(found := state.get("run"), dict) else {}
     result = _get(state, "evaluation", "Result")
     result = result if isinstance(result, dict) else {}
     metric = str(result.get("Metric") or _get(run, "Evaluation", "Metric") or "F1")
@@ -409,10 +410,10 @@ def render(state: dict[str, Any], settings: Settings) -> dict[str, str]:
 
 def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> dict[str, Any]:
     """The ``detail`` of the EventBridge event: the run's result as data (no HTML, nothing to escape)."""
-    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    run = found if isinstance(found := state.get("run"), dict) else {}
     result = _get(state, "evaluation", "Result")
     result = result if isinstance(result, dict) else {}
-    release = state.get("release") if isinstance(state.get("release"), dict) else {}
+    release = found if isinstance(found := state.get("release"), dict) else {}
     error = None
     failure = describe_failure(state) if outcome == "FAILED" else None
     if outcome == "FAILED":
@@ -441,7 +442,9 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
     }
 
 
-def publish_event(state: dict[str, Any], outcome: str, email: dict[str, Any], *, events: Any, bus: str) -> dict:
+def publish_event(
+    state: dict[str, Any], outcome: str, email: dict[str, Any], *, events: Any, bus: str
+) -> dict[str, Any]:
     detail_type = DETAIL_TYPES[outcome]
     out: dict[str, Any] = {"Sent": False, "DetailType": detail_type, "EventId": None, "Error": None}
     entry: dict[str, Any] = {

@@ -28,7 +28,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,9 @@ from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +109,8 @@ def _read(s3: Any, bucket: str, key: str) -> bytes:
         raise DatasetError(
             f"{key}: larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB; use a smaller validation set"
         )
-    return response["Body"].read()
+    body: bytes = response["Body"].read()
+    return body
 
 
 class _JsonlReader(io.RawIOBase):
@@ -119,7 +123,8 @@ class _JsonlReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        target = memoryview(buffer).cast("B")
         while len(self._buffer) < len(target):
             row = next(self._rows, None)
             if row is None:

@@ -33,6 +33,7 @@ one whose execution Step Functions no longer knows (its history expired): logged
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -110,7 +111,7 @@ def tagged_throughputs(bedrock: Any, **filters: Any) -> Iterator[tuple[str, dict
     parameters, e.g. ``creationTimeAfter``), page by page; one deleted meanwhile is skipped."""
     kwargs: dict[str, Any] = {"maxResults": 100, **filters}
     while True:
-        page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
+        page = _call(functools.partial(bedrock.list_provisioned_model_throughputs, **kwargs))
         for summary in page.get("provisionedModelSummaries", []):
             arn = summary.get("provisionedModelArn")
             if not arn:
@@ -171,7 +172,13 @@ def release_stopped_run(
 
 
 def _release_deployment(
-    bedrock: Any, arn: str, run_id: str, workflow: str, status: str, result: dict[str, Any], sleep: Callable
+    bedrock: Any,
+    arn: str,
+    run_id: str,
+    workflow: str,
+    status: str,
+    result: dict[str, Any],
+    sleep: Callable[[float], None],
 ) -> None:
     action, _ = deployments.release_deployment(
         bedrock,

@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -131,7 +131,7 @@ class Settings(BaseModel):
                 if getattr(item, attr, None) is not None:
                     bounds[attr] = getattr(item, attr)
         if getattr(info.annotation, "__origin__", None) is Literal:
-            return " or ".join(info.annotation.__args__)
+            return " or ".join(get_args(info.annotation))
         if info.annotation is int:
             if "ge" in bounds and "le" in bounds:
                 return f"a whole number from {bounds['ge']} to {bounds['le']}"
@@ -188,7 +188,7 @@ class EvaluationSettings(_Strict):
 
     @model_serializer(mode="wrap")
     def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         if data.get("Policy") is None:
             data.pop("Policy", None)  # the run context of a run without a policy is as it was
         return data
@@ -271,7 +271,8 @@ class ValidateEvent(BaseModel):
 @functools.cache
 def load_schema() -> dict[str, Any]:
     """The execution input JSON Schema (the single definition of the input)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.cache
@@ -315,12 +316,14 @@ def _property_schema(path: list[Any]) -> Mapping[str, Any]:
 def _schema_problem(error: SchemaError) -> list[Problem]:
     path = list(error.absolute_path)
     field = _path(path) or "Input"
-    value = error.instance
+    # jsonschema's stubs type both as "Any | Unset"; a reported error always carries them.
+    value: Any = error.instance
+    rule: Any = error.validator_value
     sub = error.schema if isinstance(error.schema, Mapping) else {}
     kind = error.validator
     name_rules = "use 1-63 letters, digits, '-', '+' or '.', starting with a letter or digit"
     if kind == "required":
-        missing = [k for k in error.validator_value if k not in value]
+        missing = [k for k in rule if k not in value]
         return [
             Problem(_path([*path, k]), "is missing", f"add it{_example(_property_schema([*path, k]))}") for k in missing
         ]
@@ -333,7 +336,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             problems.append(Problem(_path([*path, extra]), "is not a known field", fix))
         return problems
     if kind == "type":
-        expected = error.validator_value
+        expected = rule
         if path and path[0] == "HyperParameters" and len(path) == 2:
             shown = json.dumps(str(value).lower() if isinstance(value, bool) else str(value))
             return [
@@ -351,7 +354,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             )
         ]
     if kind == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)
+        options = ", ".join(str(o) for o in rule)
         return [Problem(field, f"is {json.dumps(value)[:60]}, not one of {options}", f"use one of {options}")]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         low = sub.get("minimum", sub.get("exclusiveMinimum"))
@@ -377,7 +380,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             if field in ("JobName", "CustomModelName")
             else "shorten it"
         )
-        return [Problem(field, f"is {len(value)} characters long, more than {error.validator_value}", fix)]
+        return [Problem(field, f"is {len(value)} characters long, more than {rule}", fix)]
     if kind == "minLength":
         return [Problem(field, "is empty", f"give a value{_example(_property_schema(path))}")]
     if kind == "oneOf" and path and path[0] == "NotificationEmail":
@@ -793,10 +796,10 @@ def validate_execution_input(
     unique = raw.get("UniqueNames", True) is not False
     names: dict[str, str] = {}
     for field in ("JobName", "CustomModelName"):
-        value = raw.get(field) if given(field) else None
-        if value is None:
+        chosen = raw.get(field) if given(field) else None
+        if chosen is None:
             continue
-        names[field] = unique_name(value, suffix) if unique else value
+        names[field] = unique_name(chosen, suffix) if unique else chosen
     custom_model_name = raw["CustomModelName"] if given("CustomModelName") else "custom-model"
     provisioned_name = provisioned_model_name(custom_model_name, suffix)
     requested, deployment_mode, keep_as, deployment_problems = resolve_deployment(
