@@ -19,7 +19,6 @@ warm invocations; ``aggregate`` never loads it.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -29,11 +28,11 @@ from typing import Any
 from . import cpus, metrics, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
+from .logs import bound, get_logger
 
 __all__ = ["score", "aggregate", "DatasetError", "EvaluationFailed"]
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+logger = get_logger(__name__)
 
 MODELS = ("base", "custom")
 MISSING_FROM_INFERENCE = "no inference result for this record"
@@ -252,6 +251,7 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
 # --- handlers ---------------------------------------------------------------------------
 
 
+@bound
 def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     run = _require(event, "run", "score event")
     shard = _require(event, "shard", "score event")
@@ -342,6 +342,7 @@ def _scorer_description() -> dict[str, Any]:
         return {"Model": os.environ.get("BERTSCORE_MODEL"), "Error": str(exc)}
 
 
+@bound
 def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     run = _require(event, "run", "aggregate event")
     plan = _require(event, "plan", "aggregate event")

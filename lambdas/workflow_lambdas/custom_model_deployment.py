@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import WorkflowError
+from workflow_lambdas.common.logs import bound
 from workflow_lambdas.release_throughput import _call
 
 
@@ -104,6 +105,7 @@ def _named(exc: ClientError) -> Exception:
     return named(str(exc))
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     action = event.get("Action") if isinstance(event, dict) else None
     try:

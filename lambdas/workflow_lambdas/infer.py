@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import logging
 import os
 import random
 import threading
@@ -48,10 +47,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import adapters, model_families
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 MODELS = ("base", "custom")
 
@@ -628,6 +627,7 @@ def runtime_client(settings: Settings) -> Any:
     )
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     parsed = InferEvent.model_validate(event)
     settings = Settings.from_env()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -28,10 +27,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.failures import Failure, describe_failure
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 PREFIX = "[bedrock-customize]"
 OUTCOMES = ("CUSTOM_BETTER", "NOT_BETTER", "INCONCLUSIVE", "FAILED")
@@ -522,6 +521,7 @@ def send_email(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[s
     return result
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     state = NotifyEvent.model_validate(event if isinstance(event, dict) else {}).State
     settings = Settings.from_env()

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -35,12 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 VALIDATION_READ_CAP = 64 * 1024 * 1024
 WRITE_THREADS = 32
@@ -175,7 +174,7 @@ def plan_shards(run: _Run, s3: Any) -> dict[str, Any]:
     return {"RecordCount": len(records), "RecordsKey": all_key, "ManifestKey": manifest, "ShardCount": len(shards)}
 
 
+@bound
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     request = PlanEvent.model_validate(event)  # a malformed run context is a wiring bug: let it surface
     return plan_shards(request.run, client("s3"))

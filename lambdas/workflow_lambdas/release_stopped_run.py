@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -46,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import WorkflowError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.release_throughput import (
     NOT_FOUND,
     RUN_ID_TAG,
@@ -56,8 +55,7 @@ from workflow_lambdas.release_throughput import (
     _tags,
 )
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
 POLL_SECONDS = 30.0
@@ -276,6 +274,7 @@ def sweep(
     return result
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     remaining_ms = remaining if callable(remaining) else (lambda: 10**9)

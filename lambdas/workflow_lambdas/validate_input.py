@@ -16,7 +16,6 @@ import difflib
 import functools
 import hashlib
 import json
-import logging
 import math
 import os
 import re
@@ -34,8 +33,9 @@ from workflow_lambdas import model_families as mf
 from workflow_lambdas import plan_shards
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.common.logs import bound, get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "execution-input.schema.json"
 
@@ -1119,8 +1119,8 @@ def s3_fetcher(s3: Any, cap: int) -> Fetch:
     return fetch
 
 
+@bound
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         request = ValidateEvent.model_validate(event)
     except PydanticError as exc:

@@ -136,6 +136,37 @@ def locals_of(module_dir: str | Path) -> dict[str, Any]:
     return values
 
 
+_EACH_VALUE = re.compile(r"^each\.value\.([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def module_instances(block: Block, local_values: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:
+    """``(instance key, body)`` of each instance of a ``module`` block: one ``(None, body)`` for a
+    plain block; for ``for_each = local.<map>`` (a literal map in ``locals``), one per map key, with
+    ``each.key`` and ``each.value.<attr>`` arguments replaced by that entry's values."""
+    for_each = block.body.get("for_each")
+    if for_each is None:
+        return [(None, block.body)]
+    ref = unwrap(for_each) if isinstance(for_each, str) else ""
+    entries = local_values.get(ref.removeprefix("local.")) if ref.startswith("local.") else None
+    if not isinstance(entries, dict):
+        raise ValueError(f"{block.where()}: for_each must be a literal map in locals (local.<name>), not {for_each!r}")
+    instances: list[tuple[str | None, dict[str, Any]]] = []
+    for key, entry in entries.items():
+        body: dict[str, Any] = {}
+        for name, value in block.body.items():
+            if name == "for_each":
+                continue
+            expression = unwrap(value) if is_expression(value) else None
+            if expression == "each.key":
+                body[name] = key
+            elif expression and (match := _EACH_VALUE.match(expression)):
+                body[name] = entry.get(match.group(1)) if isinstance(entry, dict) else None
+            else:
+                body[name] = value
+        instances.append((str(key), body))
+    return instances
+
+
 # --------------------------------------------------------------------------- expressions
 
 

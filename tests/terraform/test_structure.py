@@ -170,9 +170,20 @@ def test_contract_environment_table_is_read():
     assert all("_" in name for names in contract.values() for name in names)
 
 
-def test_lambda_function_module_adds_common_environment():
-    text = (ROOT / "modules" / "lambda-function" / "main.tf").read_text()
-    assert "LOG_LEVEL" in text and "SERVICE_NAME" in text
+def test_lambda_function_module_logs_json_at_the_configured_level():
+    """Lambda's native JSON logs with the module's log level, and no logging environment of its own
+    (the handlers neither read LOG_LEVEL nor SERVICE_NAME)."""
+    module = ROOT / "modules" / "lambda-function"
+    (function,) = [b for b in tfparse.blocks(module, "resource") if b.labels == ("aws_lambda_function", "this")]
+    (logging_config,) = function.body["logging_config"]
+    assert logging_config["log_format"] == "JSON"
+    assert tfparse.unwrap(logging_config["application_log_level"]) == "local.application_log_level"
+    assert "var.log_level" in tfparse.locals_of(module)["application_log_level"]
+    dynamic = {name: spec for entry in function.body["dynamic"] for name, spec in entry.items()}
+    (environment,) = dynamic["environment"]["content"]
+    assert tfparse.unwrap(environment["variables"]) == "environment.value"
+    sources = [*ROOT.glob("lambdas/workflow_lambdas/**/*.py"), *ROOT.glob("evaluator/bertscore_evaluator/*.py")]
+    assert not [str(p) for p in sources if "LOG_LEVEL" in p.read_text() or "SERVICE_NAME" in p.read_text()]
 
 
 def test_handlers_exist_in_sources():

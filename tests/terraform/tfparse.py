@@ -42,6 +42,7 @@ from bedrock_customize.hcl import (  # noqa: F401  (re-exported for the tests)
     load_file,
     loads,
     locals_of,
+    module_instances,
     object_items,
     split_top_level,
     string_literal,
@@ -87,6 +88,7 @@ class LambdaSpec:
     image_command: list[str] | None
     environment: dict[str, str] = field(default_factory=dict)
     block: Block | None = None
+    body: dict[str, Any] | None = None  # the instance's arguments (each.* resolved), else block.body
 
     @property
     def entry_point(self) -> str | None:
@@ -99,25 +101,31 @@ class LambdaSpec:
 
 
 def lambda_functions(module_dir: str | Path) -> list[LambdaSpec]:
-    """The ``module "fn_*"`` blocks of one module directory."""
+    """The ``module "fn_*"`` blocks of one module directory, and one spec per entry of a
+    ``module "function" { for_each = local.<map> }`` (module name ``function["<key>"]``)."""
     specs = []
+    local_values = locals_of(module_dir)
     for block in blocks(module_dir, "module"):
-        if not block.labels[0].startswith("fn_"):
+        data_driven = "for_each" in block.body and "lambda-function" in str(block.body.get("source", ""))
+        if not (block.labels[0].startswith("fn_") or data_driven):
             continue
-        body = block.body
-        env = body.get("environment_variables") or {}
-        command = body.get("image_command")
-        specs.append(
-            LambdaSpec(
-                module_name=block.labels[0],
-                function_key=body.get("function_key"),
-                handler=body.get("handler"),
-                image_command=list(command) if isinstance(command, list) else command,
-                environment=env if isinstance(env, dict) else {},
-                block=block,
-            )
-        )
+        for instance, body in module_instances(block, local_values):
+            specs.append(_lambda_spec(block, instance, body))
     return specs
+
+
+def _lambda_spec(block: Block, instance: str | None, body: dict[str, Any]) -> LambdaSpec:
+    env = body.get("environment_variables") or {}
+    command = body.get("image_command")
+    return LambdaSpec(
+        module_name=block.labels[0] if instance is None else f'{block.labels[0]}["{instance}"]',
+        function_key=body.get("function_key"),
+        handler=body.get("handler"),
+        image_command=list(command) if isinstance(command, list) else command,
+        environment=env if isinstance(env, dict) else {},
+        block=block,
+        body=body,
+    )
 
 
 def all_lambda_functions(repo_root: str | Path = REPO_ROOT) -> list[LambdaSpec]:
@@ -277,7 +285,7 @@ def check_lambda_specs(specs: Iterable[LambdaSpec]) -> list[str]:
         where = spec.block.where() if spec.block else spec.module_name
         if not spec.function_key:
             problems.append(f"{where}: no function_key")
-        elif spec.module_name != f"fn_{spec.function_key}":
+        elif spec.module_name not in (f"fn_{spec.function_key}", f'function["{spec.function_key}"]'):
             problems.append(f"{where}: function_key {spec.function_key!r} does not match the module name")
         has_handler = bool(spec.handler)
         has_command = bool(spec.image_command)
@@ -287,7 +295,8 @@ def check_lambda_specs(specs: Iterable[LambdaSpec]) -> list[str]:
             problems.append(f"{where}: handler / image_command must be a literal string, not {spec.entry_point}")
         if spec.image_command is not None and not isinstance(spec.image_command, list):
             problems.append(f"{where}: image_command must be a literal list")
-        raw_env = spec.block.body.get("environment_variables", {}) if spec.block else spec.environment
+        arguments = spec.body if spec.body is not None else spec.block.body if spec.block else None
+        raw_env = arguments.get("environment_variables", {}) if arguments is not None else spec.environment
         if not isinstance(raw_env, dict):
             problems.append(f"{where}: environment_variables must be a literal object (names readable from the code)")
     return problems

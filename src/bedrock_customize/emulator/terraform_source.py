@@ -54,16 +54,20 @@ def _strip_interp(value: Any) -> Any:
 
 
 def lambda_functions(root: Path) -> dict[str, FunctionSpec]:
-    """Every ``module "fn_*"`` whose source is the lambda-function module, by function key."""
+    """Every instance of a ``module`` whose source is the lambda-function module (``module "fn_<key>"``,
+    or one ``module "function"`` with ``for_each = local.<map>``), by function key."""
     found: dict[str, FunctionSpec] = {}
     for directory in _module_dirs(root):
         local_values = hcl.locals_of(directory)
-        for block in hcl.blocks(directory, "module"):
-            tf, name, body = block.file, block.labels[0], block.body
-            source = str(body.get("source", ""))
-            if not source.rstrip("/").endswith("lambda-function"):
-                continue
-            key = body.get("function_key") or name.removeprefix("fn_")
+        instances = [
+            (block, instance, body)
+            for block in hcl.blocks(directory, "module")
+            if str(block.body.get("source", "")).rstrip("/").endswith("lambda-function")
+            for instance, body in hcl.module_instances(block, local_values)
+        ]
+        for block, instance, body in instances:
+            tf, name = block.file, block.labels[0]
+            key = body.get("function_key") or instance or name.removeprefix("fn_")
             command = body.get("image_command")
             env = body.get("environment_variables") or {}
             ref = _strip_interp(env) if isinstance(env, str) else None
