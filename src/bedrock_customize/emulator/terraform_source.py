@@ -95,3 +95,11 @@ def template_calls(root: Path) -> list[TemplateCall]:
         for directory in _module_dirs(root)
         for call in hcl.templatefile_calls(directory)
     ]
+
+
+def storage_local(root: Path, name: str) -> str:
+    """A literal string local of ``modules/storage`` (e.g. ``cache_prefix``), as Terraform deploys it."""
+    value = hcl.locals_of(root / "modules" / "storage").get(name)
+    if not isinstance(value, str) or value.startswith("${"):
+        raise ValueError(f"modules/storage: local.{name} must be a literal string, got {value!r}")
+    return value
