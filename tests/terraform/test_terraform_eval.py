@@ -303,3 +303,25 @@ def test_definition_with_options_is_valid_asl(tf, tmp_path):
     outputs = _apply_outputs(tf, _definition_scratch(tmp_path, _rendered_parent()), dict(REQUIRED["."], **OPTIONS))
     ok, output = tool.validate_definition(json.loads(outputs["definition"]), "parent-with-options")
     assert ok, output
+
+
+# --------------------------------------------------------------------------- JSON log level
+
+
+def test_every_log_level_maps_to_a_lambda_application_log_level(tf, tmp_path):
+    """modules/lambda-function's application_log_level, evaluated by Terraform for every level its
+    variable accepts, is one of Lambda's levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; "Log-level
+    filtering", AWS Lambda Developer Guide) at the same severity."""
+    module = ROOT / "modules" / "lambda-function"
+    expression = tfparse.unwrap(tfparse.locals_of(module)["application_log_level"])
+    per_level = expression.replace("var.log_level", "level")
+    expected = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "CRITICAL": "FATAL"}
+    scratch = tmp_path / "levels"
+    scratch.mkdir()
+    (scratch / "main.tf").write_text(
+        'variable "levels" {\n  type = list(string)\n}\n'
+        f'output "mapped" {{\n  value = [for level in var.levels : {per_level}]\n}}\n',
+        encoding="utf-8",
+    )
+    outputs = _apply_outputs(tf, scratch, {"levels": list(expected)})
+    assert dict(zip(expected, outputs["mapped"], strict=True)) == expected

