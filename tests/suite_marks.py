@@ -71,6 +71,7 @@ SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_on_demand.py::test_provisioned_on_request",
     "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[amazon.nova-2-lite-v1:0:256k-on_demand]",
     "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[meta.llama3-1-8b-instruct-v1:0:128k-provisioned]",
+    "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[meta.llama3-3-70b-instruct-v1:0:128k-on_demand]",
     "tests/workflow/test_customization_config.py::test_distillation_job_receives_the_teacher",
     "tests/workflow/test_customization_config.py::test_fine_tuning_run_creates_its_job_without_a_customization_config",
 }
