@@ -20,7 +20,7 @@ It then prints the projected AWS time to verdict for 1k / 10k / 100k records wit
   model calls per infer invocation, score function 3,008 MB;
 * after: one Distributed Map iteration per shard (infer, then score), ``MaxConcurrency`` 4 +
   ``ScoreConcurrency`` 40 iterations, each infer taking its share of the 4 x 8 call budget
-  (``workflow_lambdas.infer.shard_threads``), score function 10,240 MB;
+  (``workflow_lambdas.call_scheduler.shard_threads``), score function 10,240 MB;
 
 Lambda CPU is proportional to memory: 1,769 MB is one vCPU ("Configure Lambda function memory",
 AWS Lambda Developer Guide), at most 6. The last line is
@@ -49,7 +49,7 @@ for extra in ("src", "lambdas", "evaluator"):
     if str(ROOT / extra) not in sys.path:
         sys.path.insert(0, str(ROOT / extra))
 
-from workflow_lambdas.infer import shard_threads  # noqa: E402
+from workflow_lambdas.call_scheduler import shard_threads  # noqa: E402
 
 MB_PER_VCPU = 1769  # "Configure Lambda function memory": 1,769 MB = the equivalent of one vCPU
 MAX_VCPU = 6.0  # ... and at most 6 vCPUs (10,240 MB)

@@ -2,7 +2,7 @@
 
 Runs in the ``infer`` function (event ``{"Task": "judge", "run", "shard": {"Index", "Key", "Count"}}``,
 child state ``JudgeShard`` after ``ScoreShard``), with the same bounded, throttle-adaptive call
-runner as inference (:func:`workflow_lambdas.infer.run_calls`: our own retries with full-jitter
+runner as inference (:func:`workflow_lambdas.call_scheduler.run_calls`: our own retries with full-jitter
 backoff, concurrency cut when a quota is reached, a Lambda-deadline stop that saves the finished
 calls and fails with ``InferenceDeadline`` so the Map's retry resumes).
 
@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow_lambdas import adapters, infer, model_families
+from workflow_lambdas import adapters, call_scheduler, infer, model_families
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 from workflow_lambdas.common.logs import bound, get_logger
@@ -304,13 +304,13 @@ def _read_partial(s3: Any, bucket: str, key: str) -> dict[tuple[str, str], dict[
         if not isinstance(item, dict) or item.get("first") not in ORDERS or "text" not in item:
             continue
         error = item.get("error")
-        if isinstance(error, dict) and error.get("type") in infer.RETRYABLE_CODES:
+        if isinstance(error, dict) and error.get("type") in call_scheduler.RETRYABLE_CODES:
             continue  # a busy judge, not an answer: asked again
         found[(json.dumps(item.get("id")), item["first"])] = item
     return found
 
 
-def _call_line(record_id: Any, first: str, result: infer.CallResult) -> dict[str, Any]:
+def _call_line(record_id: Any, first: str, result: call_scheduler.CallResult) -> dict[str, Any]:
     line: dict[str, Any] = {"id": record_id, "first": first}
     if result.error is not None:
         line["text"], line["error"] = None, result.error
@@ -417,7 +417,7 @@ def judge_shard(
         family = model_families.family_of(judge.ModelId) or "judge"
         return lambda: adapters.parse_converse(family, runtime.converse(**request))
 
-    results = infer.run_calls([call(r, f) for r, f in todo], settings, deadline=deadline, clock=clock, rng=rng)
+    results = call_scheduler.run_calls([call(r, f) for r, f in todo], settings, deadline=deadline, clock=clock, rng=rng)
     fresh = {
         (json.dumps(r.get("id")), f): _call_line(r.get("id"), f, res)
         for (r, f), res in zip(todo, results, strict=True)
@@ -463,7 +463,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     parsed = JudgeEvent.model_validate(event)
     settings = infer.Settings.from_env()
     evaluation = parsed.run.get("Evaluation") or {}
-    threads = infer.shard_threads(
+    threads = call_scheduler.shard_threads(
         settings.concurrency, evaluation.get("MaxConcurrency"), evaluation.get("MapConcurrency"), parsed.shardCount
     )
     if threads != settings.concurrency:

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
 
+from workflow_lambdas import call_scheduler
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 from workflow_lambdas.model_families import FAMILIES
@@ -643,7 +644,7 @@ def _runner(concurrency=8, clock=None):
     from workflow_lambdas import infer
 
     settings = infer.Settings(concurrency=concurrency, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001)
-    return infer._Runner([], settings, deadline=None, clock=clock or FakeClock(), rng=random.Random(1))
+    return call_scheduler._Runner([], settings, deadline=None, clock=clock or FakeClock(), rng=random.Random(1))
 
 
 def test_load_independent_throttling_never_lowers_concurrency():

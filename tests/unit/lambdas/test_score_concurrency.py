@@ -10,6 +10,7 @@ from validation_cases import ENV, EXEC_ARN, EXEC_NAME, LLAMA_INPUT, ancestor_fil
 
 from workflow_lambdas import infer
 from workflow_lambdas import validate_input as vi
+from workflow_lambdas.call_scheduler import shard_threads
 from workflow_lambdas.common.errors import InvalidInput
 
 
@@ -83,7 +84,7 @@ def test_model_calls_in_flight_stay_within_the_inference_budget(inference_shards
     previous = None
     for score_shards in range(0, 200, 7):
         map_concurrency = inference_shards + score_shards
-        per_shard = infer.shard_threads(threads, inference_shards, map_concurrency)
+        per_shard = shard_threads(threads, inference_shards, map_concurrency)
         assert 1 <= per_shard <= threads
         # any of the Map's iterations may be inferring at one time: near the budget, never far over it
         in_flight = map_concurrency * per_shard
@@ -93,20 +94,20 @@ def test_model_calls_in_flight_stay_within_the_inference_budget(inference_shards
         if previous is not None:
             assert per_shard <= previous  # more scoring slots never give a shard more threads
         previous = per_shard
-    assert infer.shard_threads(threads, inference_shards, inference_shards) == threads  # Map alone: unchanged
+    assert shard_threads(threads, inference_shards, inference_shards) == threads  # Map alone: unchanged
 
 
 def test_a_run_with_fewer_shards_than_map_slots_keeps_its_threads():
     # 3 shards never fill 44 slots: with 4 inference shards allowed, each shard keeps all 8 threads
-    assert infer.shard_threads(8, 4, 44, shard_count=3) == 8
-    assert infer.shard_threads(8, 4, 44, shard_count=16) == 2
-    assert infer.shard_threads(8, 4, 44, shard_count=20) == 2  # 32 calls over 20 shards: 40 in flight
-    assert infer.shard_threads(8, 4, 44, shard_count=16) >= infer.shard_threads(8, 4, 44, shard_count=2500)
+    assert shard_threads(8, 4, 44, shard_count=3) == 8
+    assert shard_threads(8, 4, 44, shard_count=16) == 2
+    assert shard_threads(8, 4, 44, shard_count=20) == 2  # 32 calls over 20 shards: 40 in flight
+    assert shard_threads(8, 4, 44, shard_count=16) >= shard_threads(8, 4, 44, shard_count=2500)
 
 
 def test_without_the_concurrencies_the_setting_is_used():
-    assert infer.shard_threads(8, None, None) == 8
-    assert infer.shard_threads(8, 4, None) == 8
+    assert shard_threads(8, None, None) == 8
+    assert shard_threads(8, 4, None) == 8
 
 
 def test_the_handler_uses_the_share(monkeypatch):
