@@ -28,6 +28,7 @@ from botocore.exceptions import (
 )
 
 from workflow_lambdas import adapters
+from workflow_lambdas.common import aws_errors
 from workflow_lambdas.common.logs import get_logger
 
 logger = get_logger("workflow_lambdas.infer")  # the name the inference logs always had
@@ -57,7 +58,7 @@ RETRYABLE_CODES = frozenset(
         "InternalServerException",
     }
 )
-THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException"})
+THROTTLING_CODES = aws_errors.THROTTLING_CODES
 RETRYABLE_EXCEPTIONS = (ReadTimeoutError, ConnectTimeoutError, ConnectionClosedError, EndpointConnectionError)
 
 
@@ -72,9 +73,7 @@ class CallResult:
 
 
 def _error_code(exc: BaseException) -> str:
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") or type(exc).__name__
-    return type(exc).__name__
+    return aws_errors.error_code(exc) or type(exc).__name__
 
 
 def _retryable(exc: BaseException) -> bool:

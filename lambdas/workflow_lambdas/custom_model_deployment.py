@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.aws_errors import error_code
 from workflow_lambdas.common.errors import WorkflowError
 from workflow_lambdas.common.logs import bound
 from workflow_lambdas.release_throughput import _call
@@ -99,7 +100,7 @@ def get(event: GetEvent, *, bedrock: Any) -> dict[str, Any]:
 def _named(exc: ClientError) -> Exception:
     """A Bedrock refusal raised under its error code (``errorType`` = the ASL ``Error``, e.g.
     ``ServiceQuotaExceededException``) rather than botocore's generic ``ClientError``."""
-    code = exc.response.get("Error", {}).get("Code") or "BedrockError"
+    code = error_code(exc) or "BedrockError"
     name = code if code.isidentifier() else "BedrockError"
     named: type[WorkflowError] = type(name, (WorkflowError,), {})
     return named(str(exc))

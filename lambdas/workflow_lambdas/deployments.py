@@ -16,11 +16,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from workflow_lambdas.common.aws_errors import is_not_found
 from workflow_lambdas.common.errors import WorkflowError
 
 RUN_ID_TAG = "bedrock-customize:run-id"
 WORKFLOW_TAG = "bedrock-customize:workflow"
-NOT_FOUND = "ResourceNotFoundException"
 
 
 class DeploymentNotOwned(WorkflowError):
@@ -59,7 +59,7 @@ def tagged_deployments(
             try:
                 yield arn, tags_of(arn)
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != NOT_FOUND:
+                if not is_not_found(exc):
                     raise
         if not page.get("nextToken"):
             return
@@ -82,7 +82,7 @@ def release_deployment(
     try:
         tags = tags_of(arn)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == NOT_FOUND:
+        if is_not_found(exc):
             return "ALREADY_GONE", "Deleted"
         raise
     if not owned(tags, run_id, workflow):
@@ -92,7 +92,7 @@ def release_deployment(
     try:
         delete(lambda: bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn))
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == NOT_FOUND:
+        if is_not_found(exc):
             return "ALREADY_GONE", "Deleted"
         raise
     return "DELETED", "Deleted"

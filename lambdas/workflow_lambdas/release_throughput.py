@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.aws_errors import NOT_FOUND, THROTTLING_CODES, error_code
 from workflow_lambdas.common.errors import ThroughputNotOwned, WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
 
@@ -36,7 +37,6 @@ logger = get_logger(__name__)
 RUN_ID_TAG = "bedrock-customize:run-id"
 WORKFLOW_TAG = "bedrock-customize:workflow"
 DELETE_ATTEMPTS = 5
-NOT_FOUND = "ResourceNotFoundException"
 
 
 class ThrottlingException(WorkflowError):
@@ -121,7 +121,7 @@ class ReleaseEvent(BaseModel):
 
 
 def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+    return error_code(exc)
 
 
 def _result(
@@ -139,7 +139,7 @@ def _result(
 def _transient(exc: ClientError) -> Exception | None:
     """The named error the state machine retries, for a transient Bedrock failure; else None."""
     code = _code(exc)
-    if code in ("ThrottlingException", "TooManyRequestsException"):
+    if code in THROTTLING_CODES:
         return ThrottlingException(str(exc))
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
     if code in TRANSIENT_CODES or status >= 500:

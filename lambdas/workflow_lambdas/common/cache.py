@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from workflow_lambdas.common.s3 import MISSING_CODES
+from workflow_lambdas.common.aws_errors import is_missing_object
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def get_entry(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in MISSING_CODES:
+        if not is_missing_object(exc):
             logger.warning("evaluation cache: cannot read s3://%s/%s (%s): calling the model", bucket, key, exc)
         return None
     except BotoCoreError as exc:

@@ -8,8 +8,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from workflow_lambdas.common.aws_errors import is_missing_object
+
 NDJSON = "application/x-ndjson"
-MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 def put_jsonl(s3: Any, bucket: str, key: str, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -23,7 +24,7 @@ def read_text_if_exists(s3: Any, bucket: str, key: str) -> str | None:
     try:
         body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
+        if is_missing_object(exc):
             return None
         raise
     return body.decode("utf-8")
