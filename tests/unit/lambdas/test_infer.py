@@ -339,7 +339,7 @@ def test_titan_goes_through_invoke_model(aws):
 
 
 def test_backoff_is_full_jitter_and_capped():
-    from workflow_lambdas.infer import backoff_delay
+    from workflow_lambdas.call_scheduler import backoff_delay
 
     rng = random.Random(1)
     delays = [backoff_delay(a, 0.5, 4.0, rng) for a in range(10) for _ in range(50)]
