@@ -43,10 +43,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.aws_errors import NOT_FOUND
 from workflow_lambdas.common.errors import WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.release_throughput import (
-    NOT_FOUND,
     RUN_ID_TAG,
     WORKFLOW_TAG,
     _call,
