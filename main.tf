@@ -71,6 +71,7 @@ module "fn_validate_input" {
     DEFAULT_DEPLOYMENT            = var.default_deployment
     DEPLOYMENT_POLL_SECONDS       = tostring(var.deployment_poll_seconds)
     DEPLOYMENT_MAX_POLLS          = tostring(var.deployment_max_polls)
+    MAX_CANDIDATES                = tostring(var.max_candidates)
   }
   memory_size = local.memory_sizes.validate_input
   timeout     = local.timeouts.validate_input

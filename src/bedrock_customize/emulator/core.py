@@ -202,6 +202,7 @@ class Emulator:
             "DEFAULT_DEPLOYMENT": c.default_deployment,
             "DEPLOYMENT_POLL_SECONDS": str(c.deployment_poll_seconds),
             "DEPLOYMENT_MAX_POLLS": str(c.deployment_max_polls),
+            "MAX_CANDIDATES": str(c.max_candidates),
             "DEFAULT_RECIPIENTS": ",".join(c.recipients),
             "SENDER_EMAIL": c.sender,
             "EVENT_BUS_NAME": c.event_bus_name,
