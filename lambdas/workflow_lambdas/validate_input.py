@@ -558,9 +558,7 @@ def _hyperparameter_problem(spec: mf.HyperParameter, value: str, model: mf.BaseM
     return None
 
 
-def _check_hyperparameters(
-    hps: dict[str, Any], model: mf.BaseModel, skip: set[str], prefix: str = ""
-) -> list[Problem]:
+def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[str], prefix: str = "") -> list[Problem]:
     specs = {hp.name: hp for hp in mf.hyperparameters_for(model)}
     problems = []
     for name, value in hps.items():
@@ -1173,7 +1171,8 @@ def _candidate_model(
         problems.append(
             Problem(
                 field,
-                f"{model.display} would be served {mode.replace('_', '-')}, the run's base model {deployment_mode.replace('_', '-')}",
+                f"{model.display} would be served {mode.replace('_', '-')}, "
+                f"the run's base model {deployment_mode.replace('_', '-')}",
                 'pick a model served the same way, or set Deployment to "provisioned" for every candidate',
             )
         )
@@ -1221,9 +1220,7 @@ def sweep_settings(
                 "ClientRequestTokens": candidate_tokens(execution_arn, execution_name, name),
             }
         )
-        candidates.append(
-            SweepCandidate(Name=name, BaseModelIdentifier=base, HyperParameters=hps, Run=own.to_state())
-        )
+        candidates.append(SweepCandidate(Name=name, BaseModelIdentifier=base, HyperParameters=hps, Run=own.to_state()))
     return SweepSettings(MaxConcurrentJobs=raw.get("MaxConcurrentJobs", 2), Candidates=candidates)
 
 
