@@ -43,7 +43,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflow_lambdas import adapters, model_families
 from workflow_lambdas.common.aws import client
@@ -164,14 +164,20 @@ class Serving(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     Mode: Literal["on_demand", "provisioned"]
-    ModelId: str = Field(min_length=1)
-    Candidates: list[ServedCandidate] | None = None
+    ModelId: str | None = Field(default=None, min_length=1)
+    Candidates: list[ServedCandidate] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_or_candidates(self) -> Serving:
+        if self.ModelId is None and not self.Candidates:
+            raise ValueError("serving needs ModelId (one custom model) or Candidates (a sweep)")
+        return self
 
     def model_ids(self, base_id: str) -> dict[str, str]:
         """Model label -> modelId, base first: ``base``/``custom``, or ``base`` and each candidate's name."""
         if self.Candidates:
             return {"base": base_id, **{c.Name: c.ModelId for c in self.Candidates}}
-        return {"base": base_id, "custom": self.ModelId}
+        return {"base": base_id, "custom": str(self.ModelId)}
 
 
 class Shard(BaseModel):

@@ -72,6 +72,7 @@ class EmulatorConfig:
     max_candidates: int = 6
     candidate_qualities: dict[str, float] = field(default_factory=dict)
     candidate_job_failed: str | None = None
+    candidate_never_ready: str | None = None  # its deployment or throughput stays Creating
     # The .sync customization task fails on a job that did not complete (False: it returns, and the
     # workflow's own GetModelCustomizationJob check must catch it; the docs do not say which).
     sync_fails_on_job_failure: bool = True
