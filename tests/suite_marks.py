@@ -66,4 +66,18 @@ SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_on_demand.py::test_provisioned_on_request",
     "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[amazon.nova-2-lite-v1:0:256k-on_demand]",
     "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[meta.llama3-1-8b-instruct-v1:0:128k-provisioned]",
+    # The candidate sweep: every run that reaches the evaluation.
+    "tests/workflow/test_sweep.py::test_the_better_candidate_is_kept_and_the_others_released[provisioned]",
+    "tests/workflow/test_sweep.py::test_the_better_candidate_is_kept_and_the_others_released[on_demand]",
+    "tests/workflow/test_sweep.py::test_no_candidate_better_releases_all",
+    "tests/workflow/test_sweep.py::test_demo_sweep_json",
+    "tests/workflow/test_sweep.py::test_demo_sweep_with_a_failed_candidate_prints_the_leaderboard",
+    "tests/workflow/test_sweep_faults.py::test_one_candidates_job_fails_the_others_go_on[provisioned]",
+    "tests/workflow/test_sweep_faults.py::test_one_candidates_job_fails_the_others_go_on[on_demand]",
+    "tests/workflow/test_sweep_faults.py::test_a_job_that_returns_failed_is_caught_by_the_candidates_status_check",
+    "tests/workflow/test_sweep_faults.py::test_one_candidates_serving_never_ready_is_released[provisioned]",
+    "tests/workflow/test_sweep_faults.py::test_one_candidates_serving_never_ready_is_released[on_demand]",
+    "tests/workflow/test_sweep_faults.py::test_delete_throttled_for_one_loser_is_retried",
+    "tests/workflow/test_sweep_faults.py::test_losing_custom_models_are_deleted_when_asked",
+    "tests/workflow/test_sweep_faults.py::test_a_single_served_candidate_is_evaluated_alone",
 }

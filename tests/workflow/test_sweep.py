@@ -65,3 +65,38 @@ def test_no_candidate_better_releases_all(emulator_factory):
     assert not any(c["kept"] for c in summary["candidates"])
     assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"] * 3
     assert summary["leaked_throughputs"] == 0
+
+
+def test_demo_sweep_json(tmp_path, capsys):
+    """The issue's done-when: three candidates, the better one kept, the other two released, 0 leaked."""
+    import json
+
+    from bedrock_customize.cli import main
+
+    assert main(["demo", "--sweep", "--json", "--out", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    rows = {c["name"]: c for c in summary["candidates"]}
+    assert set(rows) == {"epochs-2", "epochs-5", "epochs-1"}
+    assert summary["winner"] == "epochs-2" and rows["epochs-2"]["kept"]
+    assert not rows["epochs-5"]["kept"] and not rows["epochs-1"]["kept"]
+    assert rows["epochs-2"]["ci_low"] > 0 > rows["epochs-5"]["ci_high"]
+    assert rows["epochs-1"]["ci_low"] < 0 < rows["epochs-1"]["ci_high"]  # close to the base
+    assert set(rows["epochs-2"]) == {"name", "status", "mean_f1", "ci_low", "ci_high", "kept", "error", "verdict"}
+    assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0
+    report = (tmp_path / summary["execution_arn"].rsplit(":", 1)[-1] / "report.html").read_text()
+    assert "epochs-5" in report and "Leaderboard" in report
+
+
+def test_demo_sweep_with_a_failed_candidate_prints_the_leaderboard(tmp_path, capsys):
+    import json
+
+    from bedrock_customize.cli import main
+
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps({"candidate_job_failed": "epochs-2"}))
+    assert main(["demo", "--sweep", "--faults", str(faults), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    board = out[out.index("leaderboard") :].splitlines()
+    assert "winner           : none" in out
+    assert any(line.split()[:2] == ["epochs-2", "failed"] for line in board)
+    assert any(line.split()[0] == "epochs-1" and line.rstrip().endswith("released") for line in board[1:4])
