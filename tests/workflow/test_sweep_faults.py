@@ -143,7 +143,12 @@ def test_a_run_stopped_mid_sweep_is_released_by_the_safety_net(emulator_factory)
         time.sleep(0.05)
     assert len(mine) == len(CANDIDATES)
     emu.client("stepfunctions").stop_execution(executionArn=arn, error="Operator", cause="stopped mid-sweep")
-    assert emu.wait(arn, timeout=120)["status"] == "ABORTED"
+    description = emu.wait(arn, timeout=120)
+    # moto's StopExecution of a run inside an inline Map ends it FAILED (States.Runtime inside moto)
+    # rather than ABORTED; either way no Catch of the workflow releases anything here: the
+    # status-change rule (ABORTED, TIMED_OUT and FAILED) must.
+    assert description["status"] in ("ABORTED", "FAILED"), emu.summary(arn)
+    assert "ReleaseAfterFailure" not in emu.entered_states(arn)
     invocations = [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")]
     assert [i.get("error") for i in invocations] == [None]
     assert sorted(invocations[0]["result"]["Released"]) == sorted(pt.arn for pt in mine)
