@@ -252,8 +252,19 @@ locals {
       CustomizeModel = merge(local.parent_template.States.CustomizeModel, {
         Parameters = merge(local.parent_template.States.CustomizeModel.Parameters, local.customize_model_options)
       })
+      # The candidate sweep's customization job (inside the TrainCandidates Map) gets the same options.
+      TrainCandidates = merge(local.sweep_map, {
+        ItemProcessor = merge(local.sweep_map.ItemProcessor, {
+          States = merge(local.sweep_map.ItemProcessor.States, {
+            CandidateCustomizeModel = merge(local.sweep_map.ItemProcessor.States.CandidateCustomizeModel, {
+              Parameters = merge(local.sweep_map.ItemProcessor.States.CandidateCustomizeModel.Parameters, local.customize_model_options)
+            })
+          })
+        })
+      })
     })
   })
+  sweep_map = local.parent_template.States.TrainCandidates
 }
 
 module "state_machine" {

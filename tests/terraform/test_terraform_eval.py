@@ -271,7 +271,15 @@ def test_definition_with_options_adds_exactly_them(tf, tmp_path):
         },
     )
     template["States"]["CustomizeModel"].pop("Parameters")
-    assert definition == template, "only CustomizeModel.Parameters may change"
+    # The candidate sweep's job (inside the TrainCandidates Map) gets exactly the same options.
+    inner = definition["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    template_inner = template["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    assert inner.pop("Parameters") == dict(
+        template_inner.pop("Parameters"),
+        CustomModelKmsKeyId=parameters["CustomModelKmsKeyId"],
+        VpcConfig=parameters["VpcConfig"],
+    )
+    assert definition == template, "only the Parameters of CustomizeModel and CandidateCustomizeModel may change"
 
 
 def test_definition_with_options_is_valid_asl(tf, tmp_path):
