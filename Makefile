@@ -71,6 +71,7 @@ test-terraform: install
 benchmarks: install
 	$(BIN)/python benchmarks/evaluator.py
 	$(BIN)/python benchmarks/fanout.py
+	$(BIN)/python benchmarks/time_to_verdict.py
 
 clean:
 	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ module "storage" {
   existing_buckets         = var.existing_buckets
   kms_key_arn              = var.kms_key_arn
   artifact_expiration_days = var.artifact_expiration_days
+  cache_expiration_days    = var.cache_expiration_days
   force_destroy            = var.force_destroy
   tags                     = local.tags
 }
@@ -66,6 +67,7 @@ module "fn_validate_input" {
     DEFAULT_RECIPIENTS            = join(",", var.recipient_emails)
     SHARD_SIZE                    = tostring(var.shard_size)
     INFERENCE_MAX_CONCURRENCY     = tostring(var.inference_max_concurrency)
+    SCORE_MAX_CONCURRENCY         = tostring(var.score_max_concurrency)
     CUSTOMIZATION_TIMEOUT_SECONDS = tostring(var.customization_timeout_seconds)
     EVALUATION_TIMEOUT_SECONDS    = tostring(var.evaluation_timeout_seconds)
     DEFAULT_DEPLOYMENT            = var.default_deployment
@@ -195,6 +197,7 @@ module "evaluation" {
   name_prefix           = var.name_prefix
   artifacts_bucket_arn  = module.storage.artifacts_bucket_arn
   validation_bucket_arn = module.storage.validation_bucket_arn
+  cache_prefix          = module.storage.cache_prefix
 
   package_filename         = module.lambda_package.path
   package_source_code_hash = module.lambda_package.base64sha256

@@ -181,7 +181,7 @@ variable "shard_size" {
 }
 
 variable "inference_max_concurrency" {
-  description = "Shards processed at the same time by the Infer and Score Maps (MaxConcurrency, via the run context)."
+  description = "Shards that run inference at the same time when a run does not set Evaluation.MaxConcurrency (the Shards Map runs this plus Evaluation.ScoreConcurrency iterations; each infer invocation takes its share of inference_threads)."
   type        = number
   default     = 4
   nullable    = false
@@ -189,6 +189,18 @@ variable "inference_max_concurrency" {
   validation {
     condition     = var.inference_max_concurrency >= 1 && var.inference_max_concurrency <= 40 && floor(var.inference_max_concurrency) == var.inference_max_concurrency
     error_message = "inference_max_concurrency must be a whole number between 1 and 40."
+  }
+}
+
+variable "score_max_concurrency" {
+  description = "Most shards a run may score at the same time (upper bound of Evaluation.ScoreConcurrency, default 40; SCORE_MAX_CONCURRENCY of validate_input). The child's Shards Map runs Evaluation.MaxConcurrency + ScoreConcurrency iterations at once, so with inference_max_concurrency at its 40 a run stays within 1,000 concurrent Lambda invocations, the default account quota."
+  type        = number
+  default     = 200
+  nullable    = false
+
+  validation {
+    condition     = var.score_max_concurrency >= 1 && var.score_max_concurrency <= 960 && floor(var.score_max_concurrency) == var.score_max_concurrency
+    error_message = "score_max_concurrency must be a whole number between 1 and 960."
   }
 }
 
@@ -346,6 +358,18 @@ variable "artifact_expiration_days" {
   validation {
     condition     = var.artifact_expiration_days >= 1 && floor(var.artifact_expiration_days) == var.artifact_expiration_days
     error_message = "artifact_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "cache_expiration_days" {
+  description = "Days after which an entry of the evaluation cache (cache/ in a created artifacts bucket: reference and output embeddings, base-model outputs at temperature 0, shared by every run) expires, counted from when it was written. A run with Evaluation.Cache false neither reads nor writes it."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.cache_expiration_days >= 1 && floor(var.cache_expiration_days) == var.cache_expiration_days
+    error_message = "cache_expiration_days must be a whole number of days, at least 1."
   }
 }
 

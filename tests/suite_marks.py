@@ -60,6 +60,11 @@ SLOW_WORKFLOW_TESTS = {
             "od_ses_reject+better",
         )
     ),
+    "tests/workflow/test_evaluation_cache.py::test_a_second_run_reuses_base_answers_and_embeds_only_new_outputs_with_identical_scores",
+    "tests/workflow/test_judge_run.py::test_judge_guard_holds_for_a_better_model_and_the_report_shows_win_rate_and_reasons",
+    "tests/workflow/test_judge_run.py::test_judge_decides_against_a_worse_model_through_throttling_and_unparsable_answers",
+    "tests/workflow/test_judge_run.py::test_demo_judge_prints_the_win_rate_and_reasons",
+    "tests/workflow/test_score_concurrency_run.py::test_shards_map_runs_inference_plus_score_concurrency_at_once",
     "tests/workflow/test_on_demand.py::test_nova_2_lite_runs_on_demand_without_a_throughput",
     "tests/workflow/test_on_demand.py::test_losing_deployment_is_deleted",
     "tests/workflow/test_on_demand.py::test_winner_kept_as_a_throughput_bought_after_the_verdict",

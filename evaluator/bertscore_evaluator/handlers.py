@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import cpus, metrics, report, scoring, stats
+from . import cache, cpus, metrics, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
 
@@ -213,20 +213,73 @@ def score_joined(
     joined: list[dict[str, Any]],
     config: scoring.ScorerConfig | None = None,
     idf_dict: Any = None,
+    cache: Any = None,
+    reused_base: set[str] | None = None,
     models: tuple[str, ...] = MODELS,
 ) -> list[dict[str, Any]]:
     """Add precision/recall/f1 (``None`` when errored) to every model entry, in one BERTScore call
-    (a sweep's candidates too: each reference and base output is embedded once for all of them)."""
+    (a sweep's candidates too: each reference and base output is embedded once for all of them).
+
+    With ``cache`` (a ``cache.EmbeddingCache``) each record also gets ``cache``: how many of the texts
+    first met in it had their embeddings from the cache or computed, and whether its base output was a
+    cached answer (its id in ``reused_base``), so the shard's counts add up over its records.
+    """
     config = config or scoring.ScorerConfig.from_env()
     references = [r["reference"] for r in joined]
     candidates = {m: [r[m]["output"] if r[m]["error"] is None else None for r in joined] for m in models}
-    scores = scoring.score_models(references, candidates, config=config, idf_dict=idf_dict)
+    scores = scoring.score_models(references, candidates, config=config, idf_dict=idf_dict, cache=cache)
     for i, rec in enumerate(joined):
         for m in models:
             s = scores[m][i]
             rec[m].update(s.as_dict() if s is not None else {"precision": None, "recall": None, "f1": None})
         metrics.add_text_scores(rec, models)  # ROUGE-L and chrF, in the same shard
+    if cache is not None:
+        _count_cache(joined, cache, reused_base or set(), models)
     return joined
+
+
+def _count_cache(
+    joined: list[dict[str, Any]], cache: Any, reused_base: set[str], models: tuple[str, ...] = MODELS
+) -> None:
+    """Per record: texts first met in it (reference, base output, custom output) by where their
+    embeddings came from, and whether the base answer was reused."""
+    counted: set[str] = set()
+    for rec in joined:
+        hit = miss = 0
+        texts = [rec["reference"], *(rec[m]["output"] for m in models if rec[m]["error"] is None)]
+        for text in texts:
+            if not isinstance(text, str) or text in counted:
+                continue
+            if text in cache.hits:
+                hit += 1
+            elif text in cache.misses:
+                miss += 1
+            else:
+                continue  # never embedded (blank, or its pair was not scored)
+            counted.add(text)
+        rec["cache"] = {
+            "embeddings_hit": hit,
+            "embeddings_miss": miss,
+            "base_output_reused": str(rec["id"]) in reused_base and rec["base"]["error"] is None,
+        }
+
+
+def _cache_enabled(run: Mapping[str, Any]) -> bool:
+    evaluation = run.get("Evaluation")
+    return not (isinstance(evaluation, Mapping) and evaluation.get("Cache") is False)
+
+
+def cache_counts(records: list[dict[str, Any]], enabled: bool) -> dict[str, Any]:
+    """The run's cache use, summed over its scored records (``cache`` of each; none counts 0)."""
+    totals = {"Enabled": enabled, "EmbeddingsHit": 0, "EmbeddingsMiss": 0, "BaseOutputsReused": 0}
+    for rec in records:
+        entry = rec.get("cache")
+        if not isinstance(entry, Mapping):
+            continue
+        totals["EmbeddingsHit"] += int(entry.get("embeddings_hit") or 0)
+        totals["EmbeddingsMiss"] += int(entry.get("embeddings_miss") or 0)
+        totals["BaseOutputsReused"] += 1 if entry.get("base_output_reused") else 0
+    return totals
 
 
 # --- global idf (only when BERTSCORE_IDF=true) ------------------------------------------
@@ -293,7 +346,16 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     config = scoring.ScorerConfig.from_env()
     cpus.configure_torch()  # threads from the CPUs this function really has (cgroup quota), once
     idf_dict = _global_idf(run, config) if config.idf else None
-    scored = score_joined(joined, config, idf_dict, models)
+    store = cache.S3Store(client("s3"), bucket) if _cache_enabled(run) else None
+    # Kept: what every candidate on this validation set shares (references, base answers).
+    shared = [r["reference"] for r in joined] + [r["base"]["output"] for r in joined if r["base"]["error"] is None]
+    embeddings = scoring.embedding_cache(config, store, only=shared)
+    reused = {
+        str(line.get("id"))
+        for line in inference
+        if line.get("model") == "base" and line.get("cached") is True and isinstance(line.get("output"), str)
+    }
+    scored = score_joined(joined, config, idf_dict, embeddings, reused, models)
 
     scores_key = shard_key(run, "scores", index)
     _put(
@@ -303,7 +365,15 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         "application/x-ndjson",
     )
     errors = {m: sum(1 for r in scored if r[m]["error"] is not None) for m in models}
-    logger.info("shard %s: %s records scored, errors %s", index, len(scored), errors)
+    logger.info(
+        "shard %s: %s records scored, errors %s, embeddings from cache %s, computed %s, written %s",
+        index,
+        len(scored),
+        errors,
+        len(embeddings.hits),
+        len(embeddings.misses),
+        embeddings.written,
+    )
     return {"Index": index, "Key": scores_key, "Records": len(scored)}
 
 
@@ -352,6 +422,28 @@ def read_scores(run: Mapping[str, Any], plan: Mapping[str, Any]) -> list[dict[st
     return records
 
 
+def attach_judge(run: Mapping[str, Any], plan: Mapping[str, Any], records: list[dict[str, Any]]) -> None:
+    """Join the LLM judge's verdicts (``evaluation/judge/<NNNNN>.jsonl``, one per shard, written by
+    JudgeShard) into ``records`` as ``record["judge"]``, by id; a missing shard or record is an error."""
+    bucket = run["ArtifactsBucket"]
+    shards = read_manifest(run, plan)
+
+    def load(shard: Mapping[str, Any]) -> list[dict[str, Any]]:
+        key = shard_key(run, "judge", int(shard["Index"]))
+        return _parse_jsonl(_get_text(bucket, key, EvaluationFailed, "judge shard"), key, EvaluationFailed)
+
+    verdicts: dict[str, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for part in pool.map(load, shards):
+            for v in part:
+                verdicts[str(v.get("id"))] = {k: val for k, val in v.items() if k != "id"}
+    missing = [r.get("id") for r in records if str(r.get("id")) not in verdicts]
+    if missing:
+        raise EvaluationFailed(f"the LLM judge has no verdict for {len(missing)} record(s), e.g. {missing[0]!r}")
+    for r in records:
+        r["judge"] = verdicts[str(r.get("id"))]
+
+
 def _scorer_description() -> dict[str, Any]:
     try:
         return scoring.model_description(scoring.ScorerConfig.from_env())
@@ -371,6 +463,10 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         from . import sweep
 
         return sweep.aggregate_sweep(event, run, records, models[1:], policy, bucket, _run_prefix(run), _put)
+    evaluation = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
+    judge = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), Mapping) else None
+    if judge:
+        attach_judge(run, plan, records)
     summary = report.build_summary(
         records,
         policy,
@@ -378,7 +474,9 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         versions={**scoring.library_versions(), **metrics.library_versions()},
         run_id=run.get("RunId"),
         context=report.run_context_for_report(run, event),
+        judge=judge,
     )
+    summary["Cache"] = cache_counts(records, _cache_enabled(run))
     files = report.render_all(summary, records)
     prefix = f"{_run_prefix(run)}report/"
     content_types = {
@@ -402,9 +500,16 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         "Custom": summary["Custom"],
         "Difference": {k: diff[k] for k in ("Mean", "Low", "High", "ConfidenceLevel")},
         "Counts": {k: counts[k] for k in ("Records", "Scored", "BaseErrors", "CustomErrors")},
+        "Cache": summary["Cache"],
         "ReportS3Uri": f"s3://{bucket}/{prefix}report.html",
         "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
         "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
     }
+    if summary.get("Judge"):
+        j = summary["Judge"]
+        result["Judge"] = {
+            k: j.get(k)
+            for k in ("WinRate", "Low", "High", "Judged", "Ties", "Unparsable", "InputTokens", "OutputTokens")
+        }
     logger.info("aggregate: %s", json.dumps(result))
     return result

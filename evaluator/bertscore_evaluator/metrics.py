@@ -46,13 +46,26 @@ METRICS: dict[str, Metric] = {
 METRIC_NAMES = tuple(METRICS)
 BERTSCORE_METRICS = tuple(n for n, m in METRICS.items() if m.family == "BERTScore")
 TEXT_METRICS = tuple(n for n, m in METRICS.items() if m.family != "BERTScore")
+# The optional LLM judge (Evaluation.Judge) is a run-level metric, not a per-model score: its per-record
+# value is the custom model's win share (1 custom preferred, 0.5 tie, 0 base preferred) and the
+# policy's "difference" is that share minus 0.5, so Margin and MaxLoss are distances from even odds.
+JUDGE = "Judge"
+JUDGE_LABEL = "LLM judge win rate"
+POLICY_METRICS = (*METRIC_NAMES, JUDGE)
 
 
 def canonical(name: Any) -> str | None:
-    """The registry name for ``name`` in any letter case (``"rouge-l"`` -> ``"ROUGE-L"``), else None."""
+    """The policy name for ``name`` in any letter case (``"rouge-l"`` -> ``"ROUGE-L"``), else None."""
     if not isinstance(name, str):
         return None
-    return {n.lower(): n for n in METRICS}.get(name.strip().lower())
+    return {n.lower(): n for n in POLICY_METRICS}.get(name.strip().lower())
+
+
+def label(name: str) -> str:
+    """How a reader sees a policy metric's name."""
+    if name in METRICS:
+        return METRICS[name].label
+    return JUDGE_LABEL if name == JUDGE else name
 
 
 _lock = threading.Lock()

@@ -43,6 +43,23 @@ def difference(record: Mapping[str, Any], metric: str) -> float | None:
     return None if base is None or custom is None else custom - base
 
 
+JUDGE_SHARES = {"custom": 1.0, "tie": 0.5, "base": 0.0}
+
+
+def judge_share(record: Mapping[str, Any]) -> float | None:
+    """The custom model's win share of a judged record (1, 0.5 or 0), None when not judged."""
+    verdict = record.get("judge")
+    return JUDGE_SHARES.get(verdict.get("preference")) if isinstance(verdict, Mapping) else None
+
+
+def policy_differences(records: Sequence[Mapping[str, Any]], name: str) -> list[float]:
+    """Per-record values the policy bootstraps for ``name``: custom - base, or for the judge the
+    custom model's win share minus 0.5."""
+    if name == metrics.JUDGE:
+        return [s - 0.5 for r in records if (s := judge_share(r)) is not None]
+    return [d for r in records if (d := difference(r, name)) is not None]
+
+
 def _means(records: Sequence[Mapping[str, Any]], model: str) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for metric, field in METRIC_FIELDS.items():
@@ -86,7 +103,80 @@ def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, ou
             "Ties": sum(1 for x in diffs if x == 0),
             **({"MaxLoss": guard.max_loss, "GuardHolds": guard.holds} if guard else {}),
         }
+    shares = [s for r in records if (s := judge_share(r)) is not None]
+    if shares:
+        name = metrics.JUDGE
+        if name == policy.metric:
+            d = outcome.primary
+        else:
+            d = next((g.decision for g in outcome.guards if g.metric == name), None) or stats.decide(
+                [x - 0.5 for x in shares], policy
+            )
+        guard = next((g for g in outcome.guards if g.metric == name), None)
+        table[name] = {
+            "Label": f"{metrics.JUDGE_LABEL} (custom over base, ties \u00bd)",
+            "Role": roles.get(name, "reported"),
+            "Base": 0.5,  # even odds: the line the win rate is compared with
+            "Custom": 0.5 + d.mean,
+            "Mean": d.mean,
+            "Low": d.low,
+            "High": d.high,
+            "ConfidenceLevel": d.confidence_level,
+            "Pairs": len(shares),
+            "Wins": sum(1 for x in shares if x == 1.0),
+            "Losses": sum(1 for x in shares if x == 0.0),
+            "Ties": sum(1 for x in shares if x == 0.5),
+            **({"MaxLoss": guard.max_loss, "GuardHolds": guard.holds} if guard else {}),
+        }
     return table
+
+
+def _answer_model(answer: Mapping[str, Any]) -> str | None:
+    """The model one judge answer prefers: response A is ``answer["first"]``."""
+    choice, first = answer.get("answer"), answer.get("first")
+    if choice == "tie":
+        return "tie"
+    if choice not in ("A", "B") or first not in MODELS:
+        return None
+    return first if choice == "A" else ("custom" if first == "base" else "base")
+
+
+def judge_summary(
+    records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], judge: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """The judge section of summary.json: win rate with its interval, ties, disagreements between the
+    two orders, unparsable answers, records not judged, failed calls and the judge's token use."""
+    verdicts = [r["judge"] for r in records if isinstance(r.get("judge"), Mapping)]
+    if not verdicts and not judge:
+        return None
+    row = table.get(metrics.JUDGE) or {}
+    rubric = str((judge or {}).get("Rubric") or "summary_quality")
+    disagree = 0  # both answers parsed, but they prefer different models (or one says tie)
+    for v in verdicts:
+        answers = v.get("answers") or []
+        prefs = {_answer_model(a) for a in answers}
+        if len(answers) == 2 and None not in prefs and len(prefs) > 1:
+            disagree += 1
+    return {
+        "ModelId": (judge or {}).get("ModelId"),
+        "Rubric": rubric if len(rubric) <= 40 and " " not in rubric else "custom rubric text",
+        "Role": row.get("Role", "reported"),
+        "WinRate": row.get("Custom"),
+        "Low": None if row.get("Low") is None else 0.5 + row["Low"],
+        "High": None if row.get("High") is None else 0.5 + row["High"],
+        "ConfidenceLevel": row.get("ConfidenceLevel"),
+        "Judged": row.get("Pairs", 0),
+        "CustomPreferred": row.get("Wins", 0),
+        "BasePreferred": row.get("Losses", 0),
+        "Ties": row.get("Ties", 0),
+        "OrderDisagreements": disagree,
+        "Unparsable": sum(int(v.get("unparsable") or 0) for v in verdicts),
+        "NotJudged": sum(1 for v in verdicts if v.get("preference") is None),
+        "FailedCalls": sum(int(v.get("errors") or 0) for v in verdicts),
+        "Calls": sum(len(v.get("answers") or []) for v in verdicts),
+        "InputTokens": sum(int(v.get("input_tokens") or 0) for v in verdicts),
+        "OutputTokens": sum(int(v.get("output_tokens") or 0) for v in verdicts),
+    }
 
 
 def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -115,6 +205,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
             "CustomizationType",
             "KeepThroughputOnWin",
             "KeepLosingCustomModel",
+            "KeepWinnerAs",
         )
         if run.get(k) is not None
     }
@@ -146,15 +237,29 @@ def build_summary(
     versions: Mapping[str, Any] | None = None,
     run_id: str | None = None,
     context: Mapping[str, Any] | None = None,
+    judge: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Aggregates, intervals, verdict and counts. Raises ``EvaluationFailed`` with no usable pair
-    for a metric the policy uses. ``context``: what the report header says about the run."""
-    field = METRIC_FIELDS[policy.metric]
+    for a metric the policy uses. ``context``: what the report header says about the run;
+    ``judge``: the run's ``Evaluation.Judge`` (records then carry ``judge`` verdicts)."""
+    field = METRIC_FIELDS.get(policy.metric, "f1")  # the judge decides: BERTScore F1 still shown
     paired = [r for r in records if all(model_score(r, m, field) is not None for m in MODELS)]
-    diffs = [difference(r, policy.metric) for r in paired]
+    if policy.metric == metrics.JUDGE:
+        diffs: list[float | None] = list(policy_differences(records, metrics.JUDGE))
+        if not diffs:
+            raise EvaluationFailed(
+                "Evaluation.Policy decides on the LLM judge, but no record was judged (every record errored "
+                "for a model, or Evaluation.Judge was not set)"
+            )
+    else:
+        diffs = [difference(r, policy.metric) for r in paired]
     per_metric = {policy.metric: [d for d in diffs if d is not None]}
     for guard in policy.guards:
-        per_metric[guard.metric] = [d for r in records if (d := difference(r, guard.metric)) is not None]
+        per_metric[guard.metric] = policy_differences(records, guard.metric)
+        if not per_metric[guard.metric] and guard.metric == metrics.JUDGE:
+            raise EvaluationFailed(
+                "Evaluation.Policy guards the LLM judge, but no record was judged (set Evaluation.Judge)"
+            )
         if not per_metric[guard.metric]:
             raise EvaluationFailed(
                 f"Evaluation.Policy guards {guard.metric}, but no record has a {guard.metric} score for both models "
@@ -165,6 +270,8 @@ def build_summary(
     errors = {m: sum(1 for r in records if model_score(r, m, field) is None) for m in MODELS}
     wins = sum(1 for d in diffs if d is not None and d > 0)
     losses = sum(1 for d in diffs if d is not None and d < 0)
+    table = _metric_table(records, policy, outcome)
+    judged = judge_summary(records, table, judge)
     return {
         "RunId": run_id,
         "Verdict": outcome.verdict,
@@ -186,9 +293,10 @@ def build_summary(
             "ConfidenceLevel": decision.confidence_level,
             "Wins": wins,
             "Losses": losses,
-            "Ties": len(paired) - wins - losses,
+            "Ties": len(diffs) - wins - losses,
         },
-        "Metrics": _metric_table(records, policy, outcome),
+        "Metrics": table,
+        **({"Judge": judged} if judged else {}),  # summary.json of a run without the judge is as it was
         "Counts": {
             "Records": len(records),
             "Scored": len(paired),
@@ -224,7 +332,16 @@ def flat_record(record: Mapping[str, Any], metric: str = "F1", names: Sequence[s
         out[f"difference_{METRIC_FIELDS[name]}"] = difference(record, name)
     for model in MODELS:
         out[f"{model}_error"] = (record.get(model) or {}).get("error")
+    out.update(_judge_fields(record))
     return out
+
+
+def _judge_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``judge_preference`` (custom | base | tie | null) and ``judge_reason`` of a judged run's record."""
+    verdict = record.get("judge")
+    if not isinstance(verdict, Mapping):
+        return {}
+    return {"judge_preference": verdict.get("preference"), "judge_reason": verdict.get("reason")}
 
 
 def render_scores_jsonl(records: Sequence[Mapping[str, Any]], metric: str = "F1") -> str:
@@ -238,6 +355,7 @@ def text_record(record: Mapping[str, Any]) -> dict[str, Any]:
     for model in MODELS:
         out[f"{model}_output"] = (record.get(model) or {}).get("output")
         out[f"{model}_error"] = (record.get(model) or {}).get("error")
+    out.update(_judge_fields(record))
     return out
 
 
@@ -455,6 +573,8 @@ figcaption{font-size:.85em;color:#555;max-width:460px}
 #records td.err{color:#a00}
 #records col.id{width:6em}#records col.m{width:8em}
 #records td.m{white-space:nowrap}
+#records col.j{width:16em}#records td.judge{text-align:left}
+#records .pref{font-weight:bold}#records .pref.custom{color:#176e17}#records .pref.base{color:#b22}
 .pos{color:#176e17}.neg{color:#b22}
 .controls{display:flex;flex-wrap:wrap;gap:.8em;align-items:center;margin:.5em 0}
 .controls input[type=search]{width:22em}
@@ -468,7 +588,8 @@ SCRIPT = r"""
   "use strict";
   var data = JSON.parse(document.getElementById("records-data").textContent);
   var cols = data.columns, rows = data.rows, metricsCols = data.metrics, primary = data.primary;
-  var state = {q: "", outcome: "all", sort: null, dir: 1, page: 0, size: 50};
+  var judge = data.judge;
+  var state = {q: "", outcome: "all", judge: "all", sort: null, dir: 1, page: 0, size: 50};
   var el = function (id) { return document.getElementById(id); };
   var tbody = el("records-body"), info = el("records-info");
   var textIdx = cols.filter(function (c) { return c.text; }).map(function (c) { return c.index; });
@@ -495,6 +616,7 @@ SCRIPT = r"""
     for (var i = 0; i < rows.length; i++) {
       if (q && lower[i].indexOf(q) < 0) continue;
       if (state.outcome !== "all" && outcome(rows[i]) !== state.outcome) continue;
+      if (judge && state.judge !== "all" && String(rows[i][judge.preference]) !== state.judge) continue;
       out.push(i);
     }
     if (state.sort) {
@@ -541,6 +663,15 @@ SCRIPT = r"""
         bottom.className = d == null ? "muted" : (d > 0 ? "pos" : (d < 0 ? "neg" : "muted"));
         cell.appendChild(top); cell.appendChild(bottom); tr.appendChild(cell);
       });
+      if (judge) {
+        var jc = document.createElement("td"), pref = r[judge.preference];
+        jc.className = "judge";
+        var jp = document.createElement("div");
+        jp.className = "pref " + (pref == null ? "muted" : pref);
+        jp.textContent = pref == null ? "not judged" : (pref === "tie" ? "tie" : pref + " preferred");
+        var jr = document.createElement("div"); jr.className = "t"; jr.textContent = r[judge.reason] || "";
+        jc.appendChild(jp); jc.appendChild(jr); tr.appendChild(jc);
+      }
       frag.appendChild(tr);
     }
     tbody.textContent = "";
@@ -561,6 +692,11 @@ SCRIPT = r"""
   }
   el("filter").addEventListener("input", function (e) { state.q = e.target.value; state.page = 0; render(); });
   el("outcome").addEventListener("change", function (e) { state.outcome = e.target.value; state.page = 0; render(); });
+  if (judge) {
+    el("judge-filter").addEventListener("change", function (e) {
+      state.judge = e.target.value; state.page = 0; render();
+    });
+  }
   el("size").addEventListener("change", function (e) { state.size = +e.target.value; state.page = 0; render(); });
   el("prev").addEventListener("click", function () { state.page--; render(); });
   el("next").addEventListener("click", function () { state.page++; render(); });
@@ -599,6 +735,7 @@ def _finite(value: float | None) -> float | None:
 def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], primary: str) -> dict[str, Any]:
     """What the page's table shows: each record as one row (texts clipped to ``MAX_TEXT``)."""
     rows = []
+    judged = any(isinstance(r.get("judge"), Mapping) for r in records)
     for r in records:
         base, custom = r.get("base") or {}, r.get("custom") or {}
         row: list[Any] = [
@@ -613,6 +750,9 @@ def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], 
         for name in names:
             field = METRIC_FIELDS[name]
             row += [_finite(model_score(r, "base", field)), _finite(model_score(r, "custom", field))]
+        if judged:
+            verdict = r.get("judge") if isinstance(r.get("judge"), Mapping) else {}
+            row += [verdict.get("preference"), _clip(verdict.get("reason"))]
         rows.append(row)
     labels = ["id", "prompt", "reference", "base output", "custom output"]
     columns = [{"index": i, "label": label, "text": True} for i, label in enumerate(labels)]
@@ -621,7 +761,15 @@ def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], 
         {"name": n, "label": metrics.METRICS[n].label, "base": 7 + 2 * k, "custom": 8 + 2 * k}
         for k, n in enumerate(names)
     ]
-    return {"columns": columns, "metrics": metric_cols, "primary": primary, "rows": rows}
+    judge = None
+    if judged:
+        at = 7 + 2 * len(names)
+        judge = {"preference": at, "reason": at + 1}
+        columns += [
+            {"index": at, "label": "judge preference", "text": True},
+            {"index": at + 1, "label": "judge reason", "text": True},
+        ]
+    return {"columns": columns, "metrics": metric_cols, "primary": primary, "judge": judge, "rows": rows}
 
 
 def _words(value: Any) -> str:
@@ -645,9 +793,39 @@ def _action_policy(context: Mapping[str, Any]) -> str:
     )
 
 
+def _action_taken(context: Mapping[str, Any], verdict: str) -> str:
+    """What the release step does after this verdict, by the run's own policy inputs."""
+    keep_win = context.get("KeepThroughputOnWin", True) is not False
+    if verdict == "CUSTOM_BETTER":
+        if not keep_win:
+            return "the serving resource is released (KeepThroughputOnWin false); the custom model is kept"
+        if context.get("KeepWinnerAs") == "provisioned_throughput" and context.get("ServingMode") == "on_demand":
+            return "a provisioned throughput is bought for the winner and the deployment deleted"
+        return "the serving resource is kept, ready to serve the custom model"
+    if verdict == "NOT_BETTER":
+        deleted = context.get("KeepLosingCustomModel", True) is False
+        return f"the serving resource is released; the custom model is {'deleted' if deleted else 'kept'}"
+    if verdict == "INCONCLUSIVE":
+        return "the serving resource is " + (
+            "kept (OnInconclusive KEEP)" if context.get("OnInconclusive") == "KEEP" else "released"
+        )
+    return "\u2013"
+
+
 def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
     """``rows`` of (label, already-escaped HTML)."""
     return '<table class="kv">' + "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+def cache_line(cached: Mapping[str, Any]) -> str:
+    """One line on the evaluation cache (``summary["Cache"]``)."""
+    hit, miss = cached.get("EmbeddingsHit", 0), cached.get("EmbeddingsMiss", 0)
+    if not cached.get("Enabled", True):
+        return f"off (Evaluation.Cache false): {miss} texts embedded, every base answer from the model"
+    return (
+        f"on: embeddings of {hit} texts from the cache, {miss} computed; "
+        f"{cached.get('BaseOutputsReused', 0)} base answers reused"
+    )
 
 
 def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -677,6 +855,7 @@ def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
             "Serving resource",
             _e(ctx.get("ServingMode") or "\u2013") + (f": {_e(ctx['ServingArn'])}" if ctx.get("ServingArn") else ""),
         ),
+        ("Action for this verdict", _e(f"{summary.get('Verdict')}: {_action_taken(ctx, str(summary.get('Verdict')))}")),
         ("Action policy", _e(_action_policy(ctx))),
     ]
     files = []
@@ -694,6 +873,9 @@ def _header_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
             ),
         )
     )
+    cached = summary.get("Cache")
+    if isinstance(cached, Mapping):
+        rows.append(("Evaluation cache", _e(cache_line(cached))))
     times = [f"evaluation started {ctx['StartedAt']}"] if ctx.get("StartedAt") else []
     times.append(f"report generated {summary.get('GeneratedAt')}")
     rows.append(("Timestamps", _e("; ".join(times))))
@@ -711,7 +893,8 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
     level = diff.get("ConfidenceLevel")
     level_text = f"{level * 100:g}%" if isinstance(level, int | float) else "?"
     decided = str(summary.get("DecidedBy") or primary)
-    decided_label = metrics.METRICS[decided].label if decided in metrics.METRICS else decided
+    decided_label = metrics.label(decided)
+    row_names = [n for n in metrics.POLICY_METRICS if n in table] or names
 
     metric_rows = "".join(
         f'<tr class="{_e(row.get("Role"))}"><td class="l">{_e(row.get("Label"))}</td>'
@@ -721,23 +904,20 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
             if "MaxLoss" in row
             else ""
         )
-        + f"</td><td>{_num(row.get('Base'))}</td><td>{_num(row.get('Custom'))}</td>"
+        + f"</td><td>{'0.5 (even)' if name == metrics.JUDGE else _num(row.get('Base'))}</td>"
+        f"<td>{_num(row.get('Custom'))}</td>"
         f"<td>{_num(row.get('Mean'))}</td><td>[{_num(row.get('Low'))}, {_num(row.get('High'))}]</td>"
         f"<td>{_e(row.get('Wins'))} / {_e(row.get('Losses'))} / {_e(row.get('Ties'))}</td>"
         f"<td>{_e(row.get('Pairs'))}</td></tr>"
-        for name in names
+        for name in row_names
         if (row := table.get(name))
     )
     guards = policy.get("Guards") or []
     guard_text = (
-        "; ".join(
-            f"{metrics.METRICS[g['Metric']].label if g.get('Metric') in metrics.METRICS else g.get('Metric')} "
-            f"may lose at most {g.get('MaxLoss')}"
-            for g in guards
-        )
+        "; ".join(f"{metrics.label(str(g.get('Metric')))} may lose at most {g.get('MaxLoss')}" for g in guards)
         or "none"
     )
-    primary_label = metrics.METRICS[primary].label if primary in metrics.METRICS else primary
+    primary_label = metrics.label(primary)
     policy_rows = [
         ("Primary metric", _e(primary_label)),
         ("Guards", _e(guard_text)),
@@ -767,7 +947,7 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         ("Versions", _e(", ".join(f"{k} {v}" for k, v in (summary.get("Versions") or {}).items()))),
     ]
 
-    scored = [d for r in records if (d := difference(r, primary)) is not None]
+    scored = policy_differences(records, primary) if primary in METRIC_FIELDS else []
     plots = "".join(f"<figure>{scatter_svg(records, n)}</figure>" for n in names)
     hist = histogram_svg(scored, float(policy.get("Margin") or 0.0), metric=primary)
 
@@ -775,7 +955,7 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         (r.get("id"), m, (r.get(m) or {}).get("error"))
         for r in records
         for m in MODELS
-        if model_score(r, m, METRIC_FIELDS[primary]) is None
+        if model_score(r, m, METRIC_FIELDS.get(primary, "f1")) is None
     ]
     error_rows = "".join(
         f'<tr><td class="l">{_e(i)}</td><td class="l">{_e(m)}</td><td class="l">{_e(err)}</td></tr>'
@@ -793,7 +973,7 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         else ""
     )
 
-    payload = records_payload(records, names, primary)
+    payload = records_payload(records, names, primary if primary in names else names[0])
     sort_options = "".join(
         f'<option value="{k}:{part}|{d}">{_e(metrics.METRICS[n].label)} {what}</option>'
         for k, n in enumerate(names)
@@ -809,7 +989,20 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         f"{_e(metrics.METRICS[n].label)}</th>"
         for k, n in enumerate(names)
     )
-    metric_colgroup = '<col class="m">' * len(names)
+    metric_colgroup = '<col class="m">' * len(names) + ('<col class="j">' if payload.get("judge") else "")
+    judge_header = (
+        '<th class="l" title="the LLM judge\'s preference, both orders agreeing (else a tie), and its reason">'
+        "judge</th>"
+        if payload.get("judge")
+        else ""
+    )
+    judge_filter = (
+        '<label>Judge <select id="judge-filter"><option value="all">all records</option>'
+        '<option value="custom">custom preferred</option><option value="base">base preferred</option>'
+        '<option value="tie">tie</option><option value="null">not judged</option></select></label>'
+        if payload.get("judge")
+        else ""
+    )
     records_html = (
         f'<section id="records-section"><h2>All records ({len(records)})</h2>'
         '<p class="muted">Every record, with the texts clipped to '
@@ -819,20 +1012,20 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "<noscript><p>The table needs JavaScript (inline, no network access).</p></noscript>"
         '<div class="controls"><label>Filter <input type="search" id="filter" '
         'placeholder="text in id, prompt, reference, outputs, errors"></label>'
-        f'<label>{_e(primary_label)} <select id="outcome"><option value="all">all records</option>'
+        f'<label>{_e(metrics.label(payload["primary"]))} <select id="outcome"><option value="all">all records</option>'
         '<option value="custom">custom higher</option><option value="base">base higher</option>'
         '<option value="tie">tie</option><option value="errored">errored</option></select></label>'
         '<label>Sort <select id="sort"><option value="">validation order</option>'
         f'<option value="id|1">id</option>{sort_options}</select></label>'
         '<label>Per page <select id="size"><option>20</option><option selected>50</option><option>100</option>'
-        "<option>500</option></select></label></div>"
+        f"<option>500</option></select></label>{judge_filter}</div>"
         '<div class="controls"><button type="button" id="prev">\u2190 previous</button>'
         '<label>page <input type="number" id="page" min="1" value="1" style="width:5em"></label>'
         '<button type="button" id="next">next \u2192</button>'
         '<span id="records-info" aria-live="polite"></span></div>'
         f'<table id="records"><colgroup><col class="id"><col><col><col><col>{metric_colgroup}</colgroup>'
         '<thead><tr><th class="l" data-sort="id">id</th><th class="l">prompt</th><th class="l">reference</th>'
-        f'<th class="l">base output</th><th class="l">custom output</th>{metric_headers}</tr></thead>'
+        f'<th class="l">base output</th><th class="l">custom output</th>{metric_headers}{judge_header}</tr></thead>'
         '<tbody id="records-body"></tbody></table>'
         f'<script type="application/json" id="records-data">{_json_for_script(payload)}</script>'
         f"<script>{SCRIPT}</script></section>"
@@ -862,6 +1055,7 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         f"<th>custom \u2212 base</th><th>{_e(level_text)} interval</th><th>wins / losses / ties</th>"
         f"<th>pairs</th></tr>{metric_rows}</table>"
         f"<h2>Policy</h2>{_kv_table(policy_rows)}"
+        f"{judge_html(summary.get('Judge'))}"
         f"<h2>Scoring</h2>{_kv_table(scorer_rows)}"
         f'<h2>Per-record scores</h2><div class="plots">'
         f"<figure>{hist}<figcaption>How many records gained or lost how much on the primary metric "
@@ -951,6 +1145,50 @@ def leaderboard_html(sweep: Any) -> str:
     )
 
 
+def judge_html(judge: Mapping[str, Any] | None) -> str:
+    """The judge section: model, rubric, win rate with its interval, ties, disagreements, unparsable
+    answers and the tokens the judge used (its cost)."""
+    if not judge:
+        return ""
+    level = judge.get("ConfidenceLevel")
+    level_text = f"{level * 100:g}%" if isinstance(level, int | float) else "?"
+    win = (
+        f"{_num(judge.get('WinRate'), 3)} ({level_text} interval [{_num(judge.get('Low'), 3)}, "
+        f"{_num(judge.get('High'), 3)}]) over {_e(judge.get('Judged'))} judged records"
+        if judge.get("WinRate") is not None
+        else "no record was judged"
+    )
+    tokens_in, tokens_out = int(judge.get("InputTokens") or 0), int(judge.get("OutputTokens") or 0)
+    rows = [
+        ("Judge model", _e(judge.get("ModelId") or "\u2013")),
+        ("Rubric", _e(judge.get("Rubric"))),
+        ("Role in the policy", _e(judge.get("Role"))),
+        ("Win rate (custom over base, ties \u00bd)", win),
+        (
+            "Preferences",
+            _e(
+                f"custom {judge.get('CustomPreferred')}, base {judge.get('BasePreferred')}, tie {judge.get('Ties')} "
+                f"(of which {judge.get('OrderDisagreements')} because the two orders disagreed)"
+            ),
+        ),
+        ("Unparsable answers", _e(f"{judge.get('Unparsable')} of {judge.get('Calls')} answers (each counted a tie)")),
+        (
+            "Not judged",
+            _e(f"{judge.get('NotJudged')} records (a model had no output); {judge.get('FailedCalls')} failed calls"),
+        ),
+        (
+            "Judge tokens (cost)",
+            _e(f"{tokens_in:,} input + {tokens_out:,} output = {tokens_in + tokens_out:,} tokens, from Converse usage"),
+        ),
+    ]
+    return (
+        '<section id="judge"><h2>LLM judge</h2>'
+        '<p class="muted">Each record was shown to the judge twice, the base output first and then the custom '
+        "output first; a record whose two answers disagree is a tie.</p>"
+        f"{_kv_table(rows)}</section>"
+    )
+
+
 def _sub(a: Any, b: Any) -> float | None:
     return None if a is None or b is None else float(a) - float(b)
 
@@ -958,11 +1196,12 @@ def _sub(a: Any, b: Any) -> float | None:
 def render_all(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The report files by name."""
     metric = str(summary.get("Metric", "F1"))
-    if metric not in METRIC_FIELDS:
+    if metric not in metrics.POLICY_METRICS:
         raise EvaluationFailed(f"unknown metric {metric!r}")
+    per_record = metric if metric in METRIC_FIELDS else "F1"  # the judge decided: difference is BERTScore F1's
     return {
         "summary.json": render_summary_json(summary),
-        "scores.jsonl": render_scores_jsonl(records, metric),
+        "scores.jsonl": render_scores_jsonl(records, per_record),
         "records.jsonl": render_records_jsonl(records),
         "report.html": render_html(summary, records),
     }

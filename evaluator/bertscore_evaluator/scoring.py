@@ -351,6 +351,7 @@ def score_models(
     *,
     config: ScorerConfig | None = None,
     idf_dict: Any = None,
+    cache: Any = None,
 ) -> dict[str, list[Scores | None]]:
     """Score every model's candidates against the same references, in one BERTScore call.
 
@@ -358,6 +359,7 @@ def score_models(
     (an errored record) is skipped and comes back as ``None``. When ``config.idf`` is
     true and ``idf_dict`` is not given, idf weights are computed from ``references``:
     a caller that scores a shard must pass the run's global ``compute_idf(...)``.
+    ``cache``: a ``cache.EmbeddingCache`` (see ``embed_sentences``), or None.
     """
     config = config or ScorerConfig.from_env()
     references = list(references)
@@ -403,7 +405,7 @@ def score_models(
         # the shared scorer (so concurrent runs with different reference sets cannot mix).
         if slots:
             groups = [sum(1 for m, _ in slots if m == model) for model in candidates]
-            preds = bertscore_pairs(scorer, flat_refs, flat_cands, idf_dict, config, groups)
+            preds = bertscore_pairs(scorer, flat_refs, flat_cands, idf_dict, config, groups, cache)
         else:
             preds = torch.zeros((0, 3))
         preds = torch.cat([preds, torch.zeros((len(blank_slots), 3), dtype=preds.dtype)])
@@ -433,7 +435,9 @@ def token_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -
     return batches
 
 
-def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config: ScorerConfig) -> dict[str, Any]:
+def embed_sentences(
+    scorer: Any, sentences: Sequence[str], idf_dict: Any, config: ScorerConfig, cache: Any = None
+) -> dict[str, Any]:
     """Each distinct sentence's token embeddings at the configured layer, with its idf weights.
 
     The same tokens (``bert_score.utils.sent_encode``), model (``BERTScorer``'s, cut at
@@ -441,6 +445,10 @@ def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config
     ``get_bert_embedding``; only the batching differs (token-count buckets under a token
     budget instead of word-count order in fixed batches of 64), which changes the floats
     by padding noise only (~1e-7).
+
+    ``cache`` (a ``cache.EmbeddingCache``): sentences it holds are not embedded again (their
+    float32 embeddings are used as stored: one per token, or the entry is ignored), the others
+    are embedded and saved to it, and it counts both. The idf weights are never cached.
     """
     import torch
     from bert_score.utils import sent_encode
@@ -449,10 +457,22 @@ def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config
     distinct = list(dict.fromkeys(sentences))
     ids = [sent_encode(tokenizer, s) for s in distinct]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def idf_weights(i: int) -> Any:
+        return torch.tensor([float(idf_dict[t]) for t in ids[i]], dtype=torch.float)
+
     stats: dict[str, Any] = {}
+    found = cache.fetch(distinct) if cache is not None else {}
+    for i, sentence in enumerate(distinct):
+        array = found.get(sentence)
+        if array is not None and array.shape[0] == len(ids[i]):
+            stats[sentence] = (torch.from_numpy(array), idf_weights(i))
+    todo = [i for i, sentence in enumerate(distinct) if sentence not in stats]
+    computed: dict[str, Any] = {}
     model.eval()
     with torch.inference_mode():
-        for batch in token_batches([len(x) for x in ids], config.batch_size, config.max_batch_tokens):
+        for part in token_batches([len(ids[i]) for i in todo], config.batch_size, config.max_batch_tokens):
+            batch = [todo[j] for j in part]
             width = max(len(ids[i]) for i in batch)
             tokens = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -462,8 +482,11 @@ def embed_sentences(scorer: Any, sentences: Sequence[str], idf_dict: Any, config
             hidden = model(tokens, attention_mask=mask)[0]
             for row, i in enumerate(batch):
                 n = len(ids[i])
-                weights = torch.tensor([float(idf_dict[t]) for t in ids[i]], dtype=torch.float)
-                stats[distinct[i]] = (hidden[row, :n].clone(), weights)
+                stats[distinct[i]] = (hidden[row, :n].clone(), idf_weights(i))
+                computed[distinct[i]] = stats[distinct[i]][0]
+    if cache is not None:
+        cache.count(hits=[s for s in distinct if s not in computed], misses=list(computed))
+        cache.save({s: emb.numpy() for s, emb in computed.items()})
     return stats
 
 
@@ -474,6 +497,7 @@ def bertscore_pairs(
     idf_dict: Any,
     config: ScorerConfig,
     groups: Sequence[int] | None = None,
+    cache: Any = None,
 ) -> Any:
     """(P, R, F1) for each (refs[i], cands[i]): ``bert_score.utils.bert_cos_score_idf`` with
     our own embedding step (``embed_sentences``); the greedy matching is bert_score's own
@@ -487,7 +511,7 @@ def bertscore_pairs(
     from bert_score.utils import greedy_cos_idf
     from torch.nn.utils.rnn import pad_sequence
 
-    stats = embed_sentences(scorer, list(refs) + list(cands), idf_dict, config)
+    stats = embed_sentences(scorer, list(refs) + list(cands), idf_dict, config, cache)
 
     def padded(batch: Sequence[str]) -> tuple[Any, Any, Any]:
         emb = [stats[s][0] for s in batch]
@@ -516,6 +540,18 @@ def bertscore_pairs(
             p, r, f = greedy_cos_idf(*ref_stats, *hyp_stats, False)
             preds.append(torch.stack((p, r, f), dim=-1))
     return torch.cat(preds, dim=0)
+
+
+def embedding_cache(config: ScorerConfig, store: Any = None, cache_prefix: str | None = None, only: Any = None) -> Any:
+    """A ``cache.EmbeddingCache`` for ``config``'s model and layer (``store`` None: counts only;
+    ``only``: the texts it may read and write, default all)."""
+    from . import cache
+
+    identity = None
+    if store is not None:
+        max_length = get_scorer(config)._tokenizer.model_max_length
+        identity = cache.embedding_identity(config.model, config.num_layers, max_length)
+    return cache.EmbeddingCache(store, identity, cache_prefix, only)
 
 
 def library_versions() -> dict[str, str | None]:

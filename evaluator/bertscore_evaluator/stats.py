@@ -45,8 +45,8 @@ from .errors import EvaluationFailed
 CUSTOM_BETTER = "CUSTOM_BETTER"
 NOT_BETTER = "NOT_BETTER"
 INCONCLUSIVE = "INCONCLUSIVE"
-METRICS = metrics.METRIC_NAMES
-MAX_GUARDS = 4  # every metric but the primary one
+METRICS = metrics.POLICY_METRICS  # the LLM judge (Judge) only when the run has Evaluation.Judge
+MAX_GUARDS = 5  # every metric but the primary one
 # Resamples are drawn in blocks so that 10k records x 1000 resamples never holds 80 MB of indices.
 _BLOCK_ELEMENTS = 2_000_000
 MIN_RESAMPLES = 100
@@ -334,7 +334,7 @@ def _interval(d: Decision) -> str:
 def decide_all(differences: Mapping[str, Sequence[float] | np.ndarray], policy: Policy) -> Outcome:
     """The verdict of ``policy`` given paired differences (custom - base) per metric name."""
     primary = decide(differences[policy.metric], policy)
-    label = metrics.METRICS[policy.metric].label
+    label = metrics.label(policy.metric)
     checks = tuple(check_guard(differences[g.metric], g, policy) for g in policy.guards)
     margin = f"the margin {policy.margin:g}"
     if primary.reason:
@@ -352,7 +352,7 @@ def decide_all(differences: Mapping[str, Sequence[float] | np.ndarray], policy: 
     for check in checks:
         if check.holds:
             continue
-        glabel = metrics.METRICS[check.metric].label
+        glabel = metrics.label(check.metric)
         verdict = NOT_BETTER if check.clearly_fails else INCONCLUSIVE
         loss = "loses" if check.clearly_fails else "may lose"
         reason = (
@@ -361,7 +361,7 @@ def decide_all(differences: Mapping[str, Sequence[float] | np.ndarray], policy: 
         )
         return Outcome(verdict, check.metric, reason, f"The guard on {glabel} decided: {reason}.", primary, checks)
     held = (
-        "; guards held: " + ", ".join(f"{metrics.METRICS[c.metric].label} (loss \u2264 {c.max_loss:g})" for c in checks)
+        "; guards held: " + ", ".join(f"{metrics.label(c.metric)} (loss \u2264 {c.max_loss:g})" for c in checks)
         if checks
         else ""
     )

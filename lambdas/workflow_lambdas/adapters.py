@@ -368,6 +368,21 @@ def _header_count(response: Mapping[str, Any], name: str) -> int | None:
         return None
 
 
+def request_for(
+    family: str,
+    model_id: str,
+    prompt: str,
+    settings: InferenceSettings | Mapping[str, Any] | None = None,
+    *,
+    use_converse: bool | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The API (``"converse"`` or ``"invoke_model"``) and the exact request :func:`invoke` sends for
+    ``prompt``: model id, prompt after the family's template, every resolved setting."""
+    if uses_converse(family, use_converse):
+        return "converse", build_converse(family, model_id, prompt, settings)
+    return "invoke_model", {"modelId": model_id, "body": build_request(family, prompt, settings)}
+
+
 def invoke(
     runtime: Any,
     family: str,
@@ -382,12 +397,12 @@ def invoke(
     Service errors (``botocore.exceptions.ClientError``) propagate unchanged;
     a body that cannot be read raises :class:`ModelResponseError`.
     """
-    if uses_converse(family, use_converse):
-        response = runtime.converse(**build_converse(family, model_id, prompt, settings))
+    api, request = request_for(family, model_id, prompt, settings, use_converse=use_converse)
+    if api == "converse":
+        response = runtime.converse(**request)
         return parse_converse(family, response)
-    body = build_request(family, prompt, settings)
     response = runtime.invoke_model(
-        modelId=model_id, body=json.dumps(body), contentType="application/json", accept="application/json"
+        modelId=model_id, body=json.dumps(request["body"]), contentType="application/json", accept="application/json"
     )
     completion = parse_response(family, _read_body(family, response.get("body")))
     if completion.input_tokens is None or completion.output_tokens is None:

@@ -7,7 +7,9 @@ per model, in shard order, base before custom, each with ``output`` or
 ``error``. The object is written once, complete, by a single PutObject, so an
 existing object with the expected lines means the shard is done (resume).
 
-Calls run on a bounded pool of ``INFERENCE_CONCURRENCY`` threads. A call
+Calls run on a bounded pool of ``INFERENCE_CONCURRENCY`` threads, or this shard's share of the
+run's inference budget when the Shards Map runs more iterations than ``Evaluation.MaxConcurrency``
+(``shard_threads``: scoring shards share the Map's slots with inferring ones). A call
 refused for throttling (or unavailable, not ready, timed out) goes back to the
 queue with an exponential, fully jittered delay and the thread takes the next
 ready call meanwhile, so backing off never idles the pool. Our retries are the
@@ -19,6 +21,12 @@ and the function fails with ``InferenceDeadline``, which the Map retries: the
 next invocation reuses the saved lines and makes only the missing calls. The
 saved file is left in place (the function may not delete objects); once the
 output exists it is never read again, and it expires with the run's artifacts.
+
+Base-model answers at temperature 0 are cached across runs (``common.cache``:
+``<CACHE_PREFIX>base-outputs/``, keyed by the exact request) unless the run says
+``Evaluation.Cache: false``: a prompt answered before with the same request is
+not sent again; its line carries ``"cached": true`` and ``attempts`` 0. The custom
+model is always called.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from botocore.exceptions import (
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflow_lambdas import adapters, model_families
+from workflow_lambdas.common import cache
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
@@ -128,6 +137,17 @@ class Settings(BaseModel):
             ) from None
 
 
+class EvaluationView(BaseModel):
+    """``run.Evaluation``: how many shards infer at once, how many iterations the Shards Map runs, and
+    whether the evaluation cache is on."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    MaxConcurrency: int | None = Field(default=None, ge=1)
+    MapConcurrency: int | None = Field(default=None, ge=1)
+    Cache: bool = True
+
+
 class RunView(BaseModel):
     """The part of the run context this function reads."""
 
@@ -139,6 +159,7 @@ class RunView(BaseModel):
     BaseModelIdentifier: str = Field(min_length=1)
     InferenceModelId: str = Field(min_length=1)
     InferenceConfig: adapters.InferenceSettings = Field(default_factory=adapters.InferenceSettings)
+    Evaluation: EvaluationView = Field(default_factory=EvaluationView)
 
     @property
     def prefix(self) -> str:
@@ -194,6 +215,8 @@ class InferEvent(BaseModel):
     run: RunView
     serving: Serving
     shard: Shard
+    #: Shards of the run (``$.plan.ShardCount``): no more iterations than these run at once.
+    shardCount: int | None = Field(default=None, ge=0)
 
 
 class Record(BaseModel):
@@ -560,6 +583,41 @@ def _read_partial(
     return found
 
 
+CACHE_THREADS = 16  # concurrent GETs/PUTs of cached base outputs in one shard
+
+
+def base_cache_key(
+    family: str, model_id: str, prompt: str, config: adapters.InferenceSettings, use_converse: bool | None
+) -> str | None:
+    """The cache key of the base model's answer to ``prompt``, or ``None`` when that answer may not be
+    reused: only at temperature 0 (after family defaults and limits), and keyed by the exact request
+    (API, model id, templated prompt, every setting), so any other setting is another entry."""
+    if adapters.resolve(family, config).temperature != 0:
+        return None
+    api, request = adapters.request_for(family, model_id, prompt, config, use_converse=use_converse)
+    return cache.base_output_key(cache.base_output_identity(family, api, request))
+
+
+def _pool_map(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=min(CACHE_THREADS, len(items)), thread_name_prefix="cache") as pool:
+        return list(pool.map(function, items))
+
+
+def _reused_line(record: Record, entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "model": "base",
+        "output": entry["output"],
+        "latency_ms": None,
+        "input_tokens": entry.get("input_tokens"),
+        "output_tokens": entry.get("output_tokens"),
+        "attempts": 0,
+        "cached": True,  # the base model was not called: the answer of an earlier identical request
+    }
+
+
 def infer_shard(
     event: InferEvent,
     *,
@@ -614,14 +672,41 @@ def infer_shard(
         )
 
     jobs = [(record, model) for record in records for model in models]
-    todo = [job for job in jobs if (json.dumps(job[0].id), job[1]) not in saved]
+    cache_keys: dict[tuple[str, str], str] = {}
+    if run.Evaluation.Cache:
+        for record in records:
+            pair = (json.dumps(record.id), "base")
+            if pair not in saved:
+                found = base_cache_key(family, model_ids["base"], record.prompt, config, use_converse)
+                if found is not None:
+                    cache_keys[pair] = found
+    by_pair = {json.dumps(r.id): r for r in records}
+    entries = _pool_map(lambda pair: cache.get_entry(s3, bucket, cache_keys[pair]), list(cache_keys))
+    reused = {
+        pair: _reused_line(by_pair[pair[0]], entry)
+        for pair, entry in zip(cache_keys, entries, strict=True)
+        if entry is not None
+    }
+    todo = [
+        job
+        for job in jobs
+        if (json.dumps(job[0].id), job[1]) not in saved and (json.dumps(job[0].id), job[1]) not in reused
+    ]
     if saved:
         logger.info(
             "shard %d: resuming, %d of %d calls saved by an earlier attempt", shard.Index, len(saved), len(jobs)
         )
     results = run_calls([call(r, m) for r, m in todo], settings, deadline=deadline, clock=clock, rng=rng)
     fresh = {(json.dumps(r.id), m): _line(r, m, res) for (r, m), res in zip(todo, results, strict=True) if res}
-    done = {**saved, **fresh}
+    # Only answers (never errors) are cached, each written once; a concurrent run may have written it first.
+    to_cache = [(cache_keys[p], x) for p, x in fresh.items() if p in cache_keys and "output" in x]
+    written = _pool_map(
+        lambda item: cache.put_entry(
+            s3, bucket, item[0], item[1]["output"], item[1]["input_tokens"], item[1]["output_tokens"]
+        ),
+        to_cache,
+    )
+    done = {**saved, **reused, **fresh}
 
     if len(done) < len(jobs):
         # Out of time: keep what is finished where only a resumed invocation reads it, and fail retryably.
@@ -636,8 +721,17 @@ def infer_shard(
 
     put_jsonl(s3, bucket, key, lines)
     errors = _error_counts(lines, models)
-    logger.info("shard %d: %d records, errors %s -> s3://%s/%s", shard.Index, len(records), errors, bucket, key)
-    return {"Index": shard.Index, "Key": key, "Records": len(records), "Errors": errors, "Skipped": False}
+    reuse = {"BaseOutputsReused": len(reused), "BaseOutputsCached": sum(written)}
+    logger.info(
+        "shard %d: %d records, errors %s, cache %s -> s3://%s/%s", shard.Index, len(records), errors, reuse, bucket, key
+    )
+    return {
+        "Index": shard.Index,
+        "Key": key,
+        "Records": len(records),
+        "Errors": errors,
+        "Skipped": False,
+    }
 
 
 # --------------------------------------------------------------------------- handler
@@ -659,9 +753,42 @@ def runtime_client(settings: Settings) -> Any:
     )
 
 
+def shard_threads(
+    threads: int, inference_shards: int | None, map_concurrency: int | None, shard_count: int | None = None
+) -> int:
+    """Model calls one infer invocation makes at once: its share of the run's inference budget.
+
+    The budget is ``inference_shards`` (``Evaluation.MaxConcurrency``) x ``threads``
+    (INFERENCE_CONCURRENCY) calls, what the Infer Map allowed when it ran alone. The Shards Map runs
+    ``map_concurrency`` iterations (``MaxConcurrency + ScoreConcurrency``; never more than the
+    ``shard_count`` shards of the run) and any of them may be inferring, so each takes
+    ``budget / iterations`` threads rounded to the nearest, at least one: the calls in flight stay
+    within ``iterations / 2`` of the budget (at most ``max(budget + iterations // 2, iterations)``),
+    whatever the score concurrency, and a shard never waits on more calls than its share. Each
+    shard's throttle-safe queue (``_Runner``) still backs off on throttling below that.
+    """
+    if not inference_shards or not map_concurrency:
+        return threads
+    iterations = map_concurrency if not shard_count else min(map_concurrency, shard_count)
+    if iterations <= inference_shards:
+        return threads
+    share = (2 * inference_shards * threads + iterations) // (2 * iterations)  # budget / iterations, half up
+    return max(1, min(threads, share))
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("Task") == "judge":  # JudgeShard: same function, same runner
+        from workflow_lambdas import judge
+
+        return judge.handler(event, context)
     parsed = InferEvent.model_validate(event)
     settings = Settings.from_env()
+    evaluation = parsed.run.Evaluation
+    threads = shard_threads(
+        settings.concurrency, evaluation.MaxConcurrency, evaluation.MapConcurrency, parsed.shardCount
+    )
+    if threads != settings.concurrency:
+        settings = settings.model_copy(update={"concurrency": threads})
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return infer_shard(
         parsed,

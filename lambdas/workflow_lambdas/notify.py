@@ -227,8 +227,18 @@ def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tupl
     )
     if result:
         add("Why inconclusive", result.get("VerdictReason"))
-        add(f"Mean {metric} (base)", _num(_get(result, "Base", metric)))
-        add(f"Mean {metric} (custom)", _num(_get(result, "Custom", metric)))
+        if metric != "Judge":  # the LLM judge decided: its win rate below stands for the means
+            add(f"Mean {metric} (base)", _num(_get(result, "Base", metric)))
+            add(f"Mean {metric} (custom)", _num(_get(result, "Custom", metric)))
+        judge = result.get("Judge")
+        if isinstance(judge, dict) and isinstance(judge.get("WinRate"), int | float):
+            tokens = int(judge.get("InputTokens") or 0) + int(judge.get("OutputTokens") or 0)
+            add(
+                "LLM judge win rate",
+                f"{_num(judge['WinRate'], 3)} (interval {_num(judge.get('Low'), 3)} to "
+                f"{_num(judge.get('High'), 3)}; {judge.get('Ties', 0)} ties, {judge.get('Unparsable', 0)} "
+                f"unparsable answers; {tokens:,} judge tokens)",
+            )
         diff = result.get("Difference")
         if isinstance(diff, dict) and diff:
             level = diff.get("ConfidenceLevel")

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_serializer
 from pydantic import ValidationError as PydanticError
 
 from workflow_lambdas import datasets as ds
@@ -54,6 +54,8 @@ TRAINING_READ_CAP = 32 * 1024 * 1024  # bytes of the training file the Lambda ch
 VALIDATION_READ_CAP = plan_shards.VALIDATION_READ_CAP
 MAX_SHARDS = plan_shards.MAX_SHARDS
 MAX_REPORTED = 60  # problems listed in one InvalidInput message
+# Shards scored at the same time when the input does not say (at most the module's score_max_concurrency).
+DEFAULT_SCORE_CONCURRENCY = 40
 TAG_RUN_ID = "bedrock-customize:run-id"
 TAG_WORKFLOW = "bedrock-customize:workflow"
 TAG_CANDIDATE = "bedrock-customize:candidate"
@@ -91,6 +93,9 @@ class Settings(BaseModel):
     default_recipients: tuple[str, ...] = ()
     shard_size: int = Field(default=50, ge=1, le=1000)
     inference_max_concurrency: int = Field(default=4, ge=1, le=40)
+    # Upper bound of Evaluation.ScoreConcurrency (Terraform score_max_concurrency): with the 40 inference
+    # shards at most, a run's Shards Map stays within 1,000 concurrent iterations.
+    score_max_concurrency: int = Field(default=200, ge=1, le=960)
     customization_timeout_seconds: int = Field(default=172800, ge=1)
     evaluation_timeout_seconds: int = Field(default=21600, ge=1)
     default_deployment: Literal["auto", "on_demand", "provisioned"] = "auto"
@@ -177,24 +182,44 @@ class PolicySettings(_Strict):
     Guards: list[PolicyGuard] = Field(default_factory=list)
 
 
+class JudgeSettings(_Strict):
+    """``Evaluation.Judge``: the optional LLM judge (workflow_lambdas.judge)."""
+
+    ModelId: str
+    Rubric: str = "summary_quality"  # workflow_lambdas.judge.DEFAULT_RUBRIC
+
+
 class EvaluationSettings(_Strict):
     Metric: Literal["F1", "Precision", "Recall"] = "F1"
     Policy: PolicySettings | None = None
+    Judge: JudgeSettings | None = None
     Margin: float = 0.0
     ConfidenceLevel: float = 0.95
     BootstrapResamples: int = 1000
     RequireSignificance: bool = True
     MinPairs: int = 10
     OnInconclusive: Literal["KEEP", "RELEASE"] = "RELEASE"
+    Cache: bool = True  # the evaluation cache (infer: base outputs; score: embeddings)
     ShardSize: int = 50
     MaxConcurrency: int = 4
+    ScoreConcurrency: int = DEFAULT_SCORE_CONCURRENCY
     Seed: int = 7
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def MapConcurrency(self) -> int:
+        """MaxConcurrency of the child's Shards Map (``MaxConcurrencyPath``): inference shards plus
+        scoring shards, since one iteration infers and then scores its shard (docs/contracts.md)."""
+        return self.MaxConcurrency + self.ScoreConcurrency
 
     @model_serializer(mode="wrap")
     def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
-        if data.get("Policy") is None:
-            data.pop("Policy", None)  # the run context of a run without a policy is as it was
+        for optional in ("Policy", "Judge"):
+            if data.get(optional) is None:
+                data.pop(optional, None)  # the run context of a run without them is as it was
+        if data.get("Cache") is True:
+            data.pop("Cache")  # on by default (infer and score read a missing Cache as true)
         return data
 
 
@@ -866,6 +891,17 @@ def validate_execution_input(
     evaluation_raw = dict(raw["Evaluation"]) if given("Evaluation") else {}
     evaluation_raw.setdefault("ShardSize", settings.shard_size)
     evaluation_raw.setdefault("MaxConcurrency", settings.inference_max_concurrency)
+    evaluation_raw.setdefault("ScoreConcurrency", min(DEFAULT_SCORE_CONCURRENCY, settings.score_max_concurrency))
+    if evaluation_raw["ScoreConcurrency"] > settings.score_max_concurrency:
+        problems.append(
+            Problem(
+                "Evaluation.ScoreConcurrency",
+                f"is {evaluation_raw['ScoreConcurrency']}, more than the {settings.score_max_concurrency} "
+                "score functions this deployment allows at once (Terraform score_max_concurrency)",
+                f"use at most {settings.score_max_concurrency}, or raise score_max_concurrency (up to 960)",
+            )
+        )
+        evaluation_raw["ScoreConcurrency"] = settings.score_max_concurrency
     evaluation = EvaluationSettings(**evaluation_raw)
     if evaluation.Policy is not None:
         primary = evaluation.Policy.Primary or evaluation.Metric
@@ -879,6 +915,9 @@ def validate_execution_input(
                         "guard each metric other than the primary one at most once",
                     )
                 )
+
+    raw_evaluation = raw.get("Evaluation") if isinstance(raw.get("Evaluation"), dict) else {}
+    problems.extend(judge_problems(raw_evaluation, bad_paths))  # also when the schema refused a sibling
 
     # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
     local_labels: dict[str, str] = {}
@@ -1067,6 +1106,15 @@ def candidate_problems(
                 "sweep FINE_TUNING or CONTINUED_PRE_TRAINING candidates, or distill in a run without Candidates",
             )
         )
+    evaluation = raw.get("Evaluation") if isinstance(raw.get("Evaluation"), dict) else {}
+    if evaluation.get("Judge"):
+        problems.append(
+            Problem(
+                "Evaluation.Judge",
+                "cannot be combined with Candidates yet (the judge compares one custom model with the base)",
+                "leave Evaluation.Judge out of a sweep, or judge the winner in a run of its own",
+            )
+        )
     if deployment_mode == "on_demand" and keep_as == "provisioned_throughput":
         problems.append(
             Problem(
@@ -1222,6 +1270,98 @@ def sweep_settings(
         )
         candidates.append(SweepCandidate(Name=name, BaseModelIdentifier=base, HyperParameters=hps, Run=own.to_state()))
     return SweepSettings(MaxConcurrentJobs=raw.get("MaxConcurrentJobs", 2), Candidates=candidates)
+
+
+JUDGE_EXAMPLE = '{"ModelId": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Rubric": "summary_quality"}'
+_JUDGE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:"
+    r"(foundation-model|inference-profile|application-inference-profile|provisioned-model)/[^/\s]+$"
+)
+_JUDGE_ID = re.compile(r"^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?[a-z][a-z0-9-]*\.[A-Za-z0-9._-]+(?::[0-9]+)?$")
+MIN_RUBRIC_CHARS = 40
+
+
+def judge_problems(evaluation: Mapping[str, Any], bad_paths: set[str] = frozenset()) -> list[Problem]:
+    """``Evaluation.Judge`` and the policy's use of the judge (from the raw ``Evaluation`` object, so that
+    they are reported beside the schema's problems): one line per problem, with the fix."""
+    from workflow_lambdas import judge
+
+    problems: list[Problem] = []
+    spec = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), dict) else None
+    policy = evaluation.get("Policy") if isinstance(evaluation.get("Policy"), dict) else {}
+    guards = policy.get("Guards") if isinstance(policy.get("Guards"), list) else []
+    uses = ["Evaluation.Policy.Primary"] if policy.get("Primary") == "Judge" else []
+    uses += [
+        f"Evaluation.Policy.Guards[{n}].Metric"
+        for n, g in enumerate(guards)
+        if isinstance(g, dict) and g.get("Metric") == "Judge"
+    ]
+    if spec is None:
+        if "Judge" in evaluation:
+            return problems  # not an object: the schema said so
+        for field in uses:
+            problems.append(
+                Problem(
+                    field,
+                    "Judge needs the LLM judge, but Evaluation.Judge is not set",
+                    f"add Evaluation.Judge, e.g. {JUDGE_EXAMPLE}, or use another metric",
+                )
+            )
+        return problems
+    model_id = spec.get("ModelId")
+    if not isinstance(model_id, str) or "Evaluation.Judge.ModelId" in bad_paths:
+        model_id = None
+    rubric = spec.get("Rubric", judge.DEFAULT_RUBRIC)
+    if not isinstance(rubric, str) or "Evaluation.Judge.Rubric" in bad_paths:
+        rubric = judge.DEFAULT_RUBRIC
+    problems += _judge_model_problems(model_id.strip()) if model_id else []
+    rubric = rubric.strip()
+    if rubric not in judge.RUBRICS and len(rubric) < MIN_RUBRIC_CHARS:
+        if re.fullmatch(r"[A-Za-z0-9_.-]+", rubric):
+            what, fix = "is not a shipped rubric", f"use {' or '.join(judge.RUBRICS)}, or write the rubric text itself"
+        else:
+            what, fix = f"is {len(rubric)} characters, too short for a rubric", "say what makes one output better"
+        problems.append(
+            Problem(
+                "Evaluation.Judge.Rubric",
+                f"{json.dumps(rubric)[:60]} {what}",
+                f"{fix} (at least {MIN_RUBRIC_CHARS} characters)",
+            )
+        )
+    return problems
+
+
+def _judge_model_problems(model_id: str) -> list[Problem]:
+    problems: list[Problem] = []
+    family = mf.family_of(model_id)
+    suffixed = mf.bare_model_id(model_id)
+    if family == mf.COHERE:
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{model_id} (legacy Cohere Command) does not support the Converse API the judge uses",
+                "use a model that does, e.g. us.anthropic.claude-3-5-haiku-20241022-v1:0 or amazon.nova-pro-v1:0",
+            )
+        )
+    elif re.search(r":\d+:\d+k$", suffixed) or re.search(r":\d+k$", suffixed):
+        plain = re.sub(r":\d+k$", "", model_id)
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{model_id} has a context suffix, which only customization jobs take",
+                f"give the model id Converse takes: {plain}",
+            )
+        )
+    elif not (_JUDGE_ARN.match(model_id) or _JUDGE_ID.match(model_id)):
+        problems.append(
+            Problem(
+                "Evaluation.Judge.ModelId",
+                f"{json.dumps(model_id)[:80]} is not a Bedrock model id or inference profile",
+                "use a model id (amazon.nova-pro-v1:0), an inference profile id "
+                "(us.anthropic.claude-3-5-haiku-20241022-v1:0) or an inference profile ARN",
+            )
+        )
+    return problems
 
 
 def _label(field: str, key: str, data: Any, local_labels: dict[str, str]) -> str:

@@ -10,6 +10,10 @@ locals {
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:custom-model-deployment/*",
     # Inference profiles of this account, for base models only served through one.
     "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
+    # The optional LLM judge (Evaluation.Judge, run by the infer function through Converse, which needs
+    # bedrock:InvokeModel: "Converse", Amazon Bedrock API Reference): a foundation model or an inference
+    # profile (above) or an application inference profile of this account.
+    "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:application-inference-profile/*",
   ]
 }
 
@@ -46,6 +50,31 @@ data "aws_iam_policy_document" "run_artifacts" {
   }
 }
 
+# The evaluation cache shared by every run (base-model outputs for infer, embeddings for score):
+# read, and written once per key (PutObject with If-None-Match needs s3:PutObject only: "How to
+# prevent object overwrites with conditional writes", Amazon S3 User Guide). Nothing may delete or
+# list it beyond a missing key answering 404.
+data "aws_iam_policy_document" "evaluation_cache" {
+  statement {
+    sid       = "EvaluationCacheReadWrite"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.artifacts_bucket_arn}/${var.cache_prefix}*"]
+  }
+
+  statement {
+    # A missing cache entry must answer 404 (a miss), not 403.
+    sid       = "ListEvaluationCache"
+    actions   = ["s3:ListBucket"]
+    resources = [var.artifacts_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.cache_prefix}*"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "plan_shards" {
   source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
 
@@ -63,7 +92,7 @@ data "aws_iam_policy_document" "plan_shards" {
 }
 
 data "aws_iam_policy_document" "infer" {
-  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json, data.aws_iam_policy_document.evaluation_cache.json]
 
   statement {
     sid = "InvokeModels"
@@ -82,13 +111,16 @@ data "aws_iam_policy_document" "infer" {
     condition {
       test     = "ArnLike"
       variable = "bedrock:InferenceProfileArn"
-      values   = ["arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*"]
+      values = [
+        "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*",
+        "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:application-inference-profile/*",
+      ]
     }
   }
 }
 
 data "aws_iam_policy_document" "score" {
-  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json]
+  source_policy_documents = [data.aws_iam_policy_document.run_artifacts.json, data.aws_iam_policy_document.evaluation_cache.json]
 }
 
 data "aws_iam_policy_document" "aggregate" {

@@ -14,7 +14,11 @@ locals {
   function_keys               = ["plan_shards", "infer", "score", "aggregate"]
   function_names              = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
-  default_memory_sizes = { plan_shards = 512, infer = 1024, score = 3008, aggregate = 3008 }
+  # score is CPU-bound (BERTScore forward passes) and Lambda allocates CPU in proportion to memory
+  # ("Configure Lambda function memory", AWS Lambda Developer Guide: 1,769 MB is the equivalent of one
+  # vCPU, 10,240 MB the most): the default is the most, about 5.8 vCPU, which the score function's torch
+  # threads use (bertscore_evaluator/cpus.py). The model itself needs well under 3 GB (roberta-large).
+  default_memory_sizes = { plan_shards = 512, infer = 1024, score = 10240, aggregate = 3008 }
   default_timeouts     = { plan_shards = 300, infer = 900, score = 900, aggregate = 900 }
   memory_sizes         = merge(local.default_memory_sizes, var.memory_sizes)
   timeouts             = merge(local.default_timeouts, var.timeouts)
@@ -61,6 +65,7 @@ module "fn_infer" {
   environment_variables = {
     INFERENCE_CONCURRENCY  = tostring(var.inference_threads)
     INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
+    CACHE_PREFIX           = var.cache_prefix
   }
   memory_size = local.memory_sizes.infer
   timeout     = local.timeouts.infer
@@ -89,6 +94,7 @@ module "fn_score" {
     BERTSCORE_MODEL      = var.evaluator_model.path
     BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
     HF_HUB_OFFLINE       = "1"
+    CACHE_PREFIX         = var.cache_prefix
   }
   memory_size = local.memory_sizes.score
   timeout     = local.timeouts.score

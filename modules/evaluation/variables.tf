@@ -10,6 +10,18 @@ variable "artifacts_bucket_arn" {
   nullable    = false
 }
 
+variable "cache_prefix" {
+  description = "Key prefix of the evaluation cache in the artifacts bucket (the storage module's cache_prefix output): infer and score may read and write under it, and get it as CACHE_PREFIX."
+  type        = string
+  default     = "cache/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*/$", var.cache_prefix)) && var.cache_prefix != "runs/"
+    error_message = "cache_prefix must be one lowercase folder name ending in \"/\", other than runs/ (e.g. \"cache/\")."
+  }
+}
+
 variable "validation_bucket_arn" {
   description = "ARN of the validation data bucket, read by plan_shards."
   type        = string

@@ -4,6 +4,11 @@ data "aws_partition" "current" {}
 locals {
   kinds = ["training", "validation", "artifacts"]
 
+  # The evaluation cache in the artifacts bucket (reference and output embeddings, base-model outputs
+  # at temperature 0), shared by every run. The one definition of the prefix: the evaluation module's
+  # IAM and the CACHE_PREFIX of its functions come from the cache_prefix output.
+  cache_prefix = "cache/"
+
   # Computed once: which kinds get a bucket created here, and the name of every bucket.
   created = {
     for kind in local.kinds : kind => "${var.name_prefix}-${kind}-${data.aws_caller_identity.current.account_id}"
@@ -149,10 +154,54 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 
   dynamic "rule" {
+    for_each = each.key == "artifacts" ? [local.cache_prefix] : []
+
+    content {
+      # Cache entries are written once and never refreshed: each expires this many days after it was
+      # written, and the next run that needs it recomputes it.
+      id     = "expire-evaluation-cache"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        days = var.cache_expiration_days
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  dynamic "rule" {
     for_each = each.key == "artifacts" ? ["runs/"] : []
 
     content {
       id     = "remove-expired-delete-markers"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        expired_object_delete_marker = true
+      }
+
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  dynamic "rule" {
+    for_each = each.key == "artifacts" ? [local.cache_prefix] : []
+
+    content {
+      id     = "remove-expired-cache-delete-markers"
       status = "Enabled"
 
       filter {

@@ -32,3 +32,8 @@ output "created_buckets" {
   description = "Kinds (training, validation, artifacts) for which this module created the bucket, with the bucket names."
   value       = { for kind, bucket in aws_s3_bucket.this : kind => bucket.bucket }
 }
+
+output "cache_prefix" {
+  description = "Key prefix of the evaluation cache in the artifacts bucket (shared by every run; entries expire after cache_expiration_days in a created bucket)."
+  value       = local.cache_prefix
+}

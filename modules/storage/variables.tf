@@ -38,6 +38,18 @@ variable "artifact_expiration_days" {
   }
 }
 
+variable "cache_expiration_days" {
+  description = "Days after which an entry of the evaluation cache (cache/ in a created artifacts bucket: reference and output embeddings, base-model outputs at temperature 0) expires, counted from when it was written."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.cache_expiration_days >= 1 && floor(var.cache_expiration_days) == var.cache_expiration_days
+    error_message = "cache_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "Days after which noncurrent (overwritten or deleted) object versions expire in the created buckets."
   type        = number

@@ -30,6 +30,56 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
+DEMO_JUDGE = {"ModelId": "amazon.nova-pro-v1:0", "Rubric": "summary_quality"}
+JUDGE_REASONS_SHOWN = 3
+
+
+def with_judge(execution_input: dict[str, Any]) -> dict[str, Any]:
+    """``demo --judge``: the input with ``Evaluation.Judge`` (the input's own judge is kept)."""
+    evaluation = dict(execution_input.get("Evaluation") or {})
+    evaluation.setdefault("Judge", dict(DEMO_JUDGE))
+    return {**execution_input, "Evaluation": evaluation}
+
+
+def judge_reasons(report_dir: Path, limit: int = JUDGE_REASONS_SHOWN) -> list[dict[str, Any]]:
+    """A few judged records of the downloaded ``scores.jsonl``: id, preference, reason (custom preferred first)."""
+    path = report_dir / "scores.jsonl"
+    if not path.is_file():
+        return []
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    judged = [r for r in rows if r.get("judge_preference")]
+    order = {"custom": 0, "base": 1, "tie": 2}
+    judged.sort(key=lambda r: order.get(r["judge_preference"], 3))
+    picked = {}
+    for r in judged:  # one of each preference first, then the rest in order
+        picked.setdefault(r["judge_preference"], r)
+    shown = list(picked.values()) + [r for r in judged if r not in picked.values()]
+    return [
+        {"id": r.get("id"), "preference": r["judge_preference"], "reason": r.get("judge_reason")} for r in shown[:limit]
+    ]
+
+
+def _judge_lines(summary: dict[str, Any]) -> list[str]:
+    judge = summary.get("judge")
+    if not judge:
+        return []
+
+    def fmt(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, int | float) else "n/a"
+
+    tokens_in, tokens_out = int(judge.get("InputTokens") or 0), int(judge.get("OutputTokens") or 0)
+    lines = [
+        f"judge win rate   : {fmt(judge.get('WinRate'))} [{fmt(judge.get('Low'))}, {fmt(judge.get('High'))}] "
+        f"(custom over base, ties count half; {judge.get('Judged')} judged, {judge.get('Ties')} ties, "
+        f"{judge.get('Unparsable')} unparsable answers)",
+        f"judge tokens     : {tokens_in:,} input + {tokens_out:,} output",
+    ]
+    for item in summary.get("judge_reasons") or []:
+        preference = "tie" if item["preference"] == "tie" else f"{item['preference']} preferred"
+        lines.append(f"judge reason     : {item['id']}: {preference}: {item['reason']}")
+    return lines
+
+
 def _demo_input(path: str | None) -> dict[str, Any]:
     if path:
         data = load_json_file(path, "--input", CliError)
@@ -127,6 +177,14 @@ def _print_summary(summary: dict[str, Any], out) -> None:
             f"[{fmt(diff.get('Low'))}, {fmt(diff.get('High'))}] at {diff.get('ConfidenceLevel', 'n/a')}"
         )
     lines += leaderboard_lines(summary)
+    lines += _judge_lines(summary)
+    cached = summary.get("cache")
+    if cached:
+        state = "on" if cached.get("enabled") else "off"
+        lines.append(
+            f"cache            : {state}; embeddings {cached.get('embeddings_hit')} from the cache, "
+            f"{cached.get('embeddings_miss')} computed; base answers reused {cached.get('base_outputs_reused')}"
+        )
     lines.append(f"serving          : {summary.get('deployment_mode') or 'n/a'}")
     for dep in summary.get("custom_model_deployments") or []:
         action = "kept" if dep["status"] != "Deleted" else "deleted"
@@ -216,9 +274,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     execution_input = demo_for_model(execution_input, config, args.base_model, args.deployment)
     if args.sweep:
         execution_input = sweep_demo(execution_input, config)
+    if args.judge:
+        execution_input = with_judge(execution_input)
     out = sys.stderr if args.json else sys.stdout
     t0 = time.monotonic()
-    print(f"starting the local emulator (moto, in-process); scenario: custom model {scenario}", file=out)
+    judge_note = ""
+    if (execution_input.get("Evaluation") or {}).get("Judge"):
+        judge_note = f"; LLM judge on (emulated {execution_input['Evaluation']['Judge'].get('ModelId')})"
+    print(f"starting the local emulator (moto, in-process); scenario: custom model {scenario}{judge_note}", file=out)
     with Emulator(config) as emu:
         execution_input = _demo_data(emu, args, execution_input)
         dep = emu.deployment
@@ -234,6 +297,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_id = summary["execution_arn"].rsplit(":", 1)[-1]
         files = emu.download_report(summary["execution_arn"], Path(args.out) / run_id)
         summary["report_local"] = str(Path(args.out) / run_id / "report.html") if files else None
+        if summary.get("judge"):
+            summary["judge_reasons"] = judge_reasons(Path(args.out) / run_id)
         state = emu.final_state(summary["execution_arn"])
         _describe_demo_failure(summary, state, bool(args.verbose))
         summary["email_files"] = write_email_files(emu, state, run_id, Path(args.out) / run_id)
@@ -398,6 +463,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a candidate sweep: three candidates (one clearly better, one worse, one close to the base), "
         "one evaluation, only the winner kept; prints the leaderboard",
+    )
+    demo.add_argument(
+        "--judge",
+        action="store_true",
+        help=f"turn the LLM judge on (Evaluation.Judge, model {DEMO_JUDGE['ModelId']} emulated, rubric "
+        "summary_quality) and print its win rate and reasons",
     )
     demo.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     demo.add_argument("--out", default="out/demo", help="where to copy the run's report files (out/demo)")

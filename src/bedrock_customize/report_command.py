@@ -138,6 +138,14 @@ def outcome_lines(description: dict[str, Any], state: dict[str, Any], raw: bool 
             f"difference {_num(diff.get('Mean'), True)} [{_num(diff.get('Low'), True)}, {_num(diff.get('High'), True)}]"
             f" at {diff.get('ConfidenceLevel', 'n/a')}"
         )
+        judge = evaluation.get("Judge") or {}
+        if judge.get("WinRate") is not None:
+            tokens = int(judge.get("InputTokens") or 0) + int(judge.get("OutputTokens") or 0)
+            lines.append(
+                f"judge     : win rate {_num(judge.get('WinRate'))} [{_num(judge.get('Low'))}, "
+                f"{_num(judge.get('High'))}] (custom over base, ties half; {judge.get('Ties', 0)} ties, "
+                f"{judge.get('Unparsable', 0)} unparsable; {tokens:,} judge tokens)"
+            )
         counts = evaluation.get("Counts") or {}
         if counts:
             lines.append(

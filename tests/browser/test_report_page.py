@@ -32,6 +32,7 @@ ARGS = [
 ]
 RECORDS = 45
 SCRIPT = "<script>alert(1)</script>"
+JUDGE_SCRIPT = "<script>alert(2)</script>"
 OUT = Path(__file__).resolve().parents[2] / "out" / "browser"
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,27 @@ def _records() -> list[dict]:
         )
     records[7]["custom"]["output"] = f"{SCRIPT} and <b>bold</b> & more"
     records[8]["base"] = {"output": None, "error": "ThrottlingException: <slow down>"}
+    for i, r in enumerate(records):  # the LLM judge's verdicts, as JudgeShard writes them
+        preference = "tie" if i % 5 == 0 else ("custom" if i % 4 else "base")
+        r["judge"] = {
+            "preference": preference,
+            "reason": f"The {preference} output keeps the facts of ticket {i} (judge-{i:03d}).",
+            "answers": [{"first": "base", "answer": "B"}, {"first": "custom", "answer": "A"}],
+            "unparsable": 0,
+            "input_tokens": 200,
+            "output_tokens": 20,
+        }
+    records[8]["judge"] = {"preference": None, "reason": "not judged: the base model had no output", "answers": []}
+    records[9]["judge"]["reason"] = f"{JUDGE_SCRIPT} judge-009 <i>italic</i>"
     return records
+
+
+def _judge_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in _records():
+        key = str(r["judge"]["preference"]).replace("None", "null")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +109,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         scorer={"Name": "sentence-transformers/all-MiniLM-L6-v2", "NumLayers": 6, "Idf": False, "Rescaled": False},
         run_id=run["RunId"],
         context=report.run_context_for_report(run, event),
+        judge={"ModelId": "amazon.nova-pro-v1:0", "Rubric": "summary_quality"},
     )
     return report.write_local(tmp_path_factory.mktemp("report"), summary, records) / "report.html"
 
@@ -193,6 +215,49 @@ def test_report_page_in_chromium(browser, page_file: Path):
     page.select_option("#size", "20")
     page.locator("#records-section").screenshot(path=str(OUT / "records.png"))
     assert (OUT / "report.png").stat().st_size > 10_000
+
+
+def test_judge_column_shows_preference_and_reason_as_text_and_filters(browser, page_file: Path):
+    page = browser.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#records-body tr")
+    assert errors == []
+
+    section = page.inner_text("#judge")
+    assert "amazon.nova-pro-v1:0" in section and "summary_quality" in section
+    assert "Judge tokens (cost)" in section and "8,800 input + 880 output" in section  # 44 judged records
+    headers = page.eval_on_selector_all("#records thead th", "ths => ths.map(t => t.textContent)")
+    assert headers[-1] == "judge"
+
+    # each record's judge cell: preference and reason; the reason of rec-013 reached by the filter
+    page.fill("#filter", "judge-013")
+    cell = page.locator('#records-body tr[data-id="rec-013"] td.judge')
+    assert cell.locator(".pref").inner_text() == "custom preferred"
+    assert "keeps the facts of ticket 13" in cell.inner_text()
+
+    # a <script> in the judge's reason is shown as text and never runs
+    page.fill("#filter", "judge-009")
+    cell = page.locator('#records-body tr[data-id="rec-009"] td.judge')
+    assert JUDGE_SCRIPT in cell.inner_text() and "<i>italic</i>" in cell.inner_text()
+    assert page.locator("#records-body script, #records-body i").count() == 0 and dialogs == []
+    page.fill("#filter", "")
+
+    # the judge filter selects exactly the records of each preference (and the one not judged)
+    page.select_option("#size", "100")
+    for value, count in _judge_counts().items():
+        page.select_option("#judge-filter", value)
+        ids = page.eval_on_selector_all("#records-body tr", "rows => rows.map(r => r.dataset.id)")
+        assert len(ids) == count, (value, ids)
+    page.select_option("#judge-filter", "null")
+    assert page.eval_on_selector_all("#records-body tr", "rows => rows.map(r => r.dataset.id)") == ["rec-008"]
+    assert page.locator('#records-body tr[data-id="rec-008"] td.judge .pref').inner_text() == "not judged"
+    page.select_option("#judge-filter", "all")
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.locator("#judge").screenshot(path=str(OUT / "judge.png"))
 
 
 def test_ten_thousand_records_are_paged_and_filtered(browser, tmp_path: Path):

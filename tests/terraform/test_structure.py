@@ -810,6 +810,7 @@ def test_seeded_precommit_mistakes_are_found(tmp_path):
 SETTINGS_OF_VARIABLES = {
     "shard_size": "shard_size",
     "inference_max_concurrency": "inference_max_concurrency",
+    "score_max_concurrency": "score_max_concurrency",
     "default_model_units": "default_model_units",
     "throughput_poll_seconds": "throughput_poll_seconds",
     "throughput_max_polls": "throughput_max_polls",

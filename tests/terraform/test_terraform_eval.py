@@ -120,6 +120,9 @@ BAD_VALUES = [
     ("modules/state-machine", "name", "acme ml", "name must be 1-60 characters"),
     ("modules/state-machine", "definition", '{"States": {}}', "definition must be a JSON state machine definition"),
     ("modules/storage", "artifact_expiration_days", 0.5, "artifact_expiration_days must be a whole number"),
+    ("modules/storage", "cache_expiration_days", 0, "cache_expiration_days must be a whole number"),
+    (".", "cache_expiration_days", 2.5, "cache_expiration_days must be a whole number"),
+    ("modules/evaluation", "cache_prefix", "runs/", "cache_prefix must be one lowercase folder name"),
 ]
 MODULES = sorted({case[0] for case in BAD_VALUES})
 

@@ -23,9 +23,11 @@ import dataclasses
 import hashlib
 import json
 import random
+import re
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,6 +244,7 @@ class BedrockWorld:
         self.job_polls: dict[str, int] = {}
         self.oracle: dict[str, str] = {}
         self.rng = random.Random(config.seed)
+        # per model kind; "judge" (the LLM judge) appears with its first call
         self.stats: dict[str, RuntimeStats] = {"base": RuntimeStats(), "custom": RuntimeStats()}
         self.buckets: dict[str, TokenBucket] = {}
         self.delete_calls: list[str] = []
@@ -553,6 +556,27 @@ class BedrockWorld:
                 stats.answered += 1
         return text, len(prompt.split()), len(text.split())
 
+    def judge(self, model_id: str, system: str, prompt: str, parts: tuple[str, str, str]) -> tuple[str, int, int]:
+        """One judgement by the emulated LLM judge: the answer text and its token counts."""
+        self.resolve(model_id)  # an unknown model or a throughput not in service fails as for inference
+        behaviour = self.config.judge
+        with self.lock:
+            self.stats.setdefault("judge", RuntimeStats())
+        self.admit("judge", behaviour)
+        stats = self.stats["judge"]
+        with self.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            if behaviour.latency_ms:
+                time.sleep(behaviour.latency_ms / 1000.0)
+            text = judge_answer(system + "\n" + prompt, *parts, config=self.config)
+        finally:
+            with self.lock:
+                stats.in_flight -= 1
+                stats.answered += 1
+        return text, len(system.split()) + len(prompt.split()), len(text.split())
+
     def _answer(self, kind: str, prompt: str, quality: float) -> str:
         reference = self.reference_for(prompt)
         seed = int.from_bytes(hashlib.sha256(f"{kind}\0{prompt}".encode()).digest()[:8], "big")
@@ -587,6 +611,54 @@ class BedrockWorld:
                 if known and known in prompt:
                     return reference
         return None
+
+
+# -- the emulated LLM judge ----------------------------------------------------------------
+
+_JUDGE_PARTS = re.compile(
+    r"<reference>\n?(.*?)\n?</reference>.*?<response_a>\n?(.*?)\n?</response_a>.*?<response_b>\n?(.*?)\n?</response_b>",
+    re.S,
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def overlap_f1(reference: str, candidate: str) -> float:
+    """Word-overlap F1 (clipped counts): a cheap similarity that ranks outputs as BERTScore does here."""
+    ref, cand = Counter(_words(reference)), Counter(_words(candidate))
+    common = sum((ref & cand).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(cand.values()), common / sum(ref.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def judge_answer(request_text: str, reference: str, a: str, b: str, *, config: EmulatorConfig) -> str:
+    """The judge's answer, deterministic for a given request: the response closer to the reference,
+    with seeded noise, in the answer format the request asks for (JSON, ``[[A]]`` or a keyed line)."""
+    seed = int.from_bytes(hashlib.sha256(f"{config.seed}\0{request_text}".encode()).digest()[:8], "big")
+    rng = random.Random(seed)
+    if config.judge_unparsable_rate and rng.random() < config.judge_unparsable_rate:
+        return "Both responses have merits and I would rather not pick one of them."
+    sim_a, sim_b = overlap_f1(reference, a), overlap_f1(reference, b)
+    delta = sim_a - sim_b + rng.gauss(0.0, config.judge_noise)
+    if abs(delta) <= config.judge_tie_band:
+        choice, reason = "tie", f"Both responses cover the reference about equally ({sim_a:.2f} vs {sim_b:.2f})."
+    else:
+        choice = "A" if delta > 0 else "B"
+        other = "B" if choice == "A" else "A"
+        hi, lo = (sim_a, sim_b) if choice == "A" else (sim_b, sim_a)
+        reason = (
+            f"Response {choice} keeps more of the reference's content than Response {other} "
+            f"({hi:.2f} vs {lo:.2f} word overlap) and invents less."
+        )
+    if '"preference"' in request_text:
+        return json.dumps({"preference": choice, "reason": reason})
+    if "[[A]]" in request_text:
+        return f"{reason} [[{'C' if choice == 'tie' else choice}]]"
+    return f"Preference: {choice}\nReason: {reason}"
 
 
 # -- request/response shapes of the model families (InvokeModel) ---------------------------
@@ -728,7 +800,12 @@ def converse(model_id: str, request: dict[str, Any]) -> dict[str, Any]:
     if not prompt:
         raise ValidationException("messages must contain at least one user message with text")
     started = time.monotonic()
-    text, in_tokens, out_tokens = world.generate(model_id, prompt)
+    judged = _JUDGE_PARTS.search(prompt)
+    if judged:  # a request to compare two responses: the emulated LLM judge answers it
+        system = "\n".join(b.get("text", "") for b in request.get("system") or [] if isinstance(b, dict))
+        text, in_tokens, out_tokens = world.judge(model_id, system, prompt, judged.groups())
+    else:
+        text, in_tokens, out_tokens = world.generate(model_id, prompt)
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
         "stopReason": "end_turn",

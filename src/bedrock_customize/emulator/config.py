@@ -78,6 +78,15 @@ class EmulatorConfig:
     sync_fails_on_job_failure: bool = True
     base: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.45))
     custom: ModelBehaviour = field(default_factory=lambda: ModelBehaviour(quality=0.85))
+    # The LLM judge (Evaluation.Judge): any model id asked to compare two responses (a Converse request
+    # whose user text holds <reference>, <response_a> and <response_b>). Load behaviour as above; it
+    # prefers the response closer to the reference (word-overlap F1, a BERTScore-like similarity) with
+    # seeded noise of this standard deviation, answers "tie" within judge_tie_band, and gives an
+    # unparsable answer with probability judge_unparsable_rate.
+    judge: ModelBehaviour = field(default_factory=ModelBehaviour)
+    judge_noise: float = 0.03
+    judge_tie_band: float = 0.01
+    judge_unparsable_rate: float = 0.0
     # Wait states: real seconds = seconds * wait_scale.
     wait_scale: float = 0.0
     # Values the deployed functions get (Terraform variables in real life).
@@ -85,6 +94,7 @@ class EmulatorConfig:
     throughput_max_polls: int = 90
     shard_size: int = 20
     inference_max_concurrency: int = 4
+    score_max_concurrency: int = 200
     inference_threads: int = 8
     # torch threads of the in-process score function (SCORE_THREADS): on Lambda each function has vCPUs of
     # its own; here every emulated function shares this machine's cores, where one thread per call is fastest.

@@ -107,7 +107,8 @@ def apply_faults(config: EmulatorConfig, faults: dict[str, Any]) -> EmulatorConf
         if faults["deployment_status"] == "never_active":
             config.deployment_max_polls = min(config.deployment_max_polls, 3)
     if "inference_throttle_rate" in faults:
-        config.base.throttle_rate = config.custom.throttle_rate = float(faults["inference_throttle_rate"])
+        rate = float(faults["inference_throttle_rate"])
+        config.base.throttle_rate = config.custom.throttle_rate = config.judge.throttle_rate = rate
     crash = set(config.crash_functions)
     if faults.get("inference_lambda") == "crash":
         crash.add("infer")

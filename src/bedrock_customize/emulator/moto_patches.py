@@ -23,6 +23,9 @@ Each patch is applied once per process and is tied to the pinned moto version:
    retries on error; every attempt is recorded in ``ASYNC_INVOCATIONS``.
 9. Service limits (256 KiB payloads, 25,000 history events): ``limits.py``.
 10. Distributed Map: ResultWriter files, failure tolerance, per-iteration histories: ``distributed_map.py``.
+11. The interpreter's own clients: moto builds a new boto3 client for every Lambda task, S3 ItemReader /
+   ResultWriter and service integration call (``boto_client_for``), about as costly as the emulated
+   call itself; they are cached per (region, service, endpoint) and forgotten when the emulator stops.
 """
 
 from __future__ import annotations
@@ -151,7 +154,7 @@ def _patch_bedrock_integration() -> None:
         StateTaskServiceCallback,
     )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+    from moto.stepfunctions.parser.asl.utils import boto_client
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
     supported = {
@@ -210,7 +213,7 @@ def _patch_bedrock_integration() -> None:
             return "bedrock"
 
         def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
-            client = boto_client_for(
+            client = boto_client.boto_client_for(  # looked up per call: the cached one (patch 11)
                 service=self._get_boto_service_name(),
                 region=resource_runtime_part.region,
                 state_credentials=state_credentials,
@@ -609,6 +612,44 @@ def _patch_wait() -> None:
     WaitFunction._wait_interval = _wait_interval
 
 
+_interpreter_clients: dict[tuple[str, str, bool], Any] = {}
+_interpreter_clients_lock = threading.Lock()
+
+
+def clear_interpreter_clients() -> None:
+    """Forget the cached interpreter clients (the emulator calls this when it starts and stops)."""
+    with _interpreter_clients_lock:
+        _interpreter_clients.clear()
+
+
+def _patch_interpreter_clients() -> None:
+    import sys
+
+    from moto.core.models import botocore_stubber
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory  # noqa: F401
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: F401
+        state_task_service_factory,
+    )
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+
+    def cached_client_for(region: str, service: str, state_credentials: Any = None):
+        # moto 5.2.5's boto_client_for ignores state_credentials: the key needs only these.
+        key = (region, service, bool(botocore_stubber.enabled))
+        with _interpreter_clients_lock:
+            found = _interpreter_clients.get(key)
+            if found is None:
+                found = original(region=region, service=service, state_credentials=state_credentials)
+                _interpreter_clients[key] = found
+            return found
+
+    boto_client.boto_client_for = cached_client_for
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = cached_client_for
+
+
 def apply() -> None:
     """Apply every patch once (idempotent)."""
     global _applied
@@ -630,4 +671,5 @@ def apply() -> None:
         _patch_execution_status_events()
         limits.apply()  # the service's payload and history limits (emulator/limits.py)
         distributed_map.apply()  # Distributed Map gaps: results to S3, failure tolerance (emulator/distributed_map.py)
+        _patch_interpreter_clients()
         _applied = True

@@ -129,3 +129,11 @@ def template_calls(root: Path) -> list[TemplateCall]:
                 keys = tuple(sorted(set(_MAP_KEY.findall(match.group(2)))))
                 calls.append(TemplateCall(directory, directory / match.group(1), keys))
     return calls
+
+
+def storage_local(root: Path, name: str) -> str:
+    """A literal string local of ``modules/storage`` (e.g. ``cache_prefix``), as Terraform deploys it."""
+    value = _locals(root / "modules" / "storage").get(name)
+    if not isinstance(value, str) or value.startswith("${"):
+        raise ValueError(f"modules/storage: local.{name} must be a literal string, got {value!r}")
+    return value

@@ -164,6 +164,7 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
         "Custom",
         "Difference",
         "Counts",
+        "Cache",
         "ReportS3Uri",
         "SummaryS3Uri",
         "ScoresS3Uri",

@@ -41,8 +41,8 @@ def test_text_scores_are_none_for_an_errored_model():
 
 def test_schema_names_exactly_the_evaluator_metrics():
     schema = validate_input.load_schema()["properties"]["Evaluation"]["properties"]["Policy"]["properties"]
-    assert schema["Primary"]["enum"] == list(metrics.METRIC_NAMES)
-    assert schema["Guards"]["items"]["properties"]["Metric"]["enum"] == list(metrics.METRIC_NAMES)
+    assert schema["Primary"]["enum"] == list(metrics.POLICY_METRICS)
+    assert schema["Guards"]["items"]["properties"]["Metric"]["enum"] == list(metrics.POLICY_METRICS)
     assert schema["Guards"]["maxItems"] == stats.MAX_GUARDS
 
 
