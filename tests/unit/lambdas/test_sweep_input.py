@@ -8,6 +8,8 @@ import re
 import pytest
 from validation_cases import ENV, EXEC_ARN, EXEC_NAME, NOVA_INPUT, nova_files
 
+from workflow_lambdas import custom_model_deployment as cmd
+from workflow_lambdas import release_throughput as rt
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.errors import InvalidInput
 
@@ -78,7 +80,10 @@ def test_each_candidate_gets_a_run_context_of_its_own():
         assert run["RunTags"] == [*state["RunTags"], {"Key": vi.TAG_CANDIDATE, "Value": name}]
         assert run["RunId"] == state["RunId"] and run["WorkflowName"] == state["WorkflowName"]
         assert "Sweep" not in run
-        vi.RunContext.model_validate(run)  # a whole run context: the single-run Lambdas read it
+        assert set(run) == set(state) - {"Sweep"}  # a whole run context: the single-run Lambdas read it
+        deployment_run = cmd._Run.model_validate(run)
+        assert deployment_run.ClientRequestTokens.Deployment == run["ClientRequestTokens"]["Deployment"]
+        assert rt.RunView.model_validate(run).ProvisionedModelName == run["ProvisionedModelName"]
     tokens = [t for r in runs for t in r["ClientRequestTokens"].values()]
     tokens += list(state["ClientRequestTokens"].values())
     assert len(set(tokens)) == len(tokens)
