@@ -20,7 +20,7 @@ PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 COVERAGE_FLOOR := 92
 PYTEST_COVERAGE := --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
-.PHONY: install demo demo-json test test-fast test-unit test-workflow test-terraform lint format fmt benchmarks clean
+.PHONY: install demo demo-json test test-fast test-unit test-workflow test-terraform lint typecheck format fmt benchmarks clean
 
 $(STAMP): pyproject.toml lambdas/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,13 +43,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy, strict on the shipped packages (lambdas/workflow_lambdas, evaluator/bertscore_evaluator):
+# the configuration is [tool.mypy] in pyproject.toml.
+typecheck: install
+	$(BIN)/mypy
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/python tools/terraform.py fmt .
 
 fmt: format
 
-test: install lint
+test: install lint typecheck
 	$(BIN)/python tools/terraform.py fmt-check .
 	# asl-validator's npm install once, before the workers start (two workers installing it at once race).
 	-$(BIN)/python -c 'import runpy; runpy.run_path("tools/validate_asl.py")["ensure_validator"]()'
@@ -74,4 +79,4 @@ benchmarks: install
 	$(BIN)/python benchmarks/time_to_verdict.py
 
 clean:
-	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

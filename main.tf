@@ -233,12 +233,12 @@ locals {
   }))
 }
 
-# Optional CreateModelCustomizationJob parameters, added to the decoded template only when
-# set: CustomModelKmsKeyId (custom models encrypted with kms_key_arn) and VpcConfig
-# (customization_vpc_config). The template itself never holds them, so the local emulator,
-# which renders the template as it is, runs without them. This block uses only var.* and
-# local.parent_template: tests/terraform evaluates it with Terraform on a scratch copy and
-# checks that the state and the Parameters it targets exist in the template.
+# Optional CreateModelCustomizationJob parameters, added to every createModelCustomizationJob
+# state of the decoded template only when set: CustomModelKmsKeyId (custom models encrypted
+# with kms_key_arn) and VpcConfig (customization_vpc_config). The template itself never holds
+# them, so the local emulator, which renders the template as it is, runs without them. This
+# block uses only var.* and local.parent_template: tests/terraform evaluates it with Terraform
+# on a scratch copy and checks that the states and the Parameters it targets exist in the template.
 locals {
   customize_model_options = {
     for name, value in {
@@ -250,11 +250,19 @@ locals {
     } : name => value if value != null
   }
 
+  # Every state that creates a customization job (CustomizeModel, CustomizeModelWithConfig for
+  # DISTILLATION) gets the same options: found by its Resource, not listed by name.
+  customize_model_states = [
+    for name, state in local.parent_template.States : name
+    if strcontains(lookup(state, "Resource", ""), "bedrock:createModelCustomizationJob")
+  ]
+
   parent_definition = merge(local.parent_template, {
     States = merge(local.parent_template.States, {
-      CustomizeModel = merge(local.parent_template.States.CustomizeModel, {
-        Parameters = merge(local.parent_template.States.CustomizeModel.Parameters, local.customize_model_options)
+      for name in local.customize_model_states : name => merge(local.parent_template.States[name], {
+        Parameters = merge(local.parent_template.States[name].Parameters, local.customize_model_options)
       })
+      }, {
       # The candidate sweep's customization job (inside the TrainCandidates Map) gets the same options.
       TrainCandidates = merge(local.sweep_map, {
         ItemProcessor = merge(local.sweep_map.ItemProcessor, {

@@ -295,7 +295,7 @@ variable "existing_buckets" {
 }
 
 variable "lambda" {
-  description = "Settings of the Lambda functions: runtime, architecture, memory (MB) and timeout (s) per function key, LOG_LEVEL, a prebuilt zip (package_path) and the Python interpreter that builds the zip."
+  description = "Settings of the Lambda functions: runtime, architecture, memory (MB) and timeout (s) per function key, the application log level of the JSON logs (log_level), a prebuilt zip (package_path) and the Python interpreter that builds the zip."
   type = object({
     runtime           = optional(string, "python3.12")
     architectures     = optional(list(string), ["x86_64"])

@@ -216,13 +216,11 @@ def tf_files(root: Path) -> list[Path]:
 
 
 def types_in_repo(root: Path) -> list[str]:
-    import hcl2  # python-hcl2 from the project venv
+    from bedrock_customize import hcl  # the project's one Terraform reader (project venv)
 
     found = set()
-    opts = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=True, with_comments=False)
     for path in tf_files(root):
-        with path.open() as fh:
-            doc = hcl2.load(fh, serialization_options=opts)
+        doc = hcl.load_file(path, explicit_blocks=True)
         for kind in ("resource", "data"):
             for entry in doc.get(kind, []):
                 for tf_type in entry:

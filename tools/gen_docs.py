@@ -20,21 +20,22 @@ import json
 import re
 import sys
 from pathlib import Path
-
-import hcl2
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+try:
+    from bedrock_customize import hcl  # the project's one Terraform reader
+except ImportError:  # run from a checkout without the package installed
+    sys.path.insert(0, str(ROOT / "src"))
+    from bedrock_customize import hcl
 SCHEMA = ROOT / "lambdas" / "workflow_lambdas" / "schemas" / "execution-input.schema.json"
 _BLOCK = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)", re.S
 )
 
 
-def _load(path: Path) -> dict:
-    with path.open(encoding="utf-8") as handle:
-        return hcl2.load(
-            handle, serialization_options=hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-        )
+def _load(path: Path) -> dict[str, Any]:
+    return hcl.load_file(path)
 
 
 def _expr(value: object) -> str:

@@ -143,15 +143,14 @@ def cmd_syntax(target: Path) -> int:
 
     # 1. python-hcl2
     try:
-        import hcl2
+        from bedrock_customize import hcl  # the project's one Terraform reader
     except ImportError:
-        hcl2 = None
-        print("syntax: python-hcl2 not installed, skipping the hcl2 pass", file=sys.stderr)
-    if hcl2 is not None:
+        hcl = None
+        print("syntax: bedrock_customize (python-hcl2) not installed, skipping the hcl2 pass", file=sys.stderr)
+    if hcl is not None:
         for f in files:
             try:
-                with f.open() as fh:
-                    hcl2.load(fh)
+                hcl.load_file(f)
             except Exception as exc:
                 failures += 1
                 print(f"syntax: hcl2 cannot parse {f.relative_to(target)}: {exc}", file=sys.stderr)

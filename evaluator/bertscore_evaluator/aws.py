@@ -28,7 +28,8 @@ def client(service: str) -> Any:
 
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
             config = Config(retries={"mode": "adaptive", "max_attempts": 6}, max_pool_connections=32)
-            found = boto3.session.Session().client(service, region_name=region, config=config)
+            # The service name is a runtime string: boto3-stubs types one overload per service literal.
+            found = boto3.session.Session().client(service, region_name=region, config=config)  # type: ignore[call-overload]
             _clients[service] = found
         return found
 

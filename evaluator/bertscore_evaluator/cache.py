@@ -175,7 +175,8 @@ class S3Store:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return body
         except (ClientError, BotoCoreError) as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code not in MISSING_CODES:

@@ -19,7 +19,6 @@ warm invocations; ``aggregate`` never loads it.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -29,11 +28,11 @@ from typing import Any
 from . import cache, cpus, metrics, report, scoring, stats
 from .aws import client
 from .errors import DatasetError, EvaluationFailed
+from .logs import bound, get_logger
 
 __all__ = ["score", "aggregate", "DatasetError", "EvaluationFailed"]
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+logger = get_logger(__name__)
 
 MODELS = ("base", "custom")
 MISSING_FROM_INFERENCE = "no inference result for this record"
@@ -306,8 +305,8 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
             return cached
         text, etag = _get_object(bucket, key, DatasetError, "records file")
         rows = _parse_jsonl(text, f"s3://{bucket}/{key}", DatasetError)
-        refs = [r.get("reference") for r in rows]
-        if not all(isinstance(r, str) for r in refs):
+        refs = [ref for r in rows if isinstance(ref := r.get("reference"), str)]
+        if len(refs) != len(rows):
             raise DatasetError(f"s3://{bucket}/{key}: a record has no string 'reference'")
         for row, ref in zip(rows, refs, strict=True):
             _require_utf8(f"s3://{bucket}/{key}", row.get("id"), "reference", ref)
@@ -321,6 +320,7 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
 # --- handlers ---------------------------------------------------------------------------
 
 
+@bound
 def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     run = _require(event, "run", "score event")
     shard = _require(event, "shard", "score event")
@@ -451,6 +451,7 @@ def _scorer_description() -> dict[str, Any]:
         return {"Model": os.environ.get("BERTSCORE_MODEL"), "Error": str(exc)}
 
 
+@bound
 def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     run = _require(event, "run", "aggregate event")
     plan = _require(event, "plan", "aggregate event")

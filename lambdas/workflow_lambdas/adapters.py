@@ -165,8 +165,8 @@ def _raise_on_error_body(family: str, payload: Any) -> None:
             detail = str(err or payload.get("message") or "error")
         raise ModelResponseError(family, "body", f"model returned an error: {detail}")
     if set(payload) <= {"message", "Message", "__type"} and payload:
-        detail = payload.get("message") or payload.get("Message")
-        raise ModelResponseError(family, "body", f"model returned an error: {detail}")
+        message = payload.get("message") or payload.get("Message")
+        raise ModelResponseError(family, "body", f"model returned an error: {message}")
 
 
 # --------------------------------------------------------------------------- families
@@ -189,8 +189,8 @@ def _message_text(family: str, payload: Any) -> str:
     content = _dig(payload, ("output", "message", "content"))
     if isinstance(content, list):
         for block in content:
-            if isinstance(block, dict) and isinstance(block.get("text"), str):
-                return block["text"]
+            if isinstance(block, dict) and isinstance(text := block.get("text"), str):
+                return text
     raise ModelResponseError(family, "output.message.content[0].text", _snippet(payload))
 
 
@@ -296,7 +296,9 @@ def adapter_for(family: str) -> Adapter:
         raise InvalidInput(f"unsupported model family '{family}' (known: {', '.join(FAMILIES)})") from None
 
 
-def build_request(family: str, prompt: str, settings: InferenceSettings | Mapping[str, Any] | None = None) -> dict:
+def build_request(
+    family: str, prompt: str, settings: InferenceSettings | Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The InvokeModel JSON body for ``prompt``."""
     return adapter_for(family).build(prompt, resolve(family, settings))
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import WorkflowError
+from workflow_lambdas.common.logs import bound
 from workflow_lambdas.release_throughput import _call
 
 
@@ -100,9 +101,11 @@ def _named(exc: ClientError) -> Exception:
     ``ServiceQuotaExceededException``) rather than botocore's generic ``ClientError``."""
     code = exc.response.get("Error", {}).get("Code") or "BedrockError"
     name = code if code.isidentifier() else "BedrockError"
-    return type(name, (WorkflowError,), {})(str(exc))
+    named: type[WorkflowError] = type(name, (WorkflowError,), {})
+    return named(str(exc))
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     action = event.get("Action") if isinstance(event, dict) else None
     try:

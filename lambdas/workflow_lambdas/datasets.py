@@ -158,7 +158,7 @@ def _nonempty_str(value: Any) -> bool:
 # --- training data ----------------------------------------------------------------------
 
 
-def detect_format(record: dict) -> str | None:
+def detect_format(record: dict[str, Any]) -> str | None:
     """The training data format one record is written in, or None."""
     if "messages" in record:
         messages = record.get("messages")
@@ -187,7 +187,7 @@ _FORMAT_NAMES = {
 }
 
 
-def _string_field(record: dict, key: str) -> str | None:
+def _string_field(record: dict[str, Any], key: str) -> str | None:
     if key not in record:
         return f'missing "{key}"'
     if not isinstance(record[key], str):
@@ -209,7 +209,7 @@ def _check_turns(roles: list[str], *, needs_answer: bool) -> str | None:
     return None
 
 
-def _check_conversation(record: dict, customization_type: str) -> list[str]:
+def _check_conversation(record: dict[str, Any], customization_type: str) -> list[str]:
     issues = []
     version = record.get("schemaVersion")
     if version is not None and version != mf.CONVERSATION:
@@ -243,7 +243,7 @@ def _check_conversation(record: dict, customization_type: str) -> list[str]:
     return issues
 
 
-def _check_anthropic(record: dict) -> list[str]:
+def _check_anthropic(record: dict[str, Any]) -> list[str]:
     issues = []
     extra = sorted(set(record) - {"system", "messages"})
     if extra:
@@ -271,7 +271,7 @@ def _check_anthropic(record: dict) -> list[str]:
     return issues
 
 
-def _reserved_in(record: dict) -> list[str]:
+def _reserved_in(record: dict[str, Any]) -> list[str]:
     """The Nova reserved keywords a conversation record's system or user text uses, in table order."""
     texts: list[str] = []
     system = record.get("system")
@@ -287,7 +287,7 @@ def _reserved_in(record: dict) -> list[str]:
     return [word for word in mf.NOVA_RESERVED_KEYWORDS if any(word in text for text in texts)]
 
 
-def _check_record(record: dict, fmt: str, customization_type: str) -> list[str]:
+def _check_record(record: dict[str, Any], fmt: str, customization_type: str) -> list[str]:
     found = detect_format(record)
     if found is not None and found != fmt:
         return [f"is in the {_FORMAT_NAMES[found]} format, the {_FORMAT_NAMES[fmt]} format is expected"]

@@ -10,6 +10,7 @@ A deployment that is already gone is fine (idempotent).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,10 +35,11 @@ def find_by_name(bedrock: Any, name: str, call: Callable[[Callable[[], Any]], An
     """The ARN of the live deployment with exactly this name (a create whose response was lost), else None."""
     kwargs: dict[str, Any] = {"nameContains": name, "maxResults": 100}
     while True:
-        page = call(lambda kw=dict(kwargs): bedrock.list_custom_model_deployments(**kw))
+        page = call(functools.partial(bedrock.list_custom_model_deployments, **kwargs))
         for summary in page.get("modelDeploymentSummaries", []):
             if summary.get("customModelDeploymentName") == name:
-                return summary.get("customModelDeploymentArn")
+                arn: str | None = summary.get("customModelDeploymentArn")
+                return arn
         if not page.get("nextToken"):
             return None
         kwargs["nextToken"] = page["nextToken"]
@@ -49,7 +51,7 @@ def tagged_deployments(
     """``(arn, tags)`` of every custom model deployment the listing returns, page by page."""
     kwargs: dict[str, Any] = {"maxResults": 100, **filters}
     while True:
-        page = call(lambda kw=dict(kwargs): bedrock.list_custom_model_deployments(**kw))
+        page = call(functools.partial(bedrock.list_custom_model_deployments, **kwargs))
         for summary in page.get("modelDeploymentSummaries", []):
             arn = summary.get("customModelDeploymentArn")
             if not arn:

@@ -182,10 +182,10 @@ def _json(text: Any) -> Any:
         return None
 
 
-def _clean(text: Any, limit: int = MAX_MESSAGE) -> str | None:
-    if text is None:
+def _clean(value: Any, limit: int = MAX_MESSAGE) -> str | None:
+    if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(text)).strip()
+    text = re.sub(r"\s+", " ", str(value)).strip()
     if not text:
         return None
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import heapq
 import json
-import logging
 import os
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -57,10 +56,10 @@ from workflow_lambdas import adapters, model_families
 from workflow_lambdas.common import cache
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 MODELS = ("base", "custom")
 
@@ -120,7 +119,7 @@ class Settings(BaseModel):
     throttle_target: float = Field(default=0.35, gt=0, lt=1)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for field, name in _ENV:
@@ -256,12 +255,12 @@ def _expected_pairs(records: list[Record], models: tuple[str, ...] = MODELS) -> 
 
 def read_complete(
     s3: Any, bucket: str, key: str, records: list[Record], models: tuple[str, ...] = MODELS
-) -> list[dict] | None:
+) -> list[dict[str, Any]] | None:
     """The existing inference lines if the object is complete, else ``None``."""
     body = read_text_if_exists(s3, bucket, key)
     if body is None:
         return None
-    lines: list[dict] = []
+    lines: list[dict[str, Any]] = []
     try:
         for line in body.splitlines():
             if line.strip():
@@ -399,7 +398,8 @@ class _Runner:
         self.limit = float(settings.concurrency)
         self.lowest_limit = self.limit
         self.in_flight = 0
-        self.recent: deque[bool] = deque(maxlen=max(50, 4 * settings.concurrency))
+        self._window = max(50, 4 * settings.concurrency)
+        self.recent: deque[bool] = deque(maxlen=self._window)
         self.throttled_recent = 0
         self.last_cut = float("-inf")
         self.latency = 0.0  # moving average of answered calls, seconds
@@ -432,13 +432,13 @@ class _Runner:
 
     def _observe(self, throttled: bool, latency_ms: int | None) -> None:
         """Adapt the concurrency limit to the share of throttled requests (hold the lock)."""
-        if len(self.recent) == self.recent.maxlen:
+        if len(self.recent) == self._window:
             self.throttled_recent -= self.recent[0]
         self.recent.append(throttled)
         self.throttled_recent += throttled
         if not throttled and latency_ms is not None:
             self.latency = 0.8 * self.latency + 0.2 * latency_ms / 1000.0 if self.latency else latency_ms / 1000.0
-        if len(self.recent) < self.recent.maxlen // 2:
+        if len(self.recent) < self._window // 2:
             return
         over = self.throttled_recent / len(self.recent) > self.settings.throttle_target
         now = self.clock()
@@ -526,7 +526,7 @@ def _line(record: Record, model: str, result: CallResult) -> dict[str, Any]:
     return line
 
 
-def _error_counts(lines: list[dict], models: tuple[str, ...] = MODELS) -> dict[str, int]:
+def _error_counts(lines: list[dict[str, Any]], models: tuple[str, ...] = MODELS) -> dict[str, int]:
     counts = dict.fromkeys(models, 0)
     for line in lines:
         if "error" in line and line.get("model") in counts:
@@ -534,7 +534,7 @@ def _error_counts(lines: list[dict], models: tuple[str, ...] = MODELS) -> dict[s
     return counts
 
 
-def _check_not_misconfigured(lines: list[dict], model_ids: dict[str, str]) -> None:
+def _check_not_misconfigured(lines: list[dict[str, Any]], model_ids: dict[str, str]) -> None:
     """Raise ``InferenceFailed`` when a model refused every call for access or validation reasons.
 
     A shard of one record whose only call fails validation is more likely a
@@ -560,13 +560,13 @@ def partial_key(run: RunView, index: int) -> str:
 
 def _read_partial(
     s3: Any, bucket: str, key: str, records: list[Record], models: tuple[str, ...] = MODELS
-) -> dict[tuple[str, str], dict]:
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Reusable lines saved by an invocation that ran out of time: outputs and final (non-retryable) errors."""
     body = read_text_if_exists(s3, bucket, key)
     if body is None:
         return {}
     wanted = {(json.dumps(r.id), m) for r in records for m in models}
-    found: dict[tuple[str, str], dict] = {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for line in body.splitlines():
         try:
             item = json.loads(line)
@@ -776,6 +776,7 @@ def shard_threads(
     return max(1, min(threads, share))
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if isinstance(event, dict) and event.get("Task") == "judge":  # JudgeShard: same function, same runner
         from workflow_lambdas import judge

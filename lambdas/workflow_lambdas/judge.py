@@ -27,8 +27,6 @@ Converse needs the ``bedrock:InvokeModel`` permission ("Converse", Amazon Bedroc
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -39,10 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import adapters, infer, model_families
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 ORDERS = ("base", "custom")  # which model is response A: base first, then custom first
 MAX_TEXT_CHARS = 8000  # of each text shown to the judge (a summary pair fits; a runaway output is clipped)
@@ -411,6 +409,7 @@ def judge_shard(
 
     def call(row: dict[str, Any], first: str) -> Callable[[], adapters.Completion]:
         a, b = (_output(row, "base"), _output(row, "custom"))
+        assert a is not None and b is not None  # jobs hold only rows with both outputs (above)
         if first == "custom":
             a, b = b, a
         text = judge_prompt(str(row.get("prompt") or ""), row["reference"], a, b)
@@ -459,6 +458,7 @@ def _result(index: int, key: str, lines: list[dict[str, Any]], *, skipped: bool)
     }
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     parsed = JudgeEvent.model_validate(event)
     settings = infer.Settings.from_env()

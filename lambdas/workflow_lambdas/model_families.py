@@ -455,7 +455,7 @@ DISTILLATION_TEACHERS: dict[str, Teacher] = {
 }
 
 
-def teacher_of(identifier: str) -> Teacher | None:
+def teacher_of(identifier: object) -> Teacher | None:
     """The known teacher for a model id, foundation-model ARN or cross-region inference profile (id or ARN)."""
     if not isinstance(identifier, str):
         return None
@@ -510,7 +510,7 @@ def family_of(model_id: str) -> str | None:
     return None
 
 
-def lookup(base_identifier: str) -> BaseModel | None:
+def lookup(base_identifier: object) -> BaseModel | None:
     """The known base model for an identifier (ARN or bare), or None."""
     if not isinstance(base_identifier, str):
         return None

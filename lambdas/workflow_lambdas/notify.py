@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -27,10 +27,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.failures import Failure, describe_failure
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 PREFIX = "[bedrock-customize]"
 OUTCOMES = ("CUSTOM_BETTER", "NOT_BETTER", "INCONCLUSIVE", "FAILED")
@@ -51,7 +51,7 @@ class Settings(BaseModel):
     event_bus: str | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
             sender=(env.get("SENDER_EMAIL") or "").strip() or None,
@@ -199,7 +199,7 @@ def build_subject(state: dict[str, Any], outcome: str) -> str:
 
 def _facts(state: dict[str, Any], outcome: str, settings: Settings) -> list[tuple[str, str, str | None]]:
     """``(label, value, link)`` rows shared by both bodies."""
-    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    run = found if isinstance(found := state.get("run"), dict) else {}
     result = _get(state, "evaluation", "Result")
     result = result if isinstance(result, dict) else {}
     metric = str(result.get("Metric") or _get(run, "Evaluation", "Metric") or "F1")
@@ -492,10 +492,10 @@ def _render_single(state: dict[str, Any], settings: Settings) -> dict[str, str]:
 
 def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> dict[str, Any]:
     """The ``detail`` of the EventBridge event: the run's result as data (no HTML, nothing to escape)."""
-    run = state.get("run") if isinstance(state.get("run"), dict) else {}
+    run = found if isinstance(found := state.get("run"), dict) else {}
     result = _get(state, "evaluation", "Result")
     result = result if isinstance(result, dict) else {}
-    release = state.get("release") if isinstance(state.get("release"), dict) else {}
+    release = found if isinstance(found := state.get("release"), dict) else {}
     error = None
     failure = describe_failure(state) if outcome == "FAILED" else None
     if outcome == "FAILED":
@@ -524,7 +524,9 @@ def event_detail(state: dict[str, Any], outcome: str, email: dict[str, Any]) -> 
     }
 
 
-def publish_event(state: dict[str, Any], outcome: str, email: dict[str, Any], *, events: Any, bus: str) -> dict:
+def publish_event(
+    state: dict[str, Any], outcome: str, email: dict[str, Any], *, events: Any, bus: str
+) -> dict[str, Any]:
     detail_type = DETAIL_TYPES[outcome]
     out: dict[str, Any] = {"Sent": False, "DetailType": detail_type, "EventId": None, "Error": None}
     entry: dict[str, Any] = {
@@ -602,6 +604,7 @@ def send_email(state: dict[str, Any], *, ses: Any, settings: Settings) -> dict[s
     return result
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     state = NotifyEvent.model_validate(event if isinstance(event, dict) else {}).State
     settings = Settings.from_env()

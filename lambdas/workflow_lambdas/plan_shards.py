@@ -23,21 +23,23 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import DatasetError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+logger = get_logger(__name__)
 
 VALIDATION_READ_CAP = 64 * 1024 * 1024
 WRITE_THREADS = 32
@@ -106,7 +108,8 @@ def _read(s3: Any, bucket: str, key: str) -> bytes:
         raise DatasetError(
             f"{key}: larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB; use a smaller validation set"
         )
-    return response["Body"].read()
+    body: bytes = response["Body"].read()
+    return body
 
 
 class _JsonlReader(io.RawIOBase):
@@ -119,7 +122,8 @@ class _JsonlReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        target = memoryview(buffer).cast("B")
         while len(self._buffer) < len(target):
             row = next(self._rows, None)
             if row is None:
@@ -170,7 +174,7 @@ def plan_shards(run: _Run, s3: Any) -> dict[str, Any]:
     return {"RecordCount": len(records), "RecordsKey": all_key, "ManifestKey": manifest, "ShardCount": len(shards)}
 
 
+@bound
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     request = PlanEvent.model_validate(event)  # a malformed run context is a wiring bug: let it surface
     return plan_shards(request.run, client("s3"))

@@ -33,8 +33,7 @@ one whose execution Step Functions no longer knows (its history expired): logged
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
+import functools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -45,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import WorkflowError
+from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.release_throughput import (
     NOT_FOUND,
     RUN_ID_TAG,
@@ -55,8 +55,7 @@ from workflow_lambdas.release_throughput import (
     _tags,
 )
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
 POLL_SECONDS = 30.0
@@ -110,7 +109,7 @@ def tagged_throughputs(bedrock: Any, **filters: Any) -> Iterator[tuple[str, dict
     parameters, e.g. ``creationTimeAfter``), page by page; one deleted meanwhile is skipped."""
     kwargs: dict[str, Any] = {"maxResults": 100, **filters}
     while True:
-        page = _call(lambda kw=dict(kwargs): bedrock.list_provisioned_model_throughputs(**kw))
+        page = _call(functools.partial(bedrock.list_provisioned_model_throughputs, **kwargs))
         for summary in page.get("provisionedModelSummaries", []):
             arn = summary.get("provisionedModelArn")
             if not arn:
@@ -171,7 +170,13 @@ def release_stopped_run(
 
 
 def _release_deployment(
-    bedrock: Any, arn: str, run_id: str, workflow: str, status: str, result: dict[str, Any], sleep: Callable
+    bedrock: Any,
+    arn: str,
+    run_id: str,
+    workflow: str,
+    status: str,
+    result: dict[str, Any],
+    sleep: Callable[[float], None],
 ) -> None:
     action, _ = deployments.release_deployment(
         bedrock,
@@ -269,6 +274,7 @@ def sweep(
     return result
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     remaining_ms = remaining if callable(remaining) else (lambda: 10**9)

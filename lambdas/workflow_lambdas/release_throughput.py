@@ -19,8 +19,6 @@ state machine's ``Retry`` can match them by name.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -31,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import ThroughputNotOwned, WorkflowError
+from workflow_lambdas.common.logs import bound, get_logger
 
-logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+logger = get_logger(__name__)
 
 RUN_ID_TAG = "bedrock-customize:run-id"
 WORKFLOW_TAG = "bedrock-customize:workflow"
@@ -361,6 +359,7 @@ def _release_throughput(
     return _result("DELETED", arn, why, "Deleted")
 
 
+@bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     from workflow_lambdas import sweep_release
 

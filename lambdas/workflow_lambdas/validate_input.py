@@ -16,13 +16,13 @@ import difflib
 import functools
 import hashlib
 import json
-import logging
 import math
 import os
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -34,8 +34,9 @@ from workflow_lambdas import model_families as mf
 from workflow_lambdas import plan_shards
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.common.logs import bound, get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "execution-input.schema.json"
 
@@ -140,7 +141,7 @@ class Settings(BaseModel):
                 if getattr(item, attr, None) is not None:
                     bounds[attr] = getattr(item, attr)
         if getattr(info.annotation, "__origin__", None) is Literal:
-            return " or ".join(info.annotation.__args__)
+            return " or ".join(get_args(info.annotation))
         if info.annotation is int:
             if "ge" in bounds and "le" in bounds:
                 return f"a whole number from {bounds['ge']} to {bounds['le']}"
@@ -214,7 +215,7 @@ class EvaluationSettings(_Strict):
 
     @model_serializer(mode="wrap")
     def _without_unset_policy(self, handler: Any) -> dict[str, Any]:
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         for optional in ("Policy", "Judge"):
             if data.get(optional) is None:
                 data.pop(optional, None)  # the run context of a run without them is as it was
@@ -326,7 +327,8 @@ class ValidateEvent(BaseModel):
 @functools.cache
 def load_schema() -> dict[str, Any]:
     """The execution input JSON Schema (the single definition of the input)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.cache
@@ -370,12 +372,14 @@ def _property_schema(path: list[Any]) -> Mapping[str, Any]:
 def _schema_problem(error: SchemaError) -> list[Problem]:
     path = list(error.absolute_path)
     field = _path(path) or "Input"
-    value = error.instance
+    # jsonschema's stubs type both as "Any | Unset"; a reported error always carries them.
+    value: Any = error.instance
+    rule: Any = error.validator_value
     sub = error.schema if isinstance(error.schema, Mapping) else {}
     kind = error.validator
     name_rules = "use 1-63 letters, digits, '-', '+' or '.', starting with a letter or digit"
     if kind == "required":
-        missing = [k for k in error.validator_value if k not in value]
+        missing = [k for k in rule if k not in value]
         return [
             Problem(_path([*path, k]), "is missing", f"add it{_example(_property_schema([*path, k]))}") for k in missing
         ]
@@ -388,7 +392,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             problems.append(Problem(_path([*path, extra]), "is not a known field", fix))
         return problems
     if kind == "type":
-        expected = error.validator_value
+        expected = rule
         candidate_hp = len(path) == 4 and path[0] == "Candidates" and path[2] == "HyperParameters"
         if (path and path[0] == "HyperParameters" and len(path) == 2) or candidate_hp:
             shown = json.dumps(str(value).lower() if isinstance(value, bool) else str(value))
@@ -407,7 +411,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             )
         ]
     if kind == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)
+        options = ", ".join(str(o) for o in rule)
         return [Problem(field, f"is {json.dumps(value)[:60]}, not one of {options}", f"use one of {options}")]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         low = sub.get("minimum", sub.get("exclusiveMinimum"))
@@ -435,7 +439,7 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             if field in ("JobName", "CustomModelName")
             else "shorten it"
         )
-        return [Problem(field, f"is {len(value)} characters long, more than {error.validator_value}", fix)]
+        return [Problem(field, f"is {len(value)} characters long, more than {rule}", fix)]
     if kind == "minLength":
         return [Problem(field, "is empty", f"give a value{_example(_property_schema(path))}")]
     if kind == "oneOf" and path and path[0] == "NotificationEmail":
@@ -851,10 +855,10 @@ def validate_execution_input(
     unique = raw.get("UniqueNames", True) is not False
     names: dict[str, str] = {}
     for field in ("JobName", "CustomModelName"):
-        value = raw.get(field) if given(field) else None
-        if value is None:
+        chosen = raw.get(field) if given(field) else None
+        if chosen is None:
             continue
-        names[field] = unique_name(value, suffix) if unique else value
+        names[field] = unique_name(chosen, suffix) if unique else chosen
     custom_model_name = raw["CustomModelName"] if given("CustomModelName") else "custom-model"
     provisioned_name = provisioned_model_name(custom_model_name, suffix)
     requested, deployment_mode, keep_as, deployment_problems = resolve_deployment(
@@ -916,7 +920,7 @@ def validate_execution_input(
                     )
                 )
 
-    raw_evaluation = raw.get("Evaluation") if isinstance(raw.get("Evaluation"), dict) else {}
+    raw_evaluation = found if isinstance(found := raw.get("Evaluation"), dict) else {}
     problems.extend(judge_problems(raw_evaluation, bad_paths))  # also when the schema refused a sibling
 
     # datasets (a local file standing in for one, in the CLI, is named "path (Field)" in its problems)
@@ -1281,15 +1285,15 @@ _JUDGE_ID = re.compile(r"^(?:[a-z]{2,6}(?:-[a-z]+)?\.)?[a-z][a-z0-9-]*\.[A-Za-z0
 MIN_RUBRIC_CHARS = 40
 
 
-def judge_problems(evaluation: Mapping[str, Any], bad_paths: set[str] = frozenset()) -> list[Problem]:
+def judge_problems(evaluation: Mapping[str, Any], bad_paths: AbstractSet[str] = frozenset()) -> list[Problem]:
     """``Evaluation.Judge`` and the policy's use of the judge (from the raw ``Evaluation`` object, so that
     they are reported beside the schema's problems): one line per problem, with the fix."""
     from workflow_lambdas import judge
 
     problems: list[Problem] = []
-    spec = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), dict) else None
-    policy = evaluation.get("Policy") if isinstance(evaluation.get("Policy"), dict) else {}
-    guards = policy.get("Guards") if isinstance(policy.get("Guards"), list) else []
+    spec = found if isinstance(found := evaluation.get("Judge"), dict) else None
+    policy = found if isinstance(found := evaluation.get("Policy"), dict) else {}
+    guards = found if isinstance(found := policy.get("Guards"), list) else []
     uses = ["Evaluation.Policy.Primary"] if policy.get("Primary") == "Judge" else []
     uses += [
         f"Evaluation.Policy.Guards[{n}].Metric"
@@ -1511,8 +1515,22 @@ def s3_fetcher(s3: Any, cap: int) -> Fetch:
     return fetch
 
 
+_FUNCTION_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):")
+
+
+def function_region(context: Any) -> str | None:
+    """The region this function runs in, where the run's Bedrock jobs are created: ``AWS_REGION`` (set by
+    the Lambda runtime, "Defined runtime environment variables"), else the region of the invoked function's
+    ARN (``context.invoked_function_arn``); None when neither says."""
+    region = os.environ.get("AWS_REGION")
+    if region:
+        return region
+    match = _FUNCTION_ARN_REGION.match(str(getattr(context, "invoked_function_arn", "") or ""))
+    return match.group("region") if match else None
+
+
+@bound
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         request = ValidateEvent.model_validate(event)
     except PydanticError as exc:
@@ -1537,6 +1555,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             execution_name=request.ExecutionName,
             execution_arn=request.ExecutionArn,
             fetch=fetch,
+            region=function_region(context),
         )
     except InvalidInput as exc:
         logger.warning("invalid input for %s:\n%s", request.ExecutionName, exc)

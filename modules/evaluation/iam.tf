@@ -134,7 +134,7 @@ data "aws_iam_policy_document" "state_machine" {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = flatten([
-      for fn in [module.fn_plan_shards, module.fn_infer, module.fn_score, module.fn_aggregate] : [fn.arn, "${fn.arn}:*"]
+      for fn in module.function : [fn.arn, "${fn.arn}:*"]
     ])
   }
 

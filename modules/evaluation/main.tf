@@ -11,7 +11,7 @@ locals {
   state_machine_arn           = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   state_machine_execution_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}"
   use_kms                     = var.kms_key_arn != null
-  function_keys               = ["plan_shards", "infer", "score", "aggregate"]
+  function_keys               = keys(local.functions)
   function_names              = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
   # score is CPU-bound (BERTScore forward passes) and Lambda allocates CPU in proportion to memory
@@ -24,28 +24,81 @@ locals {
   timeouts             = merge(local.default_timeouts, var.timeouts)
 
   definition = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
-    plan_shards_function_arn = module.fn_plan_shards.arn
-    infer_function_arn       = module.fn_infer.arn
-    score_function_arn       = module.fn_score.arn
-    aggregate_function_arn   = module.fn_aggregate.arn
+    plan_shards_function_arn = module.function["plan_shards"].arn
+    infer_function_arn       = module.function["infer"].arn
+    score_function_arn       = module.function["score"].arn
+    aggregate_function_arn   = module.function["aggregate"].arn
   }))
 }
 
-module "fn_plan_shards" {
-  source = "../lambda-function"
+# The evaluation functions, one entry per function key: a zip function names its handler, an image
+# function its image_command (module "function" below makes one lambda-function instance per entry;
+# the key lists, the outputs and the emulator read this map).
+locals {
+  functions = {
+    plan_shards = {
+      description           = "Splits the validation set of a run into shards under runs/<RunId>/evaluation/."
+      handler               = "workflow_lambdas.plan_shards.handler"
+      image_command         = null
+      environment_variables = {}
+      policy_json           = data.aws_iam_policy_document.plan_shards.json
+    }
+    infer = {
+      description   = "Runs the base and the custom model on one shard of the validation set."
+      handler       = "workflow_lambdas.infer.handler"
+      image_command = null
+      environment_variables = {
+        INFERENCE_CONCURRENCY  = tostring(var.inference_threads)
+        INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
+        CACHE_PREFIX           = var.cache_prefix
+      }
+      policy_json = data.aws_iam_policy_document.infer.json
+    }
+    score = {
+      description   = "Scores one shard of base and custom outputs against the references with BERTScore."
+      handler       = null
+      image_command = ["bertscore_evaluator.handlers.score"]
+      environment_variables = {
+        BERTSCORE_MODEL      = var.evaluator_model.path
+        BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
+        HF_HUB_OFFLINE       = "1"
+        CACHE_PREFIX         = var.cache_prefix
+      }
+      policy_json = data.aws_iam_policy_document.score.json
+    }
+    aggregate = {
+      description   = "Aggregates the shard scores into the verdict and the run report."
+      handler       = null
+      image_command = ["bertscore_evaluator.handlers.aggregate"]
+      environment_variables = {
+        BERTSCORE_MODEL      = var.evaluator_model.path
+        BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
+        HF_HUB_OFFLINE       = "1"
+      }
+      policy_json = data.aws_iam_policy_document.aggregate.json
+    }
+  }
+}
 
-  function_key          = "plan_shards"
-  name                  = local.function_names.plan_shards
-  description           = "Splits the validation set of a run into shards under runs/<RunId>/evaluation/."
-  handler               = "workflow_lambdas.plan_shards.handler"
-  environment_variables = {}
-  memory_size           = local.memory_sizes.plan_shards
-  timeout               = local.timeouts.plan_shards
-  policy_json           = data.aws_iam_policy_document.plan_shards.json
+module "function" {
+  source   = "../lambda-function"
+  for_each = local.functions
 
-  filename         = var.package_filename
-  source_code_hash = var.package_source_code_hash
+  function_key          = each.key
+  name                  = local.function_names[each.key]
+  description           = each.value.description
+  handler               = each.value.handler
+  image_command         = each.value.image_command
+  environment_variables = each.value.environment_variables
+  memory_size           = local.memory_sizes[each.key]
+  timeout               = local.timeouts[each.key]
+  policy_json           = each.value.policy_json
+
+  # A zip function runs the package, an image function the evaluator image.
+  filename         = each.value.handler == null ? null : var.package_filename
+  source_code_hash = each.value.handler == null ? null : var.package_source_code_hash
   runtime          = var.runtime
+  image_uri        = each.value.handler == null ? var.evaluator_image_uri : null
   architectures    = var.architectures
 
   log_level                = var.log_level
@@ -55,85 +108,26 @@ module "fn_plan_shards" {
   tags                     = var.tags
 }
 
-module "fn_infer" {
-  source = "../lambda-function"
-
-  function_key = "infer"
-  name         = local.function_names.infer
-  description  = "Runs the base and the custom model on one shard of the validation set."
-  handler      = "workflow_lambdas.infer.handler"
-  environment_variables = {
-    INFERENCE_CONCURRENCY  = tostring(var.inference_threads)
-    INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
-    CACHE_PREFIX           = var.cache_prefix
-  }
-  memory_size = local.memory_sizes.infer
-  timeout     = local.timeouts.infer
-  policy_json = data.aws_iam_policy_document.infer.json
-
-  filename         = var.package_filename
-  source_code_hash = var.package_source_code_hash
-  runtime          = var.runtime
-  architectures    = var.architectures
-
-  log_level                = var.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = var.tags
+# The functions were module "fn_<key>" blocks: state moves to the for_each instances, nothing is
+# destroyed or recreated on upgrade.
+moved {
+  from = module.fn_plan_shards
+  to   = module.function["plan_shards"]
 }
 
-module "fn_score" {
-  source = "../lambda-function"
-
-  function_key  = "score"
-  name          = local.function_names.score
-  description   = "Scores one shard of base and custom outputs against the references with BERTScore."
-  image_command = ["bertscore_evaluator.handlers.score"]
-  environment_variables = {
-    BERTSCORE_MODEL      = var.evaluator_model.path
-    BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
-    HF_HUB_OFFLINE       = "1"
-    CACHE_PREFIX         = var.cache_prefix
-  }
-  memory_size = local.memory_sizes.score
-  timeout     = local.timeouts.score
-  policy_json = data.aws_iam_policy_document.score.json
-
-  image_uri     = var.evaluator_image_uri
-  architectures = var.architectures
-
-  log_level                = var.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = var.tags
+moved {
+  from = module.fn_infer
+  to   = module.function["infer"]
 }
 
-module "fn_aggregate" {
-  source = "../lambda-function"
+moved {
+  from = module.fn_score
+  to   = module.function["score"]
+}
 
-  function_key  = "aggregate"
-  name          = local.function_names.aggregate
-  description   = "Aggregates the shard scores into the verdict and the run report."
-  image_command = ["bertscore_evaluator.handlers.aggregate"]
-  environment_variables = {
-    BERTSCORE_MODEL      = var.evaluator_model.path
-    BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
-    HF_HUB_OFFLINE       = "1"
-  }
-  memory_size = local.memory_sizes.aggregate
-  timeout     = local.timeouts.aggregate
-  policy_json = data.aws_iam_policy_document.aggregate.json
-
-  image_uri     = var.evaluator_image_uri
-  architectures = var.architectures
-
-  log_level                = var.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = var.tags
+moved {
+  from = module.fn_aggregate
+  to   = module.function["aggregate"]
 }
 
 module "state_machine" {

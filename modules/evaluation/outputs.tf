@@ -20,30 +20,15 @@ output "log_group_name" {
 
 output "function_arns" {
   description = "ARNs of the evaluation functions, by function key."
-  value = {
-    plan_shards = module.fn_plan_shards.arn
-    infer       = module.fn_infer.arn
-    score       = module.fn_score.arn
-    aggregate   = module.fn_aggregate.arn
-  }
+  value       = { for key, fn in module.function : key => fn.arn }
 }
 
 output "function_names" {
   description = "Names of the evaluation functions, by function key."
-  value = {
-    plan_shards = module.fn_plan_shards.name
-    infer       = module.fn_infer.name
-    score       = module.fn_score.name
-    aggregate   = module.fn_aggregate.name
-  }
+  value       = { for key, fn in module.function : key => fn.name }
 }
 
 output "function_role_arns" {
   description = "ARNs of the evaluation functions' execution roles, by function key."
-  value = {
-    plan_shards = module.fn_plan_shards.role_arn
-    infer       = module.fn_infer.role_arn
-    score       = module.fn_score.role_arn
-    aggregate   = module.fn_aggregate.role_arn
-  }
+  value       = { for key, fn in module.function : key => fn.role_arn }
 }

@@ -123,7 +123,7 @@ variable "inference_max_attempts" {
 }
 
 variable "log_level" {
-  description = "LOG_LEVEL of the functions: one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  description = "Application log level of the functions' JSON logs: one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
   type        = string
   default     = "INFO"
   nullable    = false

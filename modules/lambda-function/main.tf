@@ -8,10 +8,9 @@ locals {
   log_group_name = "/aws/lambda/${var.name}"
   log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
 
-  environment = merge(var.environment_variables, {
-    LOG_LEVEL    = var.log_level
-    SERVICE_NAME = var.name
-  })
+  # Lambda's JSON logging filters application records by level; its names for Python's WARNING and
+  # CRITICAL are WARN and FATAL ("Log-level filtering", AWS Lambda Developer Guide).
+  application_log_level = lookup({ WARNING = "WARN", CRITICAL = "FATAL" }, var.log_level, var.log_level)
 
   tags = merge(var.tags, { "bedrock-customize:function-key" = var.function_key })
 }
@@ -110,17 +109,24 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  environment {
-    variables = local.environment
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+
+    content {
+      variables = environment.value
+    }
   }
 
   tracing_config {
     mode = "Active"
   }
 
+  # JSON: every line a JSON object with level, request id and the handlers' run_id (workflow_lambdas.common.logs).
   logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    application_log_level = local.application_log_level
+    system_log_level      = "INFO"
+    log_group             = aws_cloudwatch_log_group.this.name
   }
 
   tags = local.tags

@@ -82,14 +82,14 @@ variable "architectures" {
 }
 
 variable "environment_variables" {
-  description = "Environment variables of the function (names from docs/contracts.md). LOG_LEVEL and SERVICE_NAME are added by this module."
+  description = "Environment variables of the function (names from docs/contracts.md)."
   type        = map(string)
   default     = {}
   nullable    = false
 }
 
 variable "log_level" {
-  description = "Value of the LOG_LEVEL environment variable."
+  description = "Application log level of the function's JSON logs (logging_config): one of DEBUG, INFO, WARNING, ERROR, CRITICAL (WARN and FATAL in Lambda's names)."
   type        = string
   default     = "INFO"
   nullable    = false

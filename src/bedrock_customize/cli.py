@@ -96,10 +96,13 @@ def demo_for_model(execution_input: dict[str, Any], config: Any, base_model: str
     """``demo --base-model/--deployment``: the input and emulator region for that model.
 
     The demo's hyperparameters are kept only where the model has them (each family names its own);
-    the emulated region is one where the model can be customized (model_families), so ``auto`` picks
-    on-demand where the catalog says it is offered there.
+    the emulated region is the run's model's home region (``region_for_model``: where it can be
+    customized, as ValidateInput checks), so ``auto`` picks on-demand where the catalog says it is
+    offered there. That holds for the model of ``--input`` too, not only for ``--base-model``.
     """
     from workflow_lambdas import model_families as mf
+
+    from .emulator.config import region_for_model
 
     if base_model:
         model = mf.lookup(base_model)
@@ -108,9 +111,7 @@ def demo_for_model(execution_input: dict[str, Any], config: Any, base_model: str
         names = {spec.name for spec in mf.hyperparameters_for(model)}
         hps = {k: v for k, v in (execution_input.get("HyperParameters") or {}).items() if k in names}
         execution_input = dict(execution_input, BaseModelIdentifier=base_model, HyperParameters=hps)
-        regions = sorted(model.customization_regions)
-        if regions and config.region not in regions:
-            config.region = regions[0]
+    config.region = region_for_model(execution_input.get("BaseModelIdentifier"))
     if deployment:
         execution_input = dict(execution_input, Deployment=deployment)
     return execution_input

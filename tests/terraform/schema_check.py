@@ -29,15 +29,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import hcl2
+try:
+    from bedrock_customize import hcl  # the project's one Terraform reader
+except ImportError:  # run as a script from a checkout without the package installed
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from bedrock_customize import hcl
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "aws_provider_schema.json"
 
-# python-hcl2 8.1.4 options. explicit_blocks=True marks real blocks with "__is_block__"
-# (so `x = [{...}]` and `x { ... }` can be told apart); with_comments=False because the
-# default (True) adds "__comments__" keys that look like arguments.
-HCL_OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=True, with_comments=False)
+# hcl.load_file(explicit_blocks=True): real blocks are marked with "__is_block__" (so `x = [{...}]`
+# and `x { ... }` can be told apart), and no "__comments__" keys that look like arguments.
 BLOCK_MARK = "__is_block__"
 
 META_ARGS = {"count", "for_each", "depends_on", "provider"}
@@ -69,8 +73,7 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
 
 
 def parse_tf(path: Path) -> dict:
-    with path.open() as fh:
-        return hcl2.load(fh, serialization_options=HCL_OPTIONS)
+    return hcl.load_file(path, explicit_blocks=True)
 
 
 def module_dirs(root: Path) -> list[Path]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from bedrock_customize import hcl
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,12 +33,8 @@ def test_every_variable_and_output_is_documented():
     gen_docs = _gen_docs()
     inputs = gen_docs.inputs_table()
     outputs = gen_docs.outputs_table()
-    import hcl2
-
-    opts = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-    variables = [
-        name for b in hcl2.load((ROOT / "variables.tf").open(), serialization_options=opts)["variable"] for name in b
-    ]
-    outs = [name for b in hcl2.load((ROOT / "outputs.tf").open(), serialization_options=opts)["output"] for name in b]
+    variables = [b.labels[0] for b in hcl.blocks(ROOT, "variable")]
+    outs = [b.labels[0] for b in hcl.blocks(ROOT, "output")]
+    assert variables and outs
     assert all(f"| `{name}` |" in inputs for name in variables)
     assert all(f"| `{name}` |" in outputs for name in outs)

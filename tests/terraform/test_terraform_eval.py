@@ -210,26 +210,38 @@ def _definition_scratch(tmp_path: Path, template: dict) -> Path:
     return scratch
 
 
+CREATE_JOB = "bedrock:createModelCustomizationJob"
+CREATE_STATES = ("CustomizeModel", "CustomizeModelWithConfig")
+
+
 def check_customize_model_target(definition: dict) -> list[str]:
-    """The merge in main.tf adds Parameters to States.CustomizeModel: that state must exist, be the
-    createModelCustomizationJob task, and not already hold the parameters the merge adds."""
-    state = (definition.get("States") or {}).get("CustomizeModel")
-    if not isinstance(state, dict):
-        return ["the template has no state CustomizeModel (main.tf merges CustomModelKmsKeyId / VpcConfig into it)"]
+    """The merge in main.tf adds Parameters to every createModelCustomizationJob state: CustomizeModel and
+    CustomizeModelWithConfig (DISTILLATION) must exist, be such tasks, and not already hold the parameters
+    the merge adds."""
+    states = definition.get("States") or {}
     problems = []
-    if "createModelCustomizationJob" not in str(state.get("Resource", "")):
-        problems.append(f"CustomizeModel.Resource is {state.get('Resource')!r}, not createModelCustomizationJob")
-    if not isinstance(state.get("Parameters"), dict):
-        problems.append("CustomizeModel has no Parameters object")
-    else:
-        for key in ("CustomModelKmsKeyId", "VpcConfig"):
-            if any(k.removesuffix(".$") == key for k in state["Parameters"]):
-                problems.append(f"CustomizeModel.Parameters already holds {key}; main.tf adds it from variables")
+    for name in CREATE_STATES:
+        state = states.get(name)
+        if not isinstance(state, dict):
+            problems.append(
+                f"the template has no state {name} (main.tf merges CustomModelKmsKeyId / VpcConfig into it)"
+            )
+            continue
+        if CREATE_JOB not in str(state.get("Resource", "")):
+            problems.append(f"{name}.Resource is {state.get('Resource')!r}, not createModelCustomizationJob")
+        if not isinstance(state.get("Parameters"), dict):
+            problems.append(f"{name} has no Parameters object")
+        else:
+            for key in ("CustomModelKmsKeyId", "VpcConfig"):
+                if any(k.removesuffix(".$") == key for k in state["Parameters"]):
+                    problems.append(f"{name}.Parameters already holds {key}; main.tf adds it from variables")
     return problems
 
 
 def test_merge_targets_exist_in_the_template():
     assert check_customize_model_target(_rendered_parent()) == []
+    creates = sorted(n for n, s in _rendered_parent()["States"].items() if CREATE_JOB in str(s.get("Resource", "")))
+    assert creates == sorted(CREATE_STATES)
 
 
 def test_seeded_missing_merge_target_is_found():
@@ -237,15 +249,18 @@ def test_seeded_missing_merge_target_is_found():
     renamed = dict(
         definition, States={("Customize" if k == "CustomizeModel" else k): v for k, v in definition["States"].items()}
     )
-    assert "no state CustomizeModel" in check_customize_model_target(renamed)[0]
-    state = definition["States"]["CustomizeModel"]
+    assert "no state CustomizeModel " in check_customize_model_target(renamed)[0]
+    state = definition["States"]["CustomizeModelWithConfig"]
     clash = dict(
         definition,
         States=dict(
-            definition["States"], CustomizeModel=dict(state, Parameters=dict(state["Parameters"], VpcConfig={}))
+            definition["States"],
+            CustomizeModelWithConfig=dict(state, Parameters=dict(state["Parameters"], VpcConfig={})),
         ),
     )
-    assert "already holds VpcConfig" in " ".join(check_customize_model_target(clash))
+    assert "CustomizeModelWithConfig.Parameters already holds VpcConfig" in " ".join(
+        check_customize_model_target(clash)
+    )
     wrong = dict(
         definition,
         States=dict(definition["States"], CustomizeModel=dict(state, Resource="arn:aws:states:::lambda:invoke")),
@@ -260,29 +275,34 @@ def test_definition_without_options_is_the_template(tf, tmp_path):
 
 
 def test_definition_with_options_adds_exactly_them(tf, tmp_path):
+    """Every createModelCustomizationJob state gets the options; nothing else changes."""
     template = _rendered_parent()
     outputs = _apply_outputs(tf, _definition_scratch(tmp_path, template), dict(REQUIRED["."], **OPTIONS))
     definition = json.loads(outputs["definition"])
-    parameters = definition["States"]["CustomizeModel"].pop("Parameters")
-    expected = dict(template["States"]["CustomizeModel"]["Parameters"])
-    assert parameters == dict(
-        expected,
+    for name in CREATE_STATES:
+        parameters = definition["States"][name].pop("Parameters")
+        expected = dict(template["States"][name]["Parameters"])
+        assert parameters == dict(
+            expected,
+            CustomModelKmsKeyId=OPTIONS["kms_key_arn"],
+            VpcConfig={
+                "SubnetIds": OPTIONS["customization_vpc_config"]["subnet_ids"],
+                "SecurityGroupIds": OPTIONS["customization_vpc_config"]["security_group_ids"],
+            },
+        ), name
+        template["States"][name].pop("Parameters")
+    # The candidate sweep's job (inside the TrainCandidates Map) gets exactly the same options.
+    inner = definition["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    template_inner = template["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    assert inner.pop("Parameters") == dict(
+        template_inner.pop("Parameters"),
         CustomModelKmsKeyId=OPTIONS["kms_key_arn"],
         VpcConfig={
             "SubnetIds": OPTIONS["customization_vpc_config"]["subnet_ids"],
             "SecurityGroupIds": OPTIONS["customization_vpc_config"]["security_group_ids"],
         },
     )
-    template["States"]["CustomizeModel"].pop("Parameters")
-    # The candidate sweep's job (inside the TrainCandidates Map) gets exactly the same options.
-    inner = definition["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
-    template_inner = template["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
-    assert inner.pop("Parameters") == dict(
-        template_inner.pop("Parameters"),
-        CustomModelKmsKeyId=parameters["CustomModelKmsKeyId"],
-        VpcConfig=parameters["VpcConfig"],
-    )
-    assert definition == template, "only the Parameters of CustomizeModel and CandidateCustomizeModel may change"
+    assert definition == template, "only the Parameters of the createModelCustomizationJob states may change"
 
 
 def test_definition_with_options_is_valid_asl(tf, tmp_path):
@@ -294,3 +314,25 @@ def test_definition_with_options_is_valid_asl(tf, tmp_path):
     outputs = _apply_outputs(tf, _definition_scratch(tmp_path, _rendered_parent()), dict(REQUIRED["."], **OPTIONS))
     ok, output = tool.validate_definition(json.loads(outputs["definition"]), "parent-with-options")
     assert ok, output
+
+
+# --------------------------------------------------------------------------- JSON log level
+
+
+def test_every_log_level_maps_to_a_lambda_application_log_level(tf, tmp_path):
+    """modules/lambda-function's application_log_level, evaluated by Terraform for every level its
+    variable accepts, is one of Lambda's levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; "Log-level
+    filtering", AWS Lambda Developer Guide) at the same severity."""
+    module = ROOT / "modules" / "lambda-function"
+    expression = tfparse.unwrap(tfparse.locals_of(module)["application_log_level"])
+    per_level = expression.replace("var.log_level", "level")
+    expected = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "CRITICAL": "FATAL"}
+    scratch = tmp_path / "levels"
+    scratch.mkdir()
+    (scratch / "main.tf").write_text(
+        'variable "levels" {\n  type = list(string)\n}\n'
+        f'output "mapped" {{\n  value = [for level in var.levels : {per_level}]\n}}\n',
+        encoding="utf-8",
+    )
+    outputs = _apply_outputs(tf, scratch, {"levels": list(expected)})
+    assert dict(zip(expected, outputs["mapped"], strict=True)) == expected

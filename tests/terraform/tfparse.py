@@ -1,8 +1,9 @@
 """Read the Terraform code of this repository without Terraform.
 
-Shared by the structure tests (``tests/terraform``) and meant to be reused by
-the emulator and other tests: it parses ``.tf`` files with python-hcl2 and
-answers the questions the project's contracts ask of them:
+The structure tests' (``tests/terraform``) questions about the code. The parsing itself is
+the project's one Terraform reader, :mod:`bedrock_customize.hcl` (also used by the emulator
+and the docs generator), re-exported here; templates render through the emulator's renderer
+(:mod:`bedrock_customize.emulator.render`). It answers:
 
 * which blocks a module directory declares (:func:`blocks`);
 * which Lambda functions are declared as ``module "fn_<key>"`` and with which
@@ -15,13 +16,6 @@ answers the questions the project's contracts ask of them:
 
 The ``check_*`` functions return a list of human-readable problems (empty when
 all is well), so a test can assert on the real code and on seeded mistakes.
-
-python-hcl2 (8.x) with ``strip_string_quotes=True, explicit_blocks=False``
-returns, for every file, ``{block type: [ {label: ... {label: body}} ]}``.
-Literal strings come back without quotes; any other expression comes back as a
-string wrapped in ``${...}`` (for example ``"${var.x}"`` or
-``"${jsondecode(templatefile(\\"...\\", {a = b}))}"``); nested blocks are lists
-of dicts; comments appear under ``__comments__`` keys, which are skipped here.
 """
 
 from __future__ import annotations
@@ -33,271 +27,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
+# The parsing (blocks, expressions, templatefile() calls) is the project's one Terraform reader,
+# bedrock_customize.hcl; templates render through the emulator's renderer, the one renderer.
+from bedrock_customize.emulator.render import placeholders as _placeholders
+from bedrock_customize.emulator.render import render_text as _render_text
+from bedrock_customize.hcl import (  # noqa: F401  (re-exported for the tests)
+    Block,
+    TemplateCall,
+    blocks,
+    file_blocks,
+    find_calls,
+    is_expression,
+    iter_strings,
+    load_file,
+    loads,
+    locals_of,
+    module_instances,
+    object_items,
+    split_top_level,
+    string_literal,
+    templatefile_calls,
+    unwrap,
+)
+from bedrock_customize.hcl import module_dirs as _module_dirs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERIALIZATION = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-
-# Number of labels of each top-level block type.
-_LABELS = {
-    "variable": 1,
-    "output": 1,
-    "module": 1,
-    "provider": 1,
-    "resource": 2,
-    "data": 2,
-    "locals": 0,
-    "terraform": 0,
-    "moved": 0,
-    "import": 0,
-    "check": 1,
-    "removed": 0,
-}
 
 # Where handler packages live: zip functions in lambdas/, the evaluator image in evaluator/.
 HANDLER_ROOTS = ("lambdas", "evaluator")
 
-PLACEHOLDER_RE = re.compile(r"(?<!\$)\$\{(\w+)\}")
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True)
-class Block:
-    """One top-level block of a ``.tf`` file."""
-
-    kind: str
-    labels: tuple[str, ...]
-    body: dict[str, Any]
-    file: Path
-
-    @property
-    def name(self) -> str:
-        return ".".join(self.labels)
-
-    def where(self) -> str:
-        label = " ".join(f'"{label}"' for label in self.labels)
-        return f"{self.file}: {self.kind} {label}".rstrip()
-
-
-def load_file(path: str | Path) -> dict[str, Any]:
-    """Parse one ``.tf`` file into python-hcl2's dict structure."""
-    with open(path, encoding="utf-8") as handle:
-        return hcl2.load(handle, serialization_options=SERIALIZATION)
-
-
-def loads(text: str) -> dict[str, Any]:
-    """Parse HCL text (same structure as :func:`load_file`)."""
-    return hcl2.loads(text, serialization_options=SERIALIZATION)
-
-
-def _clean(body: Any) -> Any:
-    if isinstance(body, dict):
-        return {k: _clean(v) for k, v in body.items() if not k.startswith("__")}
-    if isinstance(body, list):
-        return [_clean(v) for v in body]
-    return body
-
-
-def _unnest(value: Any, depth: int, labels: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], dict]]:
-    if depth == 0:
-        yield labels, _clean(value)
-        return
-    for key, inner in value.items():
-        if key.startswith("__"):
-            continue
-        yield from _unnest(inner, depth - 1, labels + (key,))
-
-
-def file_blocks(path: str | Path) -> list[Block]:
-    """Top-level blocks of one ``.tf`` file."""
-    path = Path(path)
-    result = []
-    for kind, entries in load_file(path).items():
-        if kind.startswith("__"):
-            continue
-        depth = _LABELS.get(kind, 1)
-        for entry in entries:
-            for labels, body in _unnest(entry, depth, ()):
-                result.append(Block(kind, labels, body, path))
-    return result
-
-
-def blocks(module_dir: str | Path, kind: str | None = None) -> list[Block]:
-    """Top-level blocks of every ``*.tf`` file of a module directory (not recursive)."""
-    result = []
-    for path in sorted(Path(module_dir).glob("*.tf")):
-        result.extend(b for b in file_blocks(path) if kind is None or b.kind == kind)
-    return result
-
 
 def module_dirs(repo_root: str | Path = REPO_ROOT) -> list[Path]:
     """The root module, every ``modules/*`` and every ``examples/*`` that holds ``.tf`` files."""
-    repo_root = Path(repo_root)
-    candidates = [repo_root, *sorted(repo_root.glob("modules/*")), *sorted(repo_root.glob("examples/*"))]
-    return [d for d in candidates if d.is_dir() and any(d.glob("*.tf"))]
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("${") and value.endswith("}")
-
-
-def unwrap(value: str) -> str:
-    """``"${expr}"`` -> ``"expr"``; a literal string is returned as it is."""
-    return value[2:-1] if is_expression(value) else value
-
-
-def iter_strings(value: Any) -> Iterator[str]:
-    """Every string in a parsed structure (keys excluded)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from iter_strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from iter_strings(inner)
-
-
-_OPEN = {"(": ")", "[": "]", "{": "}"}
-
-
-def _scan(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
-    """Yield ``(index, char, depth)`` for every character of code (not inside a string).
-
-    ``depth`` counts open brackets; string literals and their ``${...}``
-    interpolations are tracked so that brackets and commas inside strings are
-    not mistaken for code.
-    """
-    stack: list[str] = []  # bracket chars, "str" for a string, "interp" for ${ inside a string
-    i = start
-    while i < len(text):
-        char = text[i]
-        in_string = bool(stack) and stack[-1] == "str"
-        if in_string:
-            if char == "\\":
-                i += 2
-                continue
-            if text.startswith("${", i) or text.startswith("%{", i):
-                stack.append("interp")
-                i += 2
-                continue
-            if char == '"':
-                stack.pop()
-            i += 1
-            continue
-        depth = sum(1 for s in stack if s in _OPEN)
-        if char == '"':
-            stack.append("str")
-        elif char in _OPEN:
-            yield i, char, depth
-            stack.append(char)
-        elif char in ")]}":
-            if stack and stack[-1] == "interp" and char == "}":
-                stack.pop()
-            else:
-                if stack and stack[-1] in _OPEN:
-                    stack.pop()
-                yield i, char, depth - 1
-        else:
-            yield i, char, depth
-        i += 1
-
-
-def split_top_level(text: str, separators: str = ",") -> list[str]:
-    """Split ``text`` at separators that are outside brackets and strings."""
-    parts, last = [], 0
-    for index, char, depth in _scan(text):
-        if depth == 0 and char in separators:
-            parts.append(text[last:index])
-            last = index + 1
-    parts.append(text[last:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _matching_paren(text: str, open_index: int) -> int:
-    for index, char, depth in _scan(text, open_index):
-        if char == ")" and depth == 0:
-            return index
-    raise ValueError(f"unbalanced parentheses in {text!r}")
-
-
-def find_calls(expression: str, function: str) -> list[list[str]]:
-    """Arguments (as source text) of every call of ``function`` in an expression."""
-    calls = []
-    for match in re.finditer(rf"\b{re.escape(function)}\s*\(", expression):
-        open_index = match.end() - 1
-        close_index = _matching_paren(expression, open_index)
-        calls.append(split_top_level(expression[open_index + 1 : close_index]))
-    return calls
-
-
-def object_items(text: str) -> dict[str, str]:
-    """``{a = x, "b" = y}`` (HCL object constructor source) -> ``{"a": "x", "b": "y"}``."""
-    text = text.strip()
-    if not (text.startswith("{") and text.endswith("}")):
-        raise ValueError(f"not an object constructor: {text!r}")
-    items = {}
-    for item in split_top_level(text[1:-1], ",\n"):
-        match = re.match(r'^\s*"?([\w-]+)"?\s*[=:]\s*(.*)$', item, re.S)
-        if not match:
-            raise ValueError(f"cannot read object item {item!r}")
-        items[match.group(1)] = match.group(2).strip()
-    return items
-
-
-def _string_literal(text: str) -> str:
-    text = text.strip()
-    if not (text.startswith('"') and text.endswith('"')):
-        raise ValueError(f"not a string literal: {text!r}")
-    return text[1:-1]
+    return _module_dirs(repo_root)
 
 
 # --------------------------------------------------------------------------- templates
 
 
-@dataclass(frozen=True)
-class TemplateCall:
-    """A ``templatefile(path, vars)`` call found in a module."""
-
-    block: Block
-    template: Path  # resolved against the module directory
-    variables: dict[str, str]  # name -> expression source
-
-
-def templatefile_calls(module_dir: str | Path) -> list[TemplateCall]:
-    """Every ``templatefile()`` call in the ``.tf`` files of a module directory."""
-    module_dir = Path(module_dir)
-    calls = []
-    for block in blocks(module_dir):
-        for value in iter_strings(block.body):
-            if "templatefile" not in value:
-                continue
-            for args in find_calls(unwrap(value), "templatefile"):
-                if len(args) != 2:
-                    raise ValueError(f"{block.where()}: templatefile() needs 2 arguments, got {args}")
-                raw_path = _string_literal(args[0]).replace("${path.module}", str(module_dir))
-                calls.append(TemplateCall(block, Path(raw_path), object_items(args[1])))
-    return calls
-
-
 def template_placeholders(path: str | Path) -> set[str]:
     """Names used as ``${name}`` in a template (``$${`` escapes are not placeholders)."""
-    return set(PLACEHOLDER_RE.findall(Path(path).read_text(encoding="utf-8")))
+    return _placeholders(Path(path).read_text(encoding="utf-8"))
 
 
 def render_template(path: str | Path, variables: dict[str, str]) -> str:
-    """Substitute ``${name}`` placeholders like templatefile() does for plain names."""
-    text = Path(path).read_text(encoding="utf-8")
-
-    def substitute(match: re.Match) -> str:
-        return variables[match.group(1)]
-
-    return PLACEHOLDER_RE.sub(substitute, text).replace("$${", "${")
+    """The template rendered as templatefile() renders it (the emulator's renderer)."""
+    return _render_text(Path(path).read_text(encoding="utf-8"), variables, source=str(path))
 
 
 # --------------------------------------------------------------------------- lambda functions
@@ -313,6 +88,7 @@ class LambdaSpec:
     image_command: list[str] | None
     environment: dict[str, str] = field(default_factory=dict)
     block: Block | None = None
+    body: dict[str, Any] | None = None  # the instance's arguments (each.* resolved), else block.body
 
     @property
     def entry_point(self) -> str | None:
@@ -325,25 +101,31 @@ class LambdaSpec:
 
 
 def lambda_functions(module_dir: str | Path) -> list[LambdaSpec]:
-    """The ``module "fn_*"`` blocks of one module directory."""
+    """The ``module "fn_*"`` blocks of one module directory, and one spec per entry of a
+    ``module "function" { for_each = local.<map> }`` (module name ``function["<key>"]``)."""
     specs = []
+    local_values = locals_of(module_dir)
     for block in blocks(module_dir, "module"):
-        if not block.labels[0].startswith("fn_"):
+        data_driven = "for_each" in block.body and "lambda-function" in str(block.body.get("source", ""))
+        if not (block.labels[0].startswith("fn_") or data_driven):
             continue
-        body = block.body
-        env = body.get("environment_variables") or {}
-        command = body.get("image_command")
-        specs.append(
-            LambdaSpec(
-                module_name=block.labels[0],
-                function_key=body.get("function_key"),
-                handler=body.get("handler"),
-                image_command=list(command) if isinstance(command, list) else command,
-                environment=env if isinstance(env, dict) else {},
-                block=block,
-            )
-        )
+        for instance, body in module_instances(block, local_values):
+            specs.append(_lambda_spec(block, instance, body))
     return specs
+
+
+def _lambda_spec(block: Block, instance: str | None, body: dict[str, Any]) -> LambdaSpec:
+    env = body.get("environment_variables") or {}
+    command = body.get("image_command")
+    return LambdaSpec(
+        module_name=block.labels[0] if instance is None else f'{block.labels[0]}["{instance}"]',
+        function_key=body.get("function_key"),
+        handler=body.get("handler"),
+        image_command=list(command) if isinstance(command, list) else command,
+        environment=env if isinstance(env, dict) else {},
+        block=block,
+        body=body,
+    )
 
 
 def all_lambda_functions(repo_root: str | Path = REPO_ROOT) -> list[LambdaSpec]:
@@ -503,7 +285,7 @@ def check_lambda_specs(specs: Iterable[LambdaSpec]) -> list[str]:
         where = spec.block.where() if spec.block else spec.module_name
         if not spec.function_key:
             problems.append(f"{where}: no function_key")
-        elif spec.module_name != f"fn_{spec.function_key}":
+        elif spec.module_name not in (f"fn_{spec.function_key}", f'function["{spec.function_key}"]'):
             problems.append(f"{where}: function_key {spec.function_key!r} does not match the module name")
         has_handler = bool(spec.handler)
         has_command = bool(spec.image_command)
@@ -513,7 +295,8 @@ def check_lambda_specs(specs: Iterable[LambdaSpec]) -> list[str]:
             problems.append(f"{where}: handler / image_command must be a literal string, not {spec.entry_point}")
         if spec.image_command is not None and not isinstance(spec.image_command, list):
             problems.append(f"{where}: image_command must be a literal list")
-        raw_env = spec.block.body.get("environment_variables", {}) if spec.block else spec.environment
+        arguments = spec.body if spec.body is not None else spec.block.body if spec.block else None
+        raw_env = arguments.get("environment_variables", {}) if arguments is not None else spec.environment
         if not isinstance(raw_env, dict):
             problems.append(f"{where}: environment_variables must be a literal object (names readable from the code)")
     return problems

@@ -18,7 +18,7 @@ from workflow_support import demo_input
 
 from bedrock_customize import paths
 from bedrock_customize.cli import main
-from bedrock_customize.emulator import EmulatorConfig
+from bedrock_customize.emulator import EmulatorConfig, region_for_model
 from bedrock_customize.emulator.server import start_server
 
 pytestmark = pytest.mark.workflow
@@ -29,7 +29,9 @@ SHARD_SIZE = 4
 
 @pytest.fixture(scope="module")
 def server():
-    handle = start_server(EmulatorConfig.scenario("better", shard_size=SHARD_SIZE))
+    # the region of the demo input's model (ValidateInput checks the model against it)
+    region = region_for_model(demo_input()["BaseModelIdentifier"])
+    handle = start_server(EmulatorConfig.scenario("better", shard_size=SHARD_SIZE, region=region))
     yield handle
     handle.stop()
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from workflow_support import demo_input
 
-from bedrock_customize.emulator import Emulator, EmulatorConfig, moto_patches
+from bedrock_customize.emulator import Emulator, EmulatorConfig, moto_patches, region_for_model
 
 pytestmark = pytest.mark.workflow
 
@@ -35,7 +35,9 @@ def _invocations_of(emu: Emulator, run_name: str) -> list[dict]:
 def test_concurrent_runs_each_see_their_own_async_invocation():
     errors: list[BaseException] = []
     stop = threading.Event()
-    with Emulator(EmulatorConfig.scenario("better")) as emu:
+    with Emulator(
+        EmulatorConfig.scenario("better", region=region_for_model(demo_input()["BaseModelIdentifier"]))
+    ) as emu:
 
         def keep_waiting() -> None:
             while not stop.is_set():

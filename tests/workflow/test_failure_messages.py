@@ -16,7 +16,9 @@ from workflow_lambdas.notify import RAW_CAUSE_HEADING
 
 def test_failed_job_email_carries_the_jobs_own_message(emulator_factory):
     config = apply_faults(EmulatorConfig.scenario("better"), {"customization_job": "Failed"})
-    emu = emulator_factory("better", **{name: getattr(config, name) for name in config.__dataclass_fields__})
+    emu = emulator_factory(
+        "better", **{name: getattr(config, name) for name in config.__dataclass_fields__ if name != "region"}
+    )
     emu.upload_sample()
     summary = emu.run(demo_input(), timeout=300)
     assert summary["execution_status"] == "FAILED", summary

@@ -153,11 +153,12 @@ def _artifact_keys(emu: Emulator) -> list[str]:
 def fault_emulator(emulator_factory):
     """``start(faults)``: an emulator configured from a fault object exactly as the demo CLI does it."""
 
-    def start(faults: dict[str, Any]) -> Emulator:
+    def start(faults: dict[str, Any], base_model: str | None = None) -> Emulator:
         scenario = faults.get("custom_model", "better")
         config = apply_faults(EmulatorConfig.scenario(scenario), faults)
-        overrides = {name: getattr(config, name) for name in config.__dataclass_fields__}
-        return emulator_factory(scenario, **overrides)  # the shared fixture records the states entered
+        overrides = {name: getattr(config, name) for name in config.__dataclass_fields__ if name != "region"}
+        # the shared fixture records the states entered and picks the base model's region
+        return emulator_factory(scenario, base_model=base_model, **overrides)
 
     return start
 
@@ -288,7 +289,7 @@ def test_sync_that_returns_a_failed_job_is_caught_by_the_status_check(emulator_f
 
 # -- the on-demand path (issue 11): a custom model deployment serves the evaluation ----------------------------
 
-NOVA_2_LITE = "amazon.nova-2-lite-v1:0:256k"  # on-demand deployable in us-east-1 (the emulator's region)
+NOVA_2_LITE = "amazon.nova-2-lite-v1:0:256k"  # on-demand deployable in us-east-1 (its emulator's region)
 ON_DEMAND_INPUT = {
     "BaseModelIdentifier": NOVA_2_LITE,
     "HyperParameters": {"epochCount": "2", "learningRate": "0.00001"},
@@ -360,7 +361,7 @@ OD_CASES = [
 
 @pytest.mark.parametrize("case", OD_CASES, ids=[c.id for c in OD_CASES])
 def test_on_demand_fault_matrix(fault_emulator, case: OnDemandCase):
-    emu = fault_emulator(case.faults)
+    emu = fault_emulator(case.faults, base_model=NOVA_2_LITE)
     emu.upload_sample(NOVA_2_LITE)
     emu.upload("validation", "matrix.jsonl", _validation_subset())
     other = _plant_another_run(emu)

@@ -12,7 +12,7 @@ NOVA_HPS = {"epochCount": "2", "learningRate": "0.00001"}
 
 
 def _run(emulator_factory, scenario="better", inputs=None, **config):
-    emu = emulator_factory(scenario, **config)
+    emu = emulator_factory(scenario, base_model=NOVA_2_LITE, **config)
     emu.upload_sample(NOVA_2_LITE)
     summary = emu.run(demo_input(BaseModelIdentifier=NOVA_2_LITE, HyperParameters=NOVA_HPS, **(inputs or {})))
     return emu, summary

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    from botocore.config import _RetryDict
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, int | None, str | None, float | None], Any] = {}
@@ -22,11 +25,12 @@ _clients: dict[tuple[str, int | None, str | None, float | None], Any] = {}
 #: 6 retries after the first request (botocore's ``max_attempts`` counts retries only).
 DEFAULT_RETRIES = 6
 DEFAULT_RETRY_MODE = "adaptive"
-RETRY_MODES = ("legacy", "standard", "adaptive")
+RetryMode = Literal["legacy", "standard", "adaptive"]
+RETRY_MODES: dict[str, RetryMode] = {"legacy": "legacy", "standard": "standard", "adaptive": "adaptive"}
 
 
-def _config(max_attempts: int | None, mode: str, read_timeout: float) -> Config:
-    retries: dict[str, Any] = {"mode": mode}
+def _config(max_attempts: int | None, mode: RetryMode, read_timeout: float) -> Config:
+    retries: _RetryDict = {"mode": mode}
     if max_attempts is None:
         retries["max_attempts"] = DEFAULT_RETRIES
     else:
@@ -63,9 +67,12 @@ def client(
         if found is None:
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
             config = _config(
-                max_attempts, retry_mode or DEFAULT_RETRY_MODE, 120 if read_timeout is None else read_timeout
+                max_attempts,
+                RETRY_MODES[retry_mode or DEFAULT_RETRY_MODE],
+                120 if read_timeout is None else read_timeout,
             )
-            found = boto3.session.Session().client(service, region_name=region, config=config)
+            # The service name is a runtime string: boto3-stubs types one overload per service literal.
+            found = boto3.session.Session().client(service, region_name=region, config=config)  # type: ignore[call-overload]
             _clients[key] = found
         return found
 

@@ -21,7 +21,7 @@ def put_jsonl(s3: Any, bucket: str, key: str, rows: Iterable[Mapping[str, Any]])
 def read_text_if_exists(s3: Any, bucket: str, key: str) -> str | None:
     """The object's UTF-8 text, or ``None`` when it does not exist; any other failure is raised."""
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
             return None

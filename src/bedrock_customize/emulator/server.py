@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import SCENARIOS, EmulatorConfig
+from .config import SCENARIOS, EmulatorConfig, region_for_model
 from .core import Emulator
 from .faults import DOC as FAULTS_DOC
 
@@ -181,6 +181,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .faults import configure
 
     config = configure(args.scenario, args.faults)
+    config.region = args.region
     try:
         handle = start_server(config, port=args.port, host=args.host, upload_sample=not args.no_sample)
     except OSError as exc:
@@ -208,7 +209,16 @@ class ServeError(Exception):
     """A bad flag of ``emulator serve``: one line, exit 2."""
 
 
+def demo_model() -> str:
+    """The base model of the shipped demo input (what the sample data is for)."""
+    from .. import paths
+
+    demo = paths.sample_data_dir().parent / "examples" / "demo-input.json"
+    return json.loads(demo.read_text(encoding="utf-8"))["BaseModelIdentifier"]
+
+
 def add_parser(sub) -> None:
+    DEMO_MODEL = demo_model()  # noqa: N806 - read once for the help text
     emulator = sub.add_parser("emulator", help="the local AWS emulator as a server")
     emulator_sub = emulator.add_subparsers(dest="emulator_command", required=True)
     serve = emulator_sub.add_parser(
@@ -224,5 +234,14 @@ def add_parser(sub) -> None:
         help="how good the emulated custom model is (better)",
     )
     serve.add_argument("--faults", metavar="FILE.json", help=f"emulated faults to inject: keys in {FAULTS_DOC}")
+    serve.add_argument(
+        "--region",
+        default=region_for_model(DEMO_MODEL),
+        help=(
+            "the emulated region; ValidateInput checks each run's model against it, so use the model's home "
+            f"region (default {region_for_model(DEMO_MODEL)}, where the sample input's {DEMO_MODEL} is "
+            "customized; e.g. us-east-1 for Amazon Nova)"
+        ),
+    )
     serve.add_argument("--no-sample", action="store_true", help="do not upload the sample datasets")
     serve.set_defaults(func=cmd_serve)

@@ -8,15 +8,11 @@ renamed, a template variable added), the emulator follows or fails loudly.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
-_TEMPLATEFILE = re.compile(r'templatefile\(\s*"\$\{path\.module\}/([^"]+)"\s*,\s*\{(.*?)\}\s*\)', re.S)
-_MAP_KEY = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+from bedrock_customize import hcl
 
 
 @dataclass(frozen=True)
@@ -48,92 +44,62 @@ class TemplateCall:
     variables: tuple[str, ...]
 
 
-def _load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return hcl2.load(
-            handle,
-            serialization_options=hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False),
-        )
-
-
 def _module_dirs(root: Path) -> list[Path]:
-    dirs = [root]
-    modules = root / "modules"
-    if modules.is_dir():
-        dirs += sorted(p for p in modules.iterdir() if p.is_dir())
-    return dirs
-
-
-def _iter_blocks(doc: dict[str, Any], kind: str):
-    for block in doc.get(kind, []) or []:
-        yield from block.items()
+    """The root module and ``modules/*`` (the examples only call the root module)."""
+    return [d for d in hcl.module_dirs(root) if d.parent.name != "examples"]
 
 
 def _strip_interp(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
-        return value[2:-1]
-    return value
-
-
-def _locals(directory: Path) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for tf in sorted(directory.glob("*.tf")):
-        for block in _load(tf).get("locals", []) or []:
-            values.update(block)
-    return values
+    return hcl.unwrap(value) if isinstance(value, str) else value
 
 
 def lambda_functions(root: Path) -> dict[str, FunctionSpec]:
-    """Every ``module "fn_*"`` whose source is the lambda-function module, by function key."""
+    """Every instance of a ``module`` whose source is the lambda-function module (``module "fn_<key>"``,
+    or one ``module "function"`` with ``for_each = local.<map>``), by function key."""
     found: dict[str, FunctionSpec] = {}
     for directory in _module_dirs(root):
-        local_values = _locals(directory)
-        for tf in sorted(directory.glob("*.tf")):
-            for name, body in _iter_blocks(_load(tf), "module"):
-                source = str(body.get("source", ""))
-                if not source.rstrip("/").endswith("lambda-function"):
-                    continue
-                key = body.get("function_key") or name.removeprefix("fn_")
-                command = body.get("image_command")
-                env = body.get("environment_variables") or {}
-                ref = _strip_interp(env) if isinstance(env, str) else None
-                if ref and ref.startswith("local.") and isinstance(local_values.get(ref[6:]), dict):
-                    env = local_values[ref[6:]]
-                if not isinstance(env, dict):
-                    raise ValueError(f"{tf}: module {name}: environment_variables must be a literal map")
-                spec = FunctionSpec(
-                    key=str(key),
-                    module_dir=directory,
-                    handler=body.get("handler") if isinstance(body.get("handler"), str) else None,
-                    image_command=tuple(command) if isinstance(command, list) else None,
-                    environment={k: str(_strip_interp(v)) for k, v in env.items()},
-                )
-                if spec.key in found:
-                    raise ValueError(f"function key {spec.key} is declared twice")
-                found[spec.key] = spec
+        local_values = hcl.locals_of(directory)
+        instances = [
+            (block, instance, body)
+            for block in hcl.blocks(directory, "module")
+            if str(block.body.get("source", "")).rstrip("/").endswith("lambda-function")
+            for instance, body in hcl.module_instances(block, local_values)
+        ]
+        for block, instance, body in instances:
+            tf, name = block.file, block.labels[0]
+            key = body.get("function_key") or instance or name.removeprefix("fn_")
+            command = body.get("image_command")
+            env = body.get("environment_variables") or {}
+            ref = _strip_interp(env) if isinstance(env, str) else None
+            if ref and ref.startswith("local.") and isinstance(local_values.get(ref[6:]), dict):
+                env = local_values[ref[6:]]
+            if not isinstance(env, dict):
+                raise ValueError(f"{tf}: module {name}: environment_variables must be a literal map")
+            spec = FunctionSpec(
+                key=str(key),
+                module_dir=directory,
+                handler=body.get("handler") if isinstance(body.get("handler"), str) else None,
+                image_command=tuple(command) if isinstance(command, list) else None,
+                environment={k: str(_strip_interp(v)) for k, v in env.items()},
+            )
+            if spec.key in found:
+                raise ValueError(f"function key {spec.key} is declared twice")
+            found[spec.key] = spec
     return found
 
 
 def template_calls(root: Path) -> list[TemplateCall]:
     """Every ``templatefile("${path.module}/X.tftpl", {...})`` and the variable names it passes."""
-    calls: list[TemplateCall] = []
-    for directory in _module_dirs(root):
-        for tf in sorted(directory.glob("*.tf")):
-            text = tf.read_text(encoding="utf-8")
-            if "templatefile(" not in text:
-                continue
-            # Parse through hcl2 so comments and formatting do not matter, then
-            # read the normalised expression strings it returns.
-            flat = repr(_load(tf))
-            for match in _TEMPLATEFILE.finditer(flat.replace('\\"', '"')):
-                keys = tuple(sorted(set(_MAP_KEY.findall(match.group(2)))))
-                calls.append(TemplateCall(directory, directory / match.group(1), keys))
-    return calls
+    return [
+        TemplateCall(directory, call.template, tuple(sorted(call.variables)))
+        for directory in _module_dirs(root)
+        for call in hcl.templatefile_calls(directory)
+    ]
 
 
 def storage_local(root: Path, name: str) -> str:
     """A literal string local of ``modules/storage`` (e.g. ``cache_prefix``), as Terraform deploys it."""
-    value = _locals(root / "modules" / "storage").get(name)
+    value = hcl.locals_of(root / "modules" / "storage").get(name)
     if not isinstance(value, str) or value.startswith("${"):
         raise ValueError(f"modules/storage: local.{name} must be a literal string, got {value!r}")
     return value

@@ -222,3 +222,46 @@ def test_sample_training_data_is_converted_to_the_models_format():
 
         family = mf.lookup(model).family
         assert ds.check_training(training_data_for(sample, model), family, "FINE_TUNING", name="t") == [], model
+
+
+def test_region_for_model_is_the_catalogs_home_region():
+    from bedrock_customize.emulator import region_for_model
+    from workflow_lambdas import model_families as mf
+
+    assert region_for_model("meta.llama3-3-70b-instruct-v1:0:128k") == "us-west-2"  # us-west-2 only
+    assert region_for_model("amazon.nova-2-lite-v1:0:256k") == "us-east-1"
+    assert region_for_model(
+        "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-haiku-20240307-v1:0:200k"
+    ) == ("us-west-2")
+    for model in mf.BASE_MODELS.values():  # one table: every customizable model runs where it can be customized
+        if model.customization_regions:
+            assert region_for_model(model.identifier) in model.customization_regions, model.identifier
+    # unknown, or no longer customizable anywhere: the default region (ValidateInput refuses it for that)
+    assert region_for_model("acme.nothing-v1") == region_for_model("cohere.command-text-v14:7:4k") == "us-east-1"
+    assert region_for_model(None) == "us-east-1"
+
+
+def test_demo_without_base_model_runs_in_the_region_of_the_inputs_model():
+    from bedrock_customize.cli import _demo_input, demo_for_model
+    from bedrock_customize.emulator import EmulatorConfig
+
+    config = EmulatorConfig()
+    demo_for_model(_demo_input(None), config, None, None)  # the demo input: Llama 3.1 8B, us-west-2 only
+    assert config.region == "us-west-2"
+    config = EmulatorConfig(region="us-west-2")
+    demo_for_model({"BaseModelIdentifier": "amazon.nova-micro-v1:0:128k"}, config, None, None)
+    assert config.region == "us-east-1"
+
+
+def test_emulator_serve_region_flag():
+    import argparse
+
+    from bedrock_customize.emulator import server
+
+    parser = argparse.ArgumentParser()
+    server.add_parser(parser.add_subparsers(dest="command"))
+    assert parser.parse_args(["emulator", "serve"]).region == "us-west-2"  # the sample input's Llama 3.1 8B
+    assert parser.parse_args(["emulator", "serve", "--region", "us-east-1"]).region == "us-east-1"
+    serve = next(a for a in build_parser()._actions if a.dest == "command").choices["emulator"]
+    serve = next(a for a in serve._actions if a.dest == "emulator_command").choices["serve"]
+    assert "--region" in serve.format_help() and "us-west-2" in serve.format_help()

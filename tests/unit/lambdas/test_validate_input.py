@@ -331,6 +331,7 @@ def aws(monkeypatch):
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_REGION", raising=False)  # the region check's source is set by each test
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
@@ -377,6 +378,42 @@ def test_handler_reports_problems(aws):
     assert type(caught.value).__name__ == "InvalidInput"
     lines = str(caught.value).splitlines()
     assert fields_of(lines) == {"TrainingDataFileName", "ReferenceDataFileName", "HyperParameters.learningRate"}
+
+
+class _Context:
+    def __init__(self, region: str) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:123456789012:function:bc-validate-input"
+
+
+def _region_lines(raw, context) -> list[str]:
+    try:
+        vi.handler(event(copy.deepcopy(raw)), context)
+    except InvalidInput as exc:
+        return [line for line in str(exc).splitlines() if "cannot be customized in" in line]
+    return []
+
+
+def test_handler_checks_the_model_against_aws_region(aws, monkeypatch):
+    """The Lambda runtime's AWS_REGION is where the run's jobs are created: Llama 3.2 1B only in us-west-2."""
+    upload(aws, ancestor_files())
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    (line,) = _region_lines(LLAMA_INPUT, _Context("us-west-2"))  # the variable wins over the ARN
+    assert line.startswith(
+        "BaseModelIdentifier: meta.llama3-2-1b-instruct-v1:0:128k (Meta Llama 3.2 1B Instruct) cannot be "
+        "customized in us-east-1; deploy the module in us-west-2"
+    )
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    assert _region_lines(LLAMA_INPUT, None) == []
+    assert vi.handler(event(copy.deepcopy(LLAMA_INPUT)), None)["RunId"] == EXEC_NAME
+
+
+def test_handler_without_aws_region_reads_the_invoked_function_arn(aws):
+    upload(aws, ancestor_files())
+    (line,) = _region_lines(LLAMA_INPUT, _Context("eu-west-1"))
+    assert "cannot be customized in eu-west-1" in line
+    assert _region_lines(LLAMA_INPUT, _Context("us-west-2")) == []
+    assert vi.function_region(None) is None  # no source: the region is not checked (as before)
+    assert vi.function_region(_Context("ap-south-1")) == "ap-south-1"
 
 
 def test_handler_rejects_incomplete_event(aws):
