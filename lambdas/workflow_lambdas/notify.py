@@ -407,12 +407,12 @@ def sweep_table(state: dict[str, Any]) -> list[tuple[str, ...]]:
         return []
 
     def by_name(items: Any) -> dict[str, dict[str, Any]]:
-        return {i.get("Name"): i for i in items or [] if isinstance(i, dict)}
+        return {str(i.get("Name")): i for i in items or [] if isinstance(i, dict)}
 
     results = by_name(state.get("candidates"))
     scores = by_name(_get(state, "evaluation", "Result", "Candidates"))
     released = by_name(_get(state, "release", "Candidates"))
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for candidate in sweep.get("Candidates") or []:
         name = candidate.get("Name")
         result, score, release = results.get(name) or {}, scores.get(name) or {}, released.get(name) or {}

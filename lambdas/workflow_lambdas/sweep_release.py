@@ -22,7 +22,6 @@ the release again and the candidates already released are ``ALREADY_GONE``.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,7 +29,6 @@ from typing import Any
 from workflow_lambdas import release_throughput as rt
 
 logger = logging.getLogger(__name__)
-logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def is_sweep(state: Mapping[str, Any]) -> bool:

@@ -1110,8 +1110,8 @@ def candidate_problems(
                 "sweep FINE_TUNING or CONTINUED_PRE_TRAINING candidates, or distill in a run without Candidates",
             )
         )
-    evaluation = raw.get("Evaluation") if isinstance(raw.get("Evaluation"), dict) else {}
-    if evaluation.get("Judge"):
+    evaluation = raw.get("Evaluation")
+    if isinstance(evaluation, dict) and evaluation.get("Judge"):
         problems.append(
             Problem(
                 "Evaluation.Judge",
@@ -1127,7 +1127,8 @@ def candidate_problems(
                 "leave KeepWinnerAs out (the winner keeps its deployment) or use Deployment provisioned",
             )
         )
-    top_hps = raw.get("HyperParameters") if isinstance(raw.get("HyperParameters"), dict) else {}
+    raw_hps = raw.get("HyperParameters")
+    top_hps: dict[str, Any] = raw_hps if isinstance(raw_hps, dict) else {}
     seen: dict[str, int] = {}
     for index, candidate in enumerate(candidates):
         where = f"Candidates[{index}]"
