@@ -22,7 +22,7 @@ def sweep_input(candidates=None, **overrides):
 
 def start(emulator_factory, base_model=None, **config):
     config.setdefault("candidate_qualities", dict(QUALITIES))
-    emu = emulator_factory("better", **config)
+    emu = emulator_factory("better", base_model=base_model, **config)
     emu.upload_sample(base_model)
     return emu
 

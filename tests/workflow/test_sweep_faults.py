@@ -23,7 +23,8 @@ def start(emulator_factory, faults, base_model=None, **overrides):
     config = apply_faults(EmulatorConfig.scenario("better", candidate_qualities=dict(QUALITIES)), faults)
     values = {name: getattr(config, name) for name in config.__dataclass_fields__}
     values.update(overrides)
-    emu = emulator_factory("better", **values)
+    values.pop("region", None)  # the factory puts the emulator where the base model is customized
+    emu = emulator_factory("better", base_model=base_model, **values)
     emu.upload_sample(base_model)
     return emu
 
