@@ -63,6 +63,18 @@ data "aws_iam_policy_document" "bedrock" {
     resources = [local.runs_objects]
   }
 
+  # A DISTILLATION job invokes its teacher as this role: a foundation model, or a cross-Region inference
+  # profile plus the model in each of its Regions (Bedrock user guide, "Choose teacher and student models
+  # for distillation"). The teacher is an execution input, so any model or system profile of the account.
+  statement {
+    sid     = "InvokeDistillationTeacher"
+    actions = ["bedrock:InvokeModel"]
+    resources = [
+      "arn:${local.partition}:bedrock:*::foundation-model/*",
+      "arn:${local.partition}:bedrock:*:${local.account_id}:inference-profile/*",
+    ]
+  }
+
   statement {
     sid       = "ListArtifactsBucket"
     actions   = ["s3:ListBucket"]

@@ -85,6 +85,7 @@ SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_sweep_faults.py::test_delete_throttled_for_one_loser_is_retried",
     "tests/workflow/test_sweep_faults.py::test_losing_custom_models_are_deleted_when_asked",
     "tests/workflow/test_sweep_faults.py::test_a_single_served_candidate_is_evaluated_alone",
+    "tests/workflow/test_on_demand.py::test_demo_json_for_a_base_model[meta.llama3-3-70b-instruct-v1:0:128k-on_demand]",
     "tests/workflow/test_customization_config.py::test_distillation_job_receives_the_teacher",
     "tests/workflow/test_customization_config.py::test_fine_tuning_run_creates_its_job_without_a_customization_config",
 }

@@ -674,6 +674,15 @@ def test_seeded_wildcard_mistakes_are_found(tmp_path):
     assert "iam.tf:23: iam:PassRole without an iam:PassedToService condition" in joined
 
 
+def test_bedrock_role_may_invoke_a_distillation_teacher_model_or_inference_profile():
+    policy = next(b for b in tfparse.blocks(ROOT, "data") if b.labels == ("aws_iam_policy_document", "bedrock"))
+    statements = {s["sid"]: s for s in policy.body["statement"] if "sid" in s}
+    teacher = statements["InvokeDistillationTeacher"]
+    assert teacher["actions"] == ["bedrock:InvokeModel"]
+    assert any(":foundation-model/" in r for r in teacher["resources"])
+    assert any(":inference-profile/" in r and "${local.account_id}" in r for r in teacher["resources"])
+
+
 def test_bedrock_role_vpc_statements_are_scoped_to_the_configured_network():
     policy = next(b for b in tfparse.blocks(ROOT, "data") if b.labels == ("aws_iam_policy_document", "bedrock"))
     dynamics = {

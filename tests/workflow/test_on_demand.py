@@ -59,21 +59,30 @@ def test_provisioned_on_request(emulator_factory):
 
 @pytest.mark.parametrize(
     ("model", "mode"),
-    [("amazon.nova-2-lite-v1:0:256k", "on_demand"), ("meta.llama3-1-8b-instruct-v1:0:128k", "provisioned")],
+    [
+        ("amazon.nova-2-lite-v1:0:256k", "on_demand"),
+        ("meta.llama3-1-8b-instruct-v1:0:128k", "provisioned"),
+        ("meta.llama3-3-70b-instruct-v1:0:128k", "on_demand"),  # us-west-2 only: the demo runs there
+    ],
 )
 def test_demo_json_for_a_base_model(tmp_path, capsys, model, mode):
-    """The issue's done-when: Nova 2 Lite on demand with no throughput; Llama 3.1 8B falls back to a throughput."""
+    """The issue's done-when: Nova 2 Lite on demand with no throughput; Llama 3.1 8B falls back to a throughput;
+    Llama 3.3 70B on demand in us-west-2, the only region where it can be customized."""
     import json
 
     from bedrock_customize.cli import main
+    from workflow_lambdas import model_families as mf
 
     assert main(["demo", "--base-model", model, "--json", "--out", str(tmp_path)]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["deployment_mode"] == mode
     assert summary["leaked_deployments"] == 0 and summary["leaked_throughputs"] == 0
+    region = mf.home_region(mf.lookup(model))
+    assert summary["execution_arn"].startswith(f"arn:aws:states:{region}:")  # the run ran in its model's region
     if mode == "on_demand":
         assert summary["provisioned_throughputs"] == []
         assert [d["status"] for d in summary["custom_model_deployments"]] == ["Active"]
+        assert summary["custom_model_deployments"][0]["arn"].startswith(f"arn:aws:bedrock:{region}:")
     else:
         assert summary["custom_model_deployments"] == []
         assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["InService"]
