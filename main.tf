@@ -73,6 +73,7 @@ module "fn_validate_input" {
     DEFAULT_DEPLOYMENT            = var.default_deployment
     DEPLOYMENT_POLL_SECONDS       = tostring(var.deployment_poll_seconds)
     DEPLOYMENT_MAX_POLLS          = tostring(var.deployment_max_polls)
+    MAX_CANDIDATES                = tostring(var.max_candidates)
   }
   memory_size = local.memory_sizes.validate_input
   timeout     = local.timeouts.validate_input
@@ -261,8 +262,20 @@ locals {
       for name in local.customize_model_states : name => merge(local.parent_template.States[name], {
         Parameters = merge(local.parent_template.States[name].Parameters, local.customize_model_options)
       })
+      }, {
+      # The candidate sweep's customization job (inside the TrainCandidates Map) gets the same options.
+      TrainCandidates = merge(local.sweep_map, {
+        ItemProcessor = merge(local.sweep_map.ItemProcessor, {
+          States = merge(local.sweep_map.ItemProcessor.States, {
+            CandidateCustomizeModel = merge(local.sweep_map.ItemProcessor.States.CandidateCustomizeModel, {
+              Parameters = merge(local.sweep_map.ItemProcessor.States.CandidateCustomizeModel.Parameters, local.customize_model_options)
+            })
+          })
+        })
+      })
     })
   })
+  sweep_map = local.parent_template.States.TrainCandidates
 }
 
 module "state_machine" {

@@ -132,6 +132,18 @@ variable "deployment_max_polls" {
   }
 }
 
+variable "max_candidates" {
+  description = "Most candidates one run may sweep (Candidates in the execution input, at least 2)."
+  type        = number
+  default     = 6
+  nullable    = false
+
+  validation {
+    condition     = var.max_candidates >= 2 && var.max_candidates <= 20 && floor(var.max_candidates) == var.max_candidates
+    error_message = "max_candidates must be a whole number between 2 and 20."
+  }
+}
+
 variable "customization_timeout_seconds" {
   description = "Longest time the customization job may take before the run fails (TimeoutSeconds of CustomizeModel)."
   type        = number

@@ -139,8 +139,22 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def models_of(event: Mapping[str, Any]) -> tuple[str, ...]:
+    """The model labels of a run: ``base``/``custom``, or ``base`` and each candidate of a sweep
+    (``serving.Candidates``, in the event or in the child's own input ``execution``)."""
+    for source in (event, event.get("execution")):
+        serving = source.get("serving") if isinstance(source, Mapping) else None
+        candidates = serving.get("Candidates") if isinstance(serving, Mapping) else None
+        if isinstance(candidates, list) and candidates:
+            return ("base", *(str(c["Name"]) for c in candidates))
+    return MODELS
+
+
 def join_records(
-    records: list[dict[str, Any]], inference: list[dict[str, Any]], where: str = "shard"
+    records: list[dict[str, Any]],
+    inference: list[dict[str, Any]],
+    where: str = "shard",
+    models: tuple[str, ...] = MODELS,
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Join shard records and inference lines by id.
 
@@ -165,7 +179,7 @@ def join_records(
             "id": rec.get("id"),
             "prompt": rec.get("prompt"),
             "reference": reference,
-            **{m: {"output": None, "error": MISSING_FROM_INFERENCE} for m in MODELS},
+            **{m: {"output": None, "error": MISSING_FROM_INFERENCE} for m in models},
         }
 
     unmatched = {"unknown_id": 0, "unknown_model": 0}
@@ -175,7 +189,7 @@ def join_records(
         if key not in joined:
             unmatched["unknown_id"] += 1
             continue
-        if model not in MODELS:
+        if model not in models:
             unmatched["unknown_model"] += 1
             continue
         slot = joined[key][model]
@@ -200,8 +214,10 @@ def score_joined(
     idf_dict: Any = None,
     cache: Any = None,
     reused_base: set[str] | None = None,
+    models: tuple[str, ...] = MODELS,
 ) -> list[dict[str, Any]]:
-    """Add precision/recall/f1 (``None`` when errored) to every model entry, in one BERTScore call.
+    """Add precision/recall/f1 (``None`` when errored) to every model entry, in one BERTScore call
+    (a sweep's candidates too: each reference and base output is embedded once for all of them).
 
     With ``cache`` (a ``cache.EmbeddingCache``) each record also gets ``cache``: how many of the texts
     first met in it had their embeddings from the cache or computed, and whether its base output was a
@@ -209,25 +225,27 @@ def score_joined(
     """
     config = config or scoring.ScorerConfig.from_env()
     references = [r["reference"] for r in joined]
-    candidates = {m: [r[m]["output"] if r[m]["error"] is None else None for r in joined] for m in MODELS}
+    candidates = {m: [r[m]["output"] if r[m]["error"] is None else None for r in joined] for m in models}
     scores = scoring.score_models(references, candidates, config=config, idf_dict=idf_dict, cache=cache)
     for i, rec in enumerate(joined):
-        for m in MODELS:
+        for m in models:
             s = scores[m][i]
             rec[m].update(s.as_dict() if s is not None else {"precision": None, "recall": None, "f1": None})
-        metrics.add_text_scores(rec, MODELS)  # ROUGE-L and chrF, in the same shard
+        metrics.add_text_scores(rec, models)  # ROUGE-L and chrF, in the same shard
     if cache is not None:
-        _count_cache(joined, cache, reused_base or set())
+        _count_cache(joined, cache, reused_base or set(), models)
     return joined
 
 
-def _count_cache(joined: list[dict[str, Any]], cache: Any, reused_base: set[str]) -> None:
+def _count_cache(
+    joined: list[dict[str, Any]], cache: Any, reused_base: set[str], models: tuple[str, ...] = MODELS
+) -> None:
     """Per record: texts first met in it (reference, base output, custom output) by where their
     embeddings came from, and whether the base answer was reused."""
     counted: set[str] = set()
     for rec in joined:
         hit = miss = 0
-        texts = [rec["reference"], *(rec[m]["output"] for m in MODELS if rec[m]["error"] is None)]
+        texts = [rec["reference"], *(rec[m]["output"] for m in models if rec[m]["error"] is None)]
         for text in texts:
             if not isinstance(text, str) or text in counted:
                 continue
@@ -320,7 +338,8 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         f"s3://{bucket}/{inference_key}",
         DatasetError,
     )
-    joined, unmatched = join_records(records, inference, where=f"s3://{bucket}/{key}")
+    models = models_of(event)
+    joined, unmatched = join_records(records, inference, where=f"s3://{bucket}/{key}", models=models)
     if any(unmatched.values()):
         logger.warning("shard %s: ignored inference lines %s", index, unmatched)
 
@@ -336,7 +355,7 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         for line in inference
         if line.get("model") == "base" and line.get("cached") is True and isinstance(line.get("output"), str)
     }
-    scored = score_joined(joined, config, idf_dict, embeddings, reused)
+    scored = score_joined(joined, config, idf_dict, embeddings, reused, models)
 
     scores_key = shard_key(run, "scores", index)
     _put(
@@ -345,7 +364,7 @@ def score(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in scored),
         "application/x-ndjson",
     )
-    errors = {m: sum(1 for r in scored if r[m]["error"] is not None) for m in MODELS}
+    errors = {m: sum(1 for r in scored if r[m]["error"] is not None) for m in models}
     logger.info(
         "shard %s: %s records scored, errors %s, embeddings from cache %s, computed %s, written %s",
         index,
@@ -440,6 +459,11 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     policy = stats.Policy.from_evaluation(run.get("Evaluation"))
 
     records = read_scores(run, plan)
+    models = models_of(event)
+    if models != MODELS:
+        from . import sweep
+
+        return sweep.aggregate_sweep(event, run, records, models[1:], policy, bucket, _run_prefix(run), _put)
     evaluation = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
     judge = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), Mapping) else None
     if judge:

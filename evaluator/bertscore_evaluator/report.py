@@ -1049,7 +1049,8 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
             else ""
         )
         + f"<h2>Run</h2>{_kv_table(_header_rows(summary))}"
-        f"<h2>Metrics (means over the {_e((summary.get('Counts') or {}).get('Scored'))} records both models "
+        + leaderboard_html(summary.get("Sweep"))
+        + f"<h2>Metrics (means over the {_e((summary.get('Counts') or {}).get('Scored'))} records both models "
         "answered)</h2>"
         '<table id="metrics"><tr><th class="l">metric</th><th class="l">role</th><th>base</th><th>custom</th>'
         f"<th>custom \u2212 base</th><th>{_e(level_text)} interval</th><th>wins / losses / ties</th>"
@@ -1063,6 +1064,85 @@ def render_html(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         '<p class="muted">Scatter plots: each point is a record; above the dashed diagonal the custom model scored '
         "higher.</p>"
         f"{records_html}{error_html}</main></body></html>\n"
+    )
+
+
+def candidates_interval_svg(board: Sequence[Mapping[str, Any]], width: int = 560) -> str:
+    """Each candidate's mean difference vs the base model with its interval (a dot and a bar), zero marked."""
+    rows = [e for e in board if isinstance((e.get("Difference") or {}).get("Mean"), int | float)]
+    if not rows:
+        return "<p>No candidate was scored.</p>"
+    values = [v for e in rows for v in (e["Difference"].get("Low"), e["Difference"].get("High"), 0.0) if v is not None]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 0.1
+    lo, hi = lo - span * 0.08, hi + span * 0.08
+    left, right, step, top = 130, 30, 26, 30
+    height = top + step * len(rows) + 30
+
+    def sx(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (width - left - right)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" class="plot candidates" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="mean difference vs the base model per candidate">',
+        _svg_text(width / 2, 16, "mean difference vs base, with interval", size=12, cls="plot-title"),
+        f'<line x1="{sx(0):.1f}" y1="{top - 6}" x2="{sx(0):.1f}" y2="{height - 24}" stroke="#888" '
+        'stroke-dasharray="4 3"/>',
+        _svg_text(sx(0), height - 10, "0 (base)"),
+    ]
+    for i, entry in enumerate(rows):
+        diff = entry["Difference"]
+        y = top + step * i + step / 2
+        colour = {"CUSTOM_BETTER": "#2a7d2a", "NOT_BETTER": "#b22"}.get(str(entry.get("Verdict")), "#8d6605")
+        if diff.get("Low") is not None and diff.get("High") is not None:
+            parts.append(
+                f'<line x1="{sx(diff["Low"]):.1f}" y1="{y:.1f}" x2="{sx(diff["High"]):.1f}" y2="{y:.1f}" '
+                f'stroke="{colour}" stroke-width="3"/>'
+            )
+        parts.append(f'<circle cx="{sx(diff["Mean"]):.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
+        parts.append(_svg_text(left - 8, y + 4, str(entry.get("Name")), anchor="end"))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def leaderboard_html(sweep: Any) -> str:
+    """The candidate sweep's leaderboard and interval plot (empty for a single run)."""
+    if not isinstance(sweep, Mapping):
+        return ""
+    board = [e for e in sweep.get("Candidates") or [] if isinstance(e, Mapping)]
+    rows = []
+    for entry in board:
+        diff = entry.get("Difference") or {}
+        hps = ", ".join(f"{k}={v}" for k, v in (entry.get("HyperParameters") or {}).items()) or "\u2013"
+        status = "scored" if entry.get("Verdict") != "NOT_SCORED" else f"not scored: {entry.get('Error')}"
+        kept = "winner" if entry.get("Name") == sweep.get("Winner") else "released after the verdict"
+        rows.append(
+            f'<tr><td>{_e(entry.get("Rank"))}</td><td class="l">{_e(entry.get("Name"))}</td>'
+            f'<td class="l">{_e(hps)}</td><td>{_num(entry.get("MeanF1"))}</td>'
+            f"<td>{_num(diff.get('Mean'))} [{_num(diff.get('Low'))}, {_num(diff.get('High'))}]</td>"
+            f"<td>{_e(entry.get('Wins'))} / {_e(entry.get('Losses'))} / {_e(entry.get('Ties'))}</td>"
+            f'<td class="l">{_e(entry.get("Verdict"))}</td><td class="l">{_e(status)}</td>'
+            f'<td class="l">{_e(kept)}</td></tr>'
+        )
+    lead = sweep.get("Lead") or {}
+    if sweep.get("Winner") and sweep.get("RunnerUp"):
+        lead_text = (
+            f"{sweep['Winner']} leads {sweep['RunnerUp']} by {_num(lead.get('Mean'))} "
+            f"[{_num(lead.get('Low'))}, {_num(lead.get('High'))}]: "
+            + ("significant" if lead.get("Significant") else "not significant")
+        )
+    elif sweep.get("Winner"):
+        lead_text = f"{sweep['Winner']} is the only candidate scored"
+    else:
+        lead_text = "no candidate is better than the base model: every candidate is released"
+    return (
+        f'<h2>Leaderboard</h2><p id="winner"><b>Winner:</b> {_e(sweep.get("Winner") or "none")}. '
+        f"{_e(lead_text)}. Candidates that did not train or were not served are not listed here "
+        "(see the email and the execution output).</p>"
+        '<table id="leaderboard"><tr><th>rank</th><th class="l">candidate</th><th class="l">hyperparameters</th>'
+        "<th>mean F1</th><th>difference vs base [interval]</th><th>wins / losses / ties</th>"
+        '<th class="l">verdict</th><th class="l">status</th><th class="l">serving</th></tr>'
+        f"{''.join(rows)}</table><figure>{candidates_interval_svg(board)}</figure>"
     )
 
 

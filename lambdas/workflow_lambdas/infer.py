@@ -42,7 +42,7 @@ from typing import Any, Literal
 from botocore.exceptions import (
     ClientError,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflow_lambdas import adapters, model_families
 from workflow_lambdas.call_scheduler import (
@@ -153,13 +153,38 @@ class RunView(BaseModel):
         return prefix if prefix.endswith("/") else prefix + "/"
 
 
+class ServedCandidate(BaseModel):
+    """One candidate of a sweep: its name is its model label in the inference lines."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Name: str = Field(min_length=1)
+    ModelId: str = Field(min_length=1)
+
+
 class Serving(BaseModel):
-    """How the custom model is served for this run: ``ModelId`` is what InvokeModel/Converse take."""
+    """How the custom model is served for this run: ``ModelId`` is what InvokeModel/Converse take.
+
+    A candidate sweep adds ``Candidates`` (every served candidate): the base model and each candidate
+    are called on every record, the base once for all of them."""
 
     model_config = ConfigDict(extra="ignore")
 
     Mode: Literal["on_demand", "provisioned"]
-    ModelId: str = Field(min_length=1)
+    ModelId: str | None = Field(default=None, min_length=1)
+    Candidates: list[ServedCandidate] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_or_candidates(self) -> Serving:
+        if self.ModelId is None and not self.Candidates:
+            raise ValueError("serving needs ModelId (one custom model) or Candidates (a sweep)")
+        return self
+
+    def model_ids(self, base_id: str) -> dict[str, str]:
+        """Model label -> modelId, base first: ``base``/``custom``, or ``base`` and each candidate's name."""
+        if self.Candidates:
+            return {"base": base_id, **{c.Name: c.ModelId for c in self.Candidates}}
+        return {"base": base_id, "custom": str(self.ModelId)}
 
 
 class Shard(BaseModel):
@@ -211,11 +236,13 @@ def read_records(s3: Any, bucket: str, key: str) -> list[Record]:
     return records
 
 
-def _expected_pairs(records: list[Record]) -> list[tuple[str | int, str]]:
-    return [(r.id, m) for r in records for m in MODELS]
+def _expected_pairs(records: list[Record], models: tuple[str, ...] = MODELS) -> list[tuple[str | int, str]]:
+    return [(r.id, m) for r in records for m in models]
 
 
-def read_complete(s3: Any, bucket: str, key: str, records: list[Record]) -> list[dict[str, Any]] | None:
+def read_complete(
+    s3: Any, bucket: str, key: str, records: list[Record], models: tuple[str, ...] = MODELS
+) -> list[dict[str, Any]] | None:
     """The existing inference lines if the object is complete, else ``None``."""
     body = read_text_if_exists(s3, bucket, key)
     if body is None:
@@ -228,10 +255,12 @@ def read_complete(s3: Any, bucket: str, key: str, records: list[Record]) -> list
     except ValueError:
         logger.warning("inference object %s is corrupt: recomputing", key)
         return None
-    if len(lines) != 2 * len(records):
-        logger.warning("inference object %s has %d lines, expected %d: recomputing", key, len(lines), 2 * len(records))
+    if len(lines) != len(models) * len(records):
+        logger.warning(
+            "inference object %s has %d lines, expected %d: recomputing", key, len(lines), len(models) * len(records)
+        )
         return None
-    if [(x.get("id"), x.get("model")) for x in lines] != _expected_pairs(records) or not all(
+    if [(x.get("id"), x.get("model")) for x in lines] != _expected_pairs(records, models) or not all(
         ("output" in x) != ("error" in x) for x in lines
     ):
         logger.warning("inference object %s does not match the shard: recomputing", key)
@@ -254,8 +283,8 @@ def _line(record: Record, model: str, result: CallResult) -> dict[str, Any]:
     return line
 
 
-def _error_counts(lines: list[dict[str, Any]]) -> dict[str, int]:
-    counts = dict.fromkeys(MODELS, 0)
+def _error_counts(lines: list[dict[str, Any]], models: tuple[str, ...] = MODELS) -> dict[str, int]:
+    counts = dict.fromkeys(models, 0)
     for line in lines:
         if "error" in line and line.get("model") in counts:
             counts[line["model"]] += 1
@@ -269,7 +298,7 @@ def _check_not_misconfigured(lines: list[dict[str, Any]], model_ids: dict[str, s
     poison record than a misconfiguration, so validation errors count only
     from two records up; access errors count from one.
     """
-    for model in MODELS:
+    for model in model_ids:
         mine = [x for x in lines if x["model"] == model]
         if not mine or not all("error" in x for x in mine):
             continue
@@ -286,12 +315,14 @@ def partial_key(run: RunView, index: int) -> str:
     return f"{run.prefix}evaluation/inference-partial/{index:05d}.jsonl"
 
 
-def _read_partial(s3: Any, bucket: str, key: str, records: list[Record]) -> dict[tuple[str, str], dict[str, Any]]:
+def _read_partial(
+    s3: Any, bucket: str, key: str, records: list[Record], models: tuple[str, ...] = MODELS
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Reusable lines saved by an invocation that ran out of time: outputs and final (non-retryable) errors."""
     body = read_text_if_exists(s3, bucket, key)
     if body is None:
         return {}
-    wanted = {(json.dumps(r.id), m) for r in records for m in MODELS}
+    wanted = {(json.dumps(r.id), m) for r in records for m in models}
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for line in body.splitlines():
         try:
@@ -375,28 +406,29 @@ def infer_shard(
             )
         seen.add(json.dumps(record.id))
 
-    existing = read_complete(s3, bucket, key, records)
+    model_ids = event.serving.model_ids(run.InferenceModelId)
+    models = tuple(model_ids)
+    existing = read_complete(s3, bucket, key, records, models)
     if existing is not None:
         logger.info("shard %d already inferred (%s): skipping", shard.Index, key)
         return {
             "Index": shard.Index,
             "Key": key,
             "Records": len(records),
-            "Errors": _error_counts(existing),
+            "Errors": _error_counts(existing, models),
             "Skipped": True,
         }
 
-    model_ids = {"base": run.InferenceModelId, "custom": event.serving.ModelId}
     config = run.InferenceConfig
     saved_key = partial_key(run, shard.Index)
-    saved = _read_partial(s3, bucket, saved_key, records)
+    saved = _read_partial(s3, bucket, saved_key, records, models)
 
     def call(record: Record, model: str) -> Callable[[], adapters.Completion]:
         return lambda: adapters.invoke(
             runtime, family, model_ids[model], record.prompt, config, use_converse=use_converse
         )
 
-    jobs = [(record, model) for record in records for model in MODELS]
+    jobs = [(record, model) for record in records for model in models]
     cache_keys: dict[tuple[str, str], str] = {}
     if run.Evaluation.Cache:
         for record in records:
@@ -445,7 +477,7 @@ def infer_shard(
     _check_not_misconfigured(lines, model_ids)
 
     put_jsonl(s3, bucket, key, lines)
-    errors = _error_counts(lines)
+    errors = _error_counts(lines, models)
     reuse = {"BaseOutputsReused": len(reused), "BaseOutputsCached": sum(written)}
     logger.info(
         "shard %d: %d records, errors %s, cache %s -> s3://%s/%s", shard.Index, len(records), errors, reuse, bucket, key

@@ -397,8 +397,81 @@ def build_html(
     )
 
 
+SWEEP_COLUMNS = ("Candidate", "Hyperparameters", "Training", "Mean F1", "Difference vs base", "Verdict", "Serving")
+
+
+def sweep_table(state: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row per candidate of a sweep (``run.Sweep``), in input order; empty for a single run."""
+    sweep = _get(state, "run", "Sweep")
+    if not isinstance(sweep, dict):
+        return []
+
+    def by_name(items: Any) -> dict[str, dict[str, Any]]:
+        return {str(i.get("Name")): i for i in items or [] if isinstance(i, dict)}
+
+    results = by_name(state.get("candidates"))
+    scores = by_name(_get(state, "evaluation", "Result", "Candidates"))
+    released = by_name(_get(state, "release", "Candidates"))
+    rows: list[tuple[str, ...]] = []
+    for candidate in sweep.get("Candidates") or []:
+        name = candidate.get("Name")
+        result, score, release = results.get(name) or {}, scores.get(name) or {}, released.get(name) or {}
+        status = result.get("Status")
+        training = (
+            "served"
+            if status == "SERVED"
+            else (f"failed ({_get(result, 'error', 'Error') or 'error'})" if status == "FAILED" else "not finished")
+        )
+        diff = score.get("Difference") or {}
+        interval = (
+            f"{_signed(diff.get('Mean'))} [{_signed(diff.get('Low'))}, {_signed(diff.get('High'))}]" if diff else "-"
+        )
+        action = release.get("Action")
+        kept = "kept" if action == "KEPT" else ("released" if action else "-")
+        hps = ", ".join(f"{k}={v}" for k, v in (candidate.get("HyperParameters") or {}).items()) or "-"
+        rows.append(
+            (str(name), hps, training, _num(score.get("MeanF1")), interval, str(score.get("Verdict") or "-"), kept)
+        )
+    return rows
+
+
+def _sweep_text(rows: list[tuple[str, ...]], winner: Any) -> str:
+    lines = ["", f"Winner: {winner or 'none (no candidate is better than the base model)'}", "Candidates:"]
+    lines += ["  " + " | ".join(SWEEP_COLUMNS)] + ["  " + " | ".join(row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _sweep_html(rows: list[tuple[str, ...]], winner: Any) -> str:
+    e = html.escape
+    cell = 'style="text-align:left;padding:4px 10px;border-bottom:1px solid #ddd"'
+    head = "".join(f"<th {cell}>{e(c)}</th>" for c in SWEEP_COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td {cell}>{e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return (
+        f"<h3>Winner: {e(str(winner or 'none (no candidate is better than the base model)'))}</h3>"
+        f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
+    )
+
+
 def render(state: dict[str, Any], settings: Settings) -> dict[str, str]:
     """``{"Outcome", "Subject", "Text", "Html"}`` of the email for this state (what ``notify`` sends)."""
+    email = _render_single(state, settings)
+    try:
+        rows = sweep_table(state)
+    except Exception:  # an odd state must not cost the email
+        logger.exception("could not read the candidates")
+        rows = []
+    if rows:
+        winner = _get(state, "evaluation", "Result", "Winner")
+        if winner and email["Outcome"] == "CUSTOM_BETTER":
+            email["Subject"] = email["Subject"].replace(
+                "custom model is better", f"candidate {_one_line(str(winner), 40)} is better", 1
+            )
+        email["Text"] += _sweep_text(rows, winner)
+        email["Html"] = email["Html"].replace("</body>", _sweep_html(rows, winner) + "</body>", 1)
+    return email
+
+
+def _render_single(state: dict[str, Any], settings: Settings) -> dict[str, str]:
     outcome = outcome_of(state)
     subject = build_subject(state, outcome)
     failure = None

@@ -361,4 +361,10 @@ def _release_throughput(
 
 @bound
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    from workflow_lambdas import sweep_release
+
+    state = event.get("State") if isinstance(event, dict) else None
+    if isinstance(state, dict) and sweep_release.is_sweep(state):
+        reason = ReleaseEvent.model_validate(event).Reason
+        return sweep_release.release_candidates(state, reason, bedrock=client("bedrock"))
     return release(ReleaseEvent.model_validate(event), bedrock=client("bedrock"))

@@ -59,6 +59,9 @@ MAX_REPORTED = 60  # problems listed in one InvalidInput message
 DEFAULT_SCORE_CONCURRENCY = 40
 TAG_RUN_ID = "bedrock-customize:run-id"
 TAG_WORKFLOW = "bedrock-customize:workflow"
+TAG_CANDIDATE = "bedrock-customize:candidate"
+RESERVED_CANDIDATE_NAMES = ("base", "custom")  # the model labels of the evaluation
+CANDIDATE_NAME_RULES = "use 1-20 letters, digits and single '-', starting and ending with a letter or digit"
 
 Problem = ds.Problem
 Fetch = Callable[[str, str], "bytes | None"]
@@ -99,6 +102,7 @@ class Settings(BaseModel):
     default_deployment: Literal["auto", "on_demand", "provisioned"] = "auto"
     deployment_poll_seconds: int = Field(default=30, ge=1)
     deployment_max_polls: int = Field(default=120, ge=1)
+    max_candidates: int = Field(default=6, ge=2, le=20)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -234,6 +238,23 @@ class RequestTokens(_Strict):
     WinnerThroughput: str
 
 
+class SweepCandidate(_Strict):
+    """One candidate of a sweep: ``Run`` is a whole run context of its own (its names, tokens and tags),
+    so the single-run Lambdas (deployment, release) handle a candidate exactly like a run."""
+
+    Name: str
+    BaseModelIdentifier: str
+    HyperParameters: dict[str, str]
+    Run: dict[str, Any]
+
+
+class SweepSettings(_Strict):
+    """``$.run.Sweep`` (only with ``Candidates``): the candidates, in input order, and the training fan-out."""
+
+    MaxConcurrentJobs: int
+    Candidates: list[SweepCandidate]
+
+
 class RunContext(_Strict):
     """``$.run``: everything later states need, derived once."""
 
@@ -275,6 +296,12 @@ class RunContext(_Strict):
     ClientRequestTokens: RequestTokens
 
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    # ``Sweep`` of the state, only with Candidates (kept out of the fields: a single run's context is as it was).
+    _sweep: SweepSettings | None = PrivateAttr(default=None)
+
+    @property
+    def sweep(self) -> SweepSettings | None:
+        return self._sweep
 
     @property
     def warnings(self) -> list[Problem]:
@@ -282,7 +309,10 @@ class RunContext(_Strict):
         return self._warnings
 
     def to_state(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        state = self.model_dump(mode="json")
+        if self._sweep is not None:
+            state["Sweep"] = self._sweep.model_dump(mode="json")
+        return state
 
 
 class ValidateEvent(BaseModel):
@@ -363,7 +393,8 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
         return problems
     if kind == "type":
         expected = rule
-        if path and path[0] == "HyperParameters" and len(path) == 2:
+        candidate_hp = len(path) == 4 and path[0] == "Candidates" and path[2] == "HyperParameters"
+        if (path and path[0] == "HyperParameters" and len(path) == 2) or candidate_hp:
             shown = json.dumps(str(value).lower() if isinstance(value, bool) else str(value))
             return [
                 Problem(
@@ -393,6 +424,8 @@ def _schema_problem(error: SchemaError) -> list[Problem]:
             )
         ]
     if kind == "pattern":
+        if len(path) == 3 and path[0] == "Candidates" and path[2] == "Name":
+            return [Problem(field, f"{json.dumps(value)[:80]} cannot be part of resource names", CANDIDATE_NAME_RULES)]
         if field in ("JobName", "CustomModelName"):
             return [Problem(field, f"{json.dumps(value)[:80]} has characters Bedrock does not accept", name_rules)]
         return [
@@ -554,11 +587,11 @@ def _hyperparameter_problem(spec: mf.HyperParameter, value: str, model: mf.BaseM
     return None
 
 
-def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[str]) -> list[Problem]:
+def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[str], prefix: str = "") -> list[Problem]:
     specs = {hp.name: hp for hp in mf.hyperparameters_for(model)}
     problems = []
     for name, value in hps.items():
-        field = f"HyperParameters.{name}"
+        field = f"{prefix}HyperParameters.{name}"
         if isinstance(value, bool):  # the schema reports the type; the value is still checked, in the same pass
             value = str(value).lower()
         elif isinstance(value, int | float):
@@ -579,7 +612,7 @@ def _check_hyperparameters(hps: dict[str, Any], model: mf.BaseModel, skip: set[s
             continue
         problem = _hyperparameter_problem(spec, value, model)
         if problem:
-            problems.append(problem)
+            problems.append(dataclasses.replace(problem, field=field))
     return problems
 
 
@@ -965,6 +998,22 @@ def validate_execution_input(
             )
         )
 
+    if "Candidates" in raw or "MaxConcurrentJobs" in raw:
+        problems.extend(
+            candidate_problems(
+                raw,
+                model=model,
+                ctype=ctype,
+                keep_as=keep_as,
+                deployment_mode=deployment_mode,
+                region=region,
+                deploy_region=region_of(execution_arn),
+                settings=settings,
+                bad_paths=bad_paths,
+                bad_top=bad_top,
+            )
+        )
+
     problems = [_name_local(p, local_labels) for p in problems]
     warnings = [_name_local(p, local_labels) for p in warnings]
     if problems:
@@ -1008,8 +1057,224 @@ def validate_execution_input(
         DeploymentMaxPolls=settings.deployment_max_polls,
         ClientRequestTokens=client_request_tokens(execution_arn, execution_name),
     )
+    if given("Candidates"):
+        context._sweep = sweep_settings(raw, context, execution_arn, execution_name, suffix, unique)
     context._warnings.extend(warnings)
     return context
+
+
+# --- candidate sweep -----------------------------------------------------------------------------------
+
+
+def candidate_problems(
+    raw: dict[str, Any],
+    *,
+    model: mf.BaseModel | None,
+    ctype: str | None,
+    keep_as: str,
+    deployment_mode: str,
+    region: str | None,
+    deploy_region: str | None,
+    settings: Settings,
+    bad_paths: set[str],
+    bad_top: set[str],
+) -> list[Problem]:
+    """Problems of ``Candidates`` and ``MaxConcurrentJobs``: each candidate is checked like a single run
+    (model, hyperparameters laid over the run's), names are unique, the sweep fits the module's limits."""
+    problems: list[Problem] = []
+    if "Candidates" not in raw:
+        problems.append(
+            Problem(
+                "MaxConcurrentJobs",
+                "is given without Candidates",
+                'leave it out, or add Candidates, e.g. [{"Name": "a", "HyperParameters": {...}}, ...]',
+            )
+        )
+        return problems
+    candidates = raw["Candidates"]
+    if not isinstance(candidates, list):
+        return problems  # the schema reported it
+    if len(candidates) > settings.max_candidates:
+        problems.append(
+            Problem(
+                "Candidates",
+                f"has {len(candidates)} candidates, more than the {settings.max_candidates} this module allows",
+                f"keep at most {settings.max_candidates} (or raise the module's max_candidates)",
+            )
+        )
+    if ctype == mf.DISTILLATION:
+        problems.append(
+            Problem(
+                "Candidates",
+                "cannot be combined with CustomizationType DISTILLATION",
+                "sweep FINE_TUNING or CONTINUED_PRE_TRAINING candidates, or distill in a run without Candidates",
+            )
+        )
+    evaluation = raw.get("Evaluation")
+    if isinstance(evaluation, dict) and evaluation.get("Judge"):
+        problems.append(
+            Problem(
+                "Evaluation.Judge",
+                "cannot be combined with Candidates yet (the judge compares one custom model with the base)",
+                "leave Evaluation.Judge out of a sweep, or judge the winner in a run of its own",
+            )
+        )
+    if deployment_mode == "on_demand" and keep_as == "provisioned_throughput":
+        problems.append(
+            Problem(
+                "KeepWinnerAs",
+                "provisioned_throughput is not available with Candidates on the on-demand path",
+                "leave KeepWinnerAs out (the winner keeps its deployment) or use Deployment provisioned",
+            )
+        )
+    raw_hps = raw.get("HyperParameters")
+    top_hps: dict[str, Any] = raw_hps if isinstance(raw_hps, dict) else {}
+    seen: dict[str, int] = {}
+    for index, candidate in enumerate(candidates):
+        where = f"Candidates[{index}]"
+        if not isinstance(candidate, dict):
+            continue
+        name = candidate.get("Name")
+        if isinstance(name, str) and f"{where}.Name" not in bad_paths:
+            key = name.lower()
+            if key in RESERVED_CANDIDATE_NAMES:
+                problems.append(
+                    Problem(f"{where}.Name", f"{name} is reserved (the evaluation's model labels)", "pick another name")
+                )
+            elif key in seen:
+                problems.append(
+                    Problem(
+                        f"{where}.Name",
+                        f"{name} is also the name of Candidates[{seen[key]}] (names are compared ignoring case)",
+                        "give every candidate its own name",
+                    )
+                )
+            else:
+                seen[key] = index
+        own_base = candidate.get("BaseModelIdentifier")
+        candidate_model = model
+        if isinstance(own_base, str) and f"{where}.BaseModelIdentifier" not in bad_paths:
+            candidate_model, base_problems = _candidate_model(
+                own_base, where, model, raw, region, deploy_region, settings, deployment_mode, ctype
+            )
+            problems.extend(base_problems)
+        hps = candidate.get("HyperParameters")
+        if isinstance(hps, dict) and candidate_model is not None:
+            prefix = f"{where}."
+            own = _check_hyperparameters(hps, candidate_model, bad_paths, prefix)
+            problems.extend(own)
+            if candidate_model is not model:  # the run's defaults must fit the candidate's model too
+                inherited = {k: v for k, v in top_hps.items() if k not in hps}
+                problems.extend(_check_hyperparameters(inherited, candidate_model, bad_paths, prefix))
+    return problems
+
+
+def _candidate_model(
+    base: str,
+    where: str,
+    run_model: mf.BaseModel | None,
+    raw: dict[str, Any],
+    region: str | None,
+    deploy_region: str | None,
+    settings: Settings,
+    deployment_mode: str,
+    ctype: str | None,
+) -> tuple[mf.BaseModel | None, list[Problem]]:
+    """A candidate's own base model, checked like the run's: known, customizable here, same data format,
+    served the same way (on demand or provisioned) as the run."""
+    field = f"{where}.BaseModelIdentifier"
+    problems: list[Problem] = []
+    model = mf.lookup(base)
+    if model is None:
+        if raw.get("AllowUnknownModel") is True:
+            return None, problems
+        problem = _unknown_model_problem(base)
+        return None, [dataclasses.replace(problem, field=field)]
+    if not model.customizable:
+        return None, [
+            Problem(
+                field,
+                f"{model.identifier} ({model.display}) can no longer be customized",
+                f"pick a current model instead, e.g. {mf.successors_of(model)}",
+            )
+        ]
+    if region is not None and not mf.customizable_in(model, region):
+        problems.append(dataclasses.replace(_region_problem(model, region), field=field))
+    if run_model is not None and model.family != run_model.family:
+        problems.append(
+            Problem(
+                field,
+                f"{model.display} reads another training data format than the run's {run_model.display}",
+                f"use a {run_model.family} model (the candidates share the run's training data)",
+            )
+        )
+    if ctype and ctype not in mf.customization_types_for(model):
+        problems.append(
+            Problem(
+                field,
+                f"{model.display} does not offer {ctype}",
+                f"use a model offering {ctype}",
+            )
+        )
+    requested = raw.get("Deployment", settings.default_deployment)
+    run_region = deploy_region
+    supported = run_region is not None and mf.on_demand_supported(model, run_region)
+    mode = "on_demand" if requested == "on_demand" or (requested == "auto" and supported) else "provisioned"
+    if mode != deployment_mode or (mode == "on_demand" and run_region is not None and not supported):
+        problems.append(
+            Problem(
+                field,
+                f"{model.display} would be served {mode.replace('_', '-')}, "
+                f"the run's base model {deployment_mode.replace('_', '-')}",
+                'pick a model served the same way, or set Deployment to "provisioned" for every candidate',
+            )
+        )
+    return model, problems
+
+
+def candidate_tokens(execution_arn: str, execution_name: str, name: str) -> RequestTokens:
+    """The run's token scheme, one set per candidate (a retried create of a candidate sends the same token)."""
+    digest = hashlib.sha256(f"{execution_arn or execution_name}\0candidate\0{name}".encode()).hexdigest()[:40]
+    return RequestTokens(
+        Job=f"job-{digest}",
+        Throughput=f"pt-{digest}",
+        Deployment=f"deploy-{digest}",
+        WinnerThroughput=f"winner-pt-{digest}",
+    )
+
+
+def sweep_settings(
+    raw: dict[str, Any], run: RunContext, execution_arn: str, execution_name: str, suffix: str, unique: bool
+) -> SweepSettings:
+    """``$.run.Sweep``: per candidate a run context of its own: names carry the candidate before the run
+    suffix (never cut off), tokens and tags are the candidate's, output under ``customization/<name>/``."""
+    top_hps = dict(raw.get("HyperParameters") or {})
+    custom_model_name = raw["CustomModelName"]
+    candidates: list[SweepCandidate] = []
+    for candidate in raw["Candidates"]:
+        name = candidate["Name"]
+        tail = f"{name}-{suffix}"
+        hps = {**top_hps, **candidate["HyperParameters"]}
+        base = candidate.get("BaseModelIdentifier") or run.BaseModelIdentifier
+
+        def named(value: str, tail: str = tail, name: str = name) -> str:
+            return unique_name(value, tail) if unique else unique_name(value, name)
+
+        own = run.model_copy(
+            update={
+                "JobName": named(raw["JobName"]),
+                "CustomModelName": named(custom_model_name),
+                "BaseModelIdentifier": base,
+                "HyperParameters": hps,
+                "OutputDataS3Uri": f"{run.OutputDataS3Uri}{name}/",
+                "ProvisionedModelName": provisioned_model_name(custom_model_name, tail),
+                "CustomModelDeploymentName": deployment_name(custom_model_name, tail),
+                "RunTags": [*run.RunTags, Tag(Key=TAG_CANDIDATE, Value=name)],
+                "ClientRequestTokens": candidate_tokens(execution_arn, execution_name, name),
+            }
+        )
+        candidates.append(SweepCandidate(Name=name, BaseModelIdentifier=base, HyperParameters=hps, Run=own.to_state()))
+    return SweepSettings(MaxConcurrentJobs=raw.get("MaxConcurrentJobs", 2), Candidates=candidates)
 
 
 JUDGE_EXAMPLE = '{"ModelId": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Rubric": "summary_quality"}'

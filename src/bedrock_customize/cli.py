@@ -117,6 +117,46 @@ def demo_for_model(execution_input: dict[str, Any], config: Any, base_model: str
     return execution_input
 
 
+# ``demo --sweep``: three candidates and the emulated quality of each one's custom model (the demo knob:
+# the base model answers with quality 0.45 in the default scenario): one clearly better, one worse,
+# one close to the base.
+SWEEP_CANDIDATES = (
+    ("epochs-2", {"epochCount": "2"}, 0.85),
+    ("epochs-5", {"epochCount": "5"}, 0.25),
+    ("epochs-1", {"epochCount": "1"}, 0.47),
+)
+
+
+def sweep_demo(execution_input: dict[str, Any], config: Any) -> dict[str, Any]:
+    """The demo input with ``Candidates``, and the emulator's quality per candidate."""
+    config.candidate_qualities = {name: quality for name, _hps, quality in SWEEP_CANDIDATES}
+    candidates = [{"Name": name, "HyperParameters": dict(hps)} for name, hps, _q in SWEEP_CANDIDATES]
+    return {**execution_input, "Candidates": candidates}
+
+
+def leaderboard_lines(summary: dict[str, Any]) -> list[str]:
+    """The sweep's leaderboard: one line per candidate, best mean F1 first."""
+    rows = summary.get("candidates")
+    if not rows:
+        return []
+
+    def fmt(value: Any) -> str:
+        return f"{value:+.4f}" if isinstance(value, int | float) else "n/a"
+
+    ranked = sorted(rows, key=lambda r: (r.get("mean_f1") is None, -(r.get("mean_f1") or 0.0)))
+    lines = [f"winner           : {summary.get('winner') or 'none (no candidate is better than the base model)'}"]
+    lines.append("leaderboard      : candidate       status   mean F1  diff vs base interval       verdict        kept")
+    for row in ranked:
+        f1 = f"{row['mean_f1']:.4f}" if isinstance(row.get("mean_f1"), int | float) else "   n/a"
+        interval = f"[{fmt(row.get('ci_low'))}, {fmt(row.get('ci_high'))}]"
+        status = row["status"] + (f" ({row['error']})" if row.get("error") else "")
+        lines.append(
+            f"                   {row['name']:<15} {status:<8} {f1:>7}  {interval:<27} "
+            f"{row.get('verdict') or '-':<14} {'kept' if row.get('kept') else 'released'}"
+        )
+    return lines
+
+
 def _print_summary(summary: dict[str, Any], out) -> None:
     scores = summary["scores"]
 
@@ -137,6 +177,7 @@ def _print_summary(summary: dict[str, Any], out) -> None:
             f"difference       : {fmt(diff.get('Mean'))} "
             f"[{fmt(diff.get('Low'))}, {fmt(diff.get('High'))}] at {diff.get('ConfidenceLevel', 'n/a')}"
         )
+    lines += leaderboard_lines(summary)
     lines += _judge_lines(summary)
     cached = summary.get("cache")
     if cached:
@@ -232,6 +273,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.verbose:
         config.log_level = "INFO"
     execution_input = demo_for_model(execution_input, config, args.base_model, args.deployment)
+    if args.sweep:
+        execution_input = sweep_demo(execution_input, config)
     if args.judge:
         execution_input = with_judge(execution_input)
     out = sys.stderr if args.json else sys.stdout
@@ -415,6 +458,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--deployment",
         choices=("auto", "on_demand", "provisioned"),
         help="how the custom model is served (default: the input's Deployment, else auto)",
+    )
+    demo.add_argument(
+        "--sweep",
+        action="store_true",
+        help="a candidate sweep: three candidates (one clearly better, one worse, one close to the base), "
+        "one evaluation, only the winner kept; prints the leaderboard",
     )
     demo.add_argument(
         "--judge",

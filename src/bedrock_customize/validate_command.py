@@ -61,6 +61,9 @@ def demo_input_path() -> Path:
     return paths.sample_data_dir().parent / "examples" / "demo-input.json"
 
 
+SWEEP_FIELDS = ("Candidates", "MaxConcurrentJobs")
+
+
 def example_input(full: bool = False) -> dict[str, Any]:
     """An execution input to start from.
 
@@ -76,6 +79,8 @@ def example_input(full: bool = False) -> dict[str, Any]:
     required = set(schema.get("required", []))
     out: dict[str, Any] = {}
     for name, spec in schema["properties"].items():
+        if name in SWEEP_FIELDS:
+            continue  # a candidate sweep is a run of its own kind (README "A candidate sweep"), not with a judge
         if full or name in required or name == "HyperParameters":
             examples = spec.get("examples") or []
             if examples:

@@ -291,6 +291,17 @@ def test_definition_with_options_adds_exactly_them(tf, tmp_path):
             },
         ), name
         template["States"][name].pop("Parameters")
+    # The candidate sweep's job (inside the TrainCandidates Map) gets exactly the same options.
+    inner = definition["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    template_inner = template["States"]["TrainCandidates"]["ItemProcessor"]["States"]["CandidateCustomizeModel"]
+    assert inner.pop("Parameters") == dict(
+        template_inner.pop("Parameters"),
+        CustomModelKmsKeyId=OPTIONS["kms_key_arn"],
+        VpcConfig={
+            "SubnetIds": OPTIONS["customization_vpc_config"]["subnet_ids"],
+            "SecurityGroupIds": OPTIONS["customization_vpc_config"]["security_group_ids"],
+        },
+    )
     assert definition == template, "only the Parameters of the createModelCustomizationJob states may change"
 
 

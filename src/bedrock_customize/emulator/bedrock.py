@@ -19,6 +19,7 @@ classes reach it through :func:`active_world`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -35,6 +36,8 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 
 from .config import EmulatorConfig, ModelBehaviour
+
+CANDIDATE_TAG = "bedrock-customize:candidate"  # validate_input.TAG_CANDIDATE
 
 _FILLER = ("the", "a", "talk", "about", "some", "thing", "people", "said", "then", "it", "was", "day")
 
@@ -305,6 +308,8 @@ class BedrockWorld:
             pt.polls += 1
             if pt.status == "Creating" and pt.polls >= self.config.throughput_polls:
                 outcome = self.config.throughput_outcome
+                if self._candidate_never_ready(pt.tags):
+                    outcome = "never_in_service"
                 if outcome != "never_in_service":
                     pt.status = outcome
             return pt.describe()
@@ -393,6 +398,8 @@ class BedrockWorld:
             dep.polls += 1
             if dep.status == "Creating" and dep.polls >= self.config.deployment_polls:
                 outcome = self.config.deployment_outcome
+                if self._candidate_never_ready(dep.tags):
+                    outcome = "never_active"
                 if outcome == "Failed":
                     dep.status = "Failed"
                     dep.failure_message = "Emulated failure: the deployment could not be created."
@@ -422,6 +429,16 @@ class BedrockWorld:
             if dep.deleted:
                 raise ResourceNotFoundException(f"Custom model deployment {arn} not found")
             return [{"key": k, "value": v} for k, v in dep.tags.items()]
+
+    # -- candidate sweep ---------------------------------------------------------------------
+    def _candidate_never_ready(self, tags: dict[str, str]) -> bool:
+        name = self.config.candidate_never_ready
+        return name is not None and tags.get(CANDIDATE_TAG) == name
+
+    def _candidate_behaviour(self, tags: dict[str, str], behaviour: ModelBehaviour) -> ModelBehaviour:
+        """A sweep candidate's custom model answers with the quality the demo knob gives its name."""
+        quality = self.config.candidate_qualities.get(tags.get(CANDIDATE_TAG, ""))
+        return behaviour if quality is None else dataclasses.replace(behaviour, quality=quality)
 
     # -- customization jobs ----------------------------------------------------------------
     def job_for_token(self, token: str | None) -> str | None:
@@ -465,6 +482,10 @@ class BedrockWorld:
             if polls < self.config.job_polls:
                 return
             job.status = self.config.job_outcome
+            failed = self.config.candidate_job_failed
+            job_tags = {t.get("key"): t.get("value") for t in (getattr(job, "job_tags", None) or [])}
+            if failed is not None and job_tags.get(CANDIDATE_TAG) == failed:
+                job.status = "Failed"
             job.end_time = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
             model = backend.custom_models.get(job.custom_model_name)
             if job.status == "Completed" and model is not None:
@@ -488,7 +509,7 @@ class BedrockWorld:
             if pt.status != "InService":
                 raise JsonRESTError("ModelNotReadyException", f"Provisioned model {model_id} is {pt.status}")
             base_id = self._base_of_custom_model(pt.model_arn)
-            return "custom", family_of_model_id(base_id), self.config.custom
+            return "custom", family_of_model_id(base_id), self._candidate_behaviour(pt.tags, self.config.custom)
         if ":custom-model-deployment/" in model_id:
             with self.lock:
                 dep = self.deployments.get(model_id)
@@ -496,7 +517,8 @@ class BedrockWorld:
                 raise ResourceNotFoundException(f"Custom model deployment {model_id} not found")
             if dep.status != "Active":
                 raise JsonRESTError("ModelNotReadyException", f"Custom model deployment {model_id} is {dep.status}")
-            return "custom", family_of_model_id(self._base_of_custom_model(dep.model_arn)), self.config.custom
+            behaviour = self._candidate_behaviour(dep.tags, self.config.custom)
+            return "custom", family_of_model_id(self._base_of_custom_model(dep.model_arn)), behaviour
         return "base", family_of_model_id(model_id), self.config.base
 
     def _base_of_custom_model(self, model_arn: str) -> str:

@@ -68,6 +68,12 @@ class EmulatorConfig:
     deployment_poll_seconds: int = 30
     deployment_max_polls: int = 120
     default_deployment: str = "auto"
+    # Candidate sweep: most candidates per run (max_candidates), the emulated quality of a candidate's
+    # custom model by candidate name (else ``custom.quality``) and the candidate whose job fails.
+    max_candidates: int = 6
+    candidate_qualities: dict[str, float] = field(default_factory=dict)
+    candidate_job_failed: str | None = None
+    candidate_never_ready: str | None = None  # its deployment or throughput stays Creating
     # The .sync customization task fails on a job that did not complete (False: it returns, and the
     # workflow's own GetModelCustomizationJob check must catch it; the docs do not say which).
     sync_fails_on_job_failure: bool = True

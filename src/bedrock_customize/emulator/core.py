@@ -255,6 +255,7 @@ class Emulator:
             "DEFAULT_DEPLOYMENT": c.default_deployment,
             "DEPLOYMENT_POLL_SECONDS": str(c.deployment_poll_seconds),
             "DEPLOYMENT_MAX_POLLS": str(c.deployment_max_polls),
+            "MAX_CANDIDATES": str(c.max_candidates),
             "DEFAULT_RECIPIENTS": ",".join(c.recipients),
             "SENDER_EMAIL": c.sender,
             "EVENT_BUS_NAME": c.event_bus_name,
@@ -621,6 +622,18 @@ class Emulator:
         winner_pt = verdict_of(state) == "CUSTOM_BETTER" and keep_as == "provisioned_throughput"
         deployment_allowed = allowed and not winner_pt
         leaked_deps = [d for d in run_deps if not d.deleted and not (deployment_allowed and d.arn == kept_deployment)]
+        sweep = self._sweep_summary(state, evaluation, release)
+        if sweep is not None:
+            # A sweep may keep only the winner's resource (tag bedrock-customize:candidate), and only when
+            # the run succeeded with a winner and KeepThroughputOnWin.
+            keeps = description["status"] == "SUCCEEDED" and (state.get("run") or {}).get("KeepThroughputOnWin", True)
+            winner = sweep["winner"] if keeps else None
+
+            def kept_ok(tags: dict[str, str]) -> bool:
+                return winner is not None and tags.get(emulated.CANDIDATE_TAG) == winner
+
+            leaked = [pt for pt in run_pts if not pt.deleted and not kept_ok(pt.tags)]
+            leaked_deps = [d for d in run_deps if not d.deleted and not kept_ok(d.tags)]
         error = None
         if description["status"] != "SUCCEEDED":
             error = description.get("error") or self._failure_in(events)
@@ -664,7 +677,38 @@ class Emulator:
             "report": evaluation.get("ReportS3Uri"),
             "judge": evaluation.get("Judge"),  # the LLM judge's win rate etc. (Evaluation.Judge), else None
             "cache": _cache_summary(evaluation.get("Cache")),
+            **(sweep or {}),
         }
+
+    @staticmethod
+    def _sweep_summary(
+        state: dict[str, Any], evaluation: dict[str, Any], release: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """``candidates`` (``name``, ``status``, ``mean_f1``, ``ci_low``, ``ci_high``, ``kept``) and ``winner``."""
+        sweep = (state.get("run") or {}).get("Sweep")
+        if not isinstance(sweep, dict):
+            return None
+        results = {c.get("Name"): c for c in state.get("candidates") or [] if isinstance(c, dict)}
+        scored = {c.get("Name"): c for c in evaluation.get("Candidates") or [] if isinstance(c, dict)}
+        released = {c.get("Name"): c for c in release.get("Candidates") or [] if isinstance(c, dict)}
+        rows = []
+        for candidate in sweep.get("Candidates", []):
+            name = candidate["Name"]
+            result, score = results.get(name) or {}, scored.get(name) or {}
+            diff = score.get("Difference") or {}
+            rows.append(
+                {
+                    "name": name,
+                    "status": (result.get("Status") or "NOT_STARTED").lower(),
+                    "error": (result.get("error") or {}).get("Error"),
+                    "mean_f1": score.get("MeanF1"),
+                    "ci_low": diff.get("Low"),
+                    "ci_high": diff.get("High"),
+                    "verdict": score.get("Verdict"),
+                    "kept": (released.get(name) or {}).get("Action") == "KEPT",
+                }
+            )
+        return {"candidates": rows, "winner": evaluation.get("Winner")}
 
     def download_report(self, execution_arn: str, destination: Path) -> list[Path]:
         """Copy ``runs/<run-id>/report/*`` from the emulated artifacts bucket to a local folder."""

@@ -4,7 +4,11 @@
  "throughput_status": "Failed"|"never_in_service", "create_deployment": "error",
  "deployment_status": "Failed"|"never_active", "inference_throttle_rate": 0.0-1.0,
  "inference_lambda": "crash", "evaluator": "crash", "child_timeout": true, "ses": "reject",
- "release_first_delete": "throttle", "custom_model": "better"|"worse"|"same"}
+ "release_first_delete": "throttle", "custom_model": "better"|"worse"|"same",
+ "candidate_job_failed": "<candidate name>", "candidate_never_ready": "<candidate name>"}
+
+The two ``candidate_*`` keys act on one candidate of a sweep (``Candidates``): its customization job
+fails, or its deployment or throughput never becomes ready.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "release_first_delete": ("throttle",),
     "custom_model": SCENARIOS,
 }
-KEYS = tuple(_CHOICES) + ("inference_throttle_rate",)
+CANDIDATE_KEYS = ("candidate_job_failed", "candidate_never_ready")
+KEYS = tuple(_CHOICES) + ("inference_throttle_rate", *CANDIDATE_KEYS)
 
 
 DOC = "docs/failure-behaviour.md (Fault injection)"
@@ -51,6 +56,9 @@ def fault_problems(faults: Any) -> list[str]:
     for key, value in faults.items():
         if key not in KEYS:
             problems.append(f"faults.{key}: unknown fault; use one of {', '.join(KEYS)} (see {DOC})")
+        elif key in CANDIDATE_KEYS:
+            if not isinstance(value, str) or not value:
+                problems.append(f'faults.{key}: {json.dumps(value)} is not a candidate name; e.g. "lr-high"')
         elif key == "inference_throttle_rate":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
                 problems.append(f"faults.{key}: {value!r} is not a number from 0.0 to 1.0; e.g. 0.2")
@@ -112,6 +120,12 @@ def apply_faults(config: EmulatorConfig, faults: dict[str, Any]) -> EmulatorConf
         config.base.latency_ms = max(config.base.latency_ms, 100.0)
     if faults.get("ses") == "reject":
         config.ses_reject = True
+    if "candidate_job_failed" in faults:
+        config.candidate_job_failed = faults["candidate_job_failed"]
+    if "candidate_never_ready" in faults:
+        config.candidate_never_ready = faults["candidate_never_ready"]
+        config.deployment_max_polls = min(config.deployment_max_polls, 3)
+        config.throughput_max_polls = min(config.throughput_max_polls, 3)
     if faults.get("release_first_delete") == "throttle":
         config.throttle_first_delete = True
     return config

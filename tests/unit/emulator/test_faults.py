@@ -7,7 +7,14 @@ import json
 import pytest
 
 from bedrock_customize.emulator import EmulatorConfig
-from bedrock_customize.emulator.faults import KEYS, FaultError, apply_faults, load_faults, validate_faults
+from bedrock_customize.emulator.faults import (
+    KEYS,
+    FaultError,
+    apply_faults,
+    fault_problems,
+    load_faults,
+    validate_faults,
+)
 
 EVERY_FAULT = {
     "customization_job": "Failed",
@@ -22,6 +29,8 @@ EVERY_FAULT = {
     "ses": "reject",
     "release_first_delete": "throttle",
     "custom_model": "worse",
+    "candidate_job_failed": "lr-high",
+    "candidate_never_ready": "lr-low",
 }
 
 
@@ -37,6 +46,7 @@ def test_empty_object_changes_nothing():
 def test_every_fault_combines():
     config = apply_faults(EmulatorConfig(), EVERY_FAULT)
     assert config.job_outcome == "Failed"
+    assert config.candidate_job_failed == "lr-high" and config.candidate_never_ready == "lr-low"
     assert config.create_throughput_error is True
     assert config.throughput_outcome == "never_in_service" and config.throughput_max_polls == 3
     assert config.base.throttle_rate == config.custom.throttle_rate == 0.25
@@ -120,3 +130,9 @@ def test_deployment_faults_configure_the_emulator():
     assert config.create_deployment_error is True
     assert config.deployment_outcome == "never_active" and config.deployment_max_polls == 3
     assert apply_faults(EmulatorConfig(), {"deployment_status": "Failed"}).deployment_outcome == "Failed"
+
+
+@pytest.mark.parametrize("key", ["candidate_job_failed", "candidate_never_ready"])
+def test_candidate_faults_need_a_candidate_name(key):
+    problems = fault_problems({key: 3})
+    assert len(problems) == 1 and problems[0].startswith(f"faults.{key}: 3 is not a candidate name")
