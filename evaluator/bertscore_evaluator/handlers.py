@@ -479,33 +479,8 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     )
     summary["Cache"] = cache_counts(records, _cache_enabled(run))
     files = report.render_all(summary, records)
-    prefix = f"{_run_prefix(run)}report/"
-    content_types = {
-        "summary.json": "application/json",
-        "scores.jsonl": "application/x-ndjson",
-        "records.jsonl": "application/x-ndjson",
-        "report.html": "text/html; charset=utf-8",
-    }
-    for name, text in files.items():
-        _put(bucket, prefix + name, text, content_types[name])
-
-    diff = summary["Difference"]
-    counts = summary["Counts"]
-    result = {
-        "Verdict": summary["Verdict"],
-        "VerdictReason": summary.get("VerdictReason"),
-        "DecidedBy": summary["DecidedBy"],
-        "Explanation": summary["Explanation"],
-        "Metric": summary["Metric"],
-        "Base": summary["Base"],
-        "Custom": summary["Custom"],
-        "Difference": {k: diff[k] for k in ("Mean", "Low", "High", "ConfidenceLevel")},
-        "Counts": {k: counts[k] for k in ("Records", "Scored", "BaseErrors", "CustomErrors")},
-        "Cache": summary["Cache"],
-        "ReportS3Uri": f"s3://{bucket}/{prefix}report.html",
-        "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
-        "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
-    }
+    uris = report.write_report(files, _put, bucket, f"{_run_prefix(run)}report/")
+    result = {**report.verdict_result(summary), "Cache": summary["Cache"], **uris}
     if summary.get("Judge"):
         j = summary["Judge"]
         result["Judge"] = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1192,6 +1192,44 @@ def judge_html(judge: Mapping[str, Any] | None) -> str:
 
 def _sub(a: Any, b: Any) -> float | None:
     return None if a is None or b is None else float(a) - float(b)
+
+
+#: Content type of each report file ``render_all`` returns.
+CONTENT_TYPES = {
+    "summary.json": "application/json",
+    "scores.jsonl": "application/x-ndjson",
+    "records.jsonl": "application/x-ndjson",
+    "report.html": "text/html; charset=utf-8",
+}
+
+
+def write_report(
+    files: Mapping[str, str], put: Callable[[str, str, str, str], None], bucket: str, prefix: str
+) -> dict[str, str]:
+    """Write the report files under ``prefix``; the S3 URIs the aggregate result names."""
+    for name, text in files.items():
+        put(bucket, prefix + name, text, CONTENT_TYPES[name])
+    return {
+        "ReportS3Uri": f"s3://{bucket}/{prefix}report.html",
+        "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
+        "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
+    }
+
+
+def verdict_result(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict part of the aggregate result, as the parent workflow reads it."""
+    diff, counts = summary["Difference"], summary["Counts"]
+    return {
+        "Verdict": summary["Verdict"],
+        "VerdictReason": summary.get("VerdictReason"),
+        "DecidedBy": summary["DecidedBy"],
+        "Explanation": summary["Explanation"],
+        "Metric": summary["Metric"],
+        "Base": summary["Base"],
+        "Custom": summary["Custom"],
+        "Difference": {k: diff[k] for k in ("Mean", "Low", "High", "ConfidenceLevel")},
+        "Counts": {k: counts[k] for k in ("Records", "Scored", "BaseErrors", "CustomErrors")},
+    }
 
 
 def render_all(summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, str]:

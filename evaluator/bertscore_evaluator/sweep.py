@@ -170,26 +170,11 @@ def aggregate_sweep(
     view = candidate_view(records, best)
     files = report.render_all(summary, view)
     prefix = f"{run_prefix}report/"
-    content_types = {
-        "summary.json": "application/json",
-        "scores.jsonl": "application/x-ndjson",
-        "records.jsonl": "application/x-ndjson",
-        "report.html": "text/html; charset=utf-8",
-    }
-    for name, text in files.items():
-        put(bucket, prefix + name, text, content_types[name])
+    uris = report.write_report(files, put, bucket, prefix)
     put(bucket, prefix + "sweep.json", json.dumps(summary["Sweep"], indent=2) + "\n", "application/json")
-    diff, counts = summary["Difference"], summary["Counts"]
     result = {
+        **report.verdict_result(summary),
         "Verdict": decision["Verdict"],
-        "VerdictReason": summary.get("VerdictReason"),
-        "DecidedBy": summary["DecidedBy"],
-        "Explanation": summary["Explanation"],
-        "Metric": summary["Metric"],
-        "Base": summary["Base"],
-        "Custom": summary["Custom"],
-        "Difference": {k: diff[k] for k in ("Mean", "Low", "High", "ConfidenceLevel")},
-        "Counts": {k: counts[k] for k in ("Records", "Scored", "BaseErrors", "CustomErrors")},
         "Winner": decision["Winner"],
         "Best": best,
         "RunnerUp": decision["RunnerUp"],
@@ -201,9 +186,7 @@ def aggregate_sweep(
             }
             for e in board
         ],
-        "ReportS3Uri": f"s3://{bucket}/{prefix}report.html",
-        "SummaryS3Uri": f"s3://{bucket}/{prefix}summary.json",
-        "ScoresS3Uri": f"s3://{bucket}/{prefix}scores.jsonl",
+        **uris,
         "SweepS3Uri": f"s3://{bucket}/{prefix}sweep.json",
     }
     logger.info("aggregate (sweep): %s", json.dumps(result))

@@ -112,7 +112,10 @@ def test_delete_throttled_for_one_loser_is_retried(emulator_factory):
     summary = emu.run(sweep_input())
     assert summary["execution_status"] == "SUCCEEDED", summary
     assert summary["winner"] == "good"
-    assert sorted(pt["status"] for pt in summary["provisioned_throughputs"]) == ["Deleted", "Deleted", "InService"]
+    assert sorted(pt["status"] for pt in summary["provisioned_throughputs"]) == ["Deleted", "Deleted", "InService"], (
+        summary["candidates"],
+        emu.entered_states(summary["execution_arn"]),
+    )
     assert_no_leak(summary)
     assert len(emu.world.delete_calls) >= 3  # the throttled call was made again
 

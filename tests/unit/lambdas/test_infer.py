@@ -6,10 +6,8 @@ import json
 import random
 import threading
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from moto import mock_aws
 
 from workflow_lambdas import call_scheduler
 from workflow_lambdas.common.aws import reset_clients
@@ -98,21 +96,9 @@ class FakeRuntime:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield s3
-    reset_clients()
+def aws(mocked_s3):
+    mocked_s3.create_bucket(Bucket=BUCKET)
+    return mocked_s3
 
 
 def _records(n=N):
@@ -402,7 +388,6 @@ def test_handler_near_the_deadline_starts_no_call(aws, monkeypatch):
 
 def test_handler_runtime_client_makes_one_request_per_attempt():
     from workflow_lambdas import infer
-    from workflow_lambdas.common.aws import reset_clients
 
     reset_clients()
     runtime = infer.runtime_client(infer.Settings())

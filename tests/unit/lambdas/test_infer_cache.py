@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import threading
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from workflow_lambdas import adapters
 from workflow_lambdas.common import cache
-from workflow_lambdas.common.aws import reset_clients
 
 BUCKET = "artifacts-bucket"
 ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc123"
@@ -45,22 +42,10 @@ class CountingRuntime:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def aws(mocked_s3, monkeypatch):
     monkeypatch.delenv(cache.PREFIX_ENV, raising=False)
-    with mock_aws():
-        reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield s3
-    reset_clients()
+    mocked_s3.create_bucket(Bucket=BUCKET)
+    return mocked_s3
 
 
 def _records(n=N, word="prompt"):

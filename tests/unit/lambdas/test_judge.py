@@ -6,13 +6,10 @@ import json
 import re
 import threading
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from workflow_lambdas import infer, judge
-from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 
 BUCKET = "artifacts-bucket"
@@ -106,21 +103,9 @@ def test_two_ties_are_a_tie():
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield s3
-    reset_clients()
+def aws(mocked_s3):
+    mocked_s3.create_bucket(Bucket=BUCKET)
+    return mocked_s3
 
 
 def _rows(n=N, errored=()):
