@@ -1114,8 +1114,13 @@ def leaderboard_html(sweep: Any) -> str:
     for entry in board:
         diff = entry.get("Difference") or {}
         hps = ", ".join(f"{k}={v}" for k, v in (entry.get("HyperParameters") or {}).items()) or "\u2013"
-        status = "scored" if entry.get("Verdict") != "NOT_SCORED" else f"not scored: {entry.get('Error')}"
-        kept = "winner" if entry.get("Name") == sweep.get("Winner") else "released after the verdict"
+        verdict = entry.get("Verdict")
+        if verdict == "NOT_SERVED":
+            status = "did not train or was not served (its error: the email and the execution output)"
+            kept = "released by its own branch"
+        else:
+            status = "scored" if verdict != "NOT_SCORED" else f"not scored: {entry.get('Error')}"
+            kept = "winner" if entry.get("Name") == sweep.get("Winner") else "released after the verdict"
         rows.append(
             f'<tr><td>{_e(entry.get("Rank"))}</td><td class="l">{_e(entry.get("Name"))}</td>'
             f'<td class="l">{_e(hps)}</td><td>{_num(entry.get("MeanF1"))}</td>'
@@ -1137,8 +1142,8 @@ def leaderboard_html(sweep: Any) -> str:
         lead_text = "no candidate is better than the base model: every candidate is released"
     return (
         f'<h2>Leaderboard</h2><p id="winner"><b>Winner:</b> {_e(sweep.get("Winner") or "none")}. '
-        f"{_e(lead_text)}. Candidates that did not train or were not served are not listed here "
-        "(see the email and the execution output).</p>"
+        f"{_e(lead_text)}. Candidates that did not train or were not served are listed last, "
+        "without scores.</p>"
         '<table id="leaderboard"><tr><th>rank</th><th class="l">candidate</th><th class="l">hyperparameters</th>'
         "<th>mean F1</th><th>difference vs base [interval]</th><th>wins / losses / ties</th>"
         '<th class="l">verdict</th><th class="l">status</th><th class="l">serving</th></tr>'

@@ -25,6 +25,9 @@ from .errors import EvaluationFailed
 logger = logging.getLogger(__name__)
 
 NOT_SCORED = "NOT_SCORED"
+#: A candidate of the run that reached no evaluation: its job or its serving resource failed (its own
+#: branch released what it created; its error is in the parent's output and the email).
+NOT_SERVED = "NOT_SERVED"
 
 
 def candidate_view(records: Sequence[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
@@ -133,6 +136,23 @@ def decide(records: Sequence[Mapping[str, Any]], board: list[dict[str, Any]], po
     return out
 
 
+def not_served(candidates: Mapping[str, Mapping[str, Any]], board: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The run's candidates that were never scored (not trained or not served), for the leaderboard."""
+    scored = {e.get("Name") for e in board}
+    return [
+        {
+            "Name": name,
+            "Verdict": NOT_SERVED,
+            "Rank": None,
+            "Mean": None,
+            "MeanF1": None,
+            "HyperParameters": dict(candidate.get("HyperParameters") or {}),
+        }
+        for name, candidate in candidates.items()
+        if name not in scored
+    ]
+
+
 def aggregate_sweep(
     event: Mapping[str, Any],
     run: Mapping[str, Any],
@@ -166,7 +186,7 @@ def aggregate_sweep(
     for entry in board:
         entry["HyperParameters"] = (candidates.get(entry["Name"]) or {}).get("HyperParameters", {})
     summary = dict(summaries[best])
-    summary["Sweep"] = {**decision, "Candidates": board}
+    summary["Sweep"] = {**decision, "Candidates": board + not_served(candidates, board)}
     view = candidate_view(records, best)
     files = report.render_all(summary, view)
     prefix = f"{run_prefix}report/"

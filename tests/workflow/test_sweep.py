@@ -100,3 +100,8 @@ def test_demo_sweep_with_a_failed_candidate_prints_the_leaderboard(tmp_path, cap
     assert "winner           : none" in out
     assert any(line.split()[:2] == ["epochs-2", "failed"] for line in board)
     assert any(line.split()[0] == "epochs-1" and line.rstrip().endswith("released") for line in board[1:4])
+    # The report's leaderboard lists the failed candidate too, with its status and hyperparameters.
+    (report,) = tmp_path.glob("run-*/report.html")
+    html = report.read_text()
+    row = html[html.index('<td class="l">epochs-2</td>') :].split("</tr>")[0]
+    assert "did not train or was not served" in row and "epochCount=2" in row

@@ -69,3 +69,22 @@ def test_leaderboard_html_lists_every_candidate_and_plots_each_interval():
     assert html.count("<tr><td>") == 3 and "Winner:</b> good" in html
     assert html.count("<circle") == 3 and "significant" in html
     assert report.leaderboard_html(None) == ""
+
+
+def test_a_candidate_that_was_never_served_is_on_the_leaderboard_with_its_status():
+    records = _records()
+    board, _ = sweep.rank(records, ["good", "bad"], POLICY)
+    candidates = {
+        "good": {"HyperParameters": {"epochCount": "2"}},
+        "bad": {"HyperParameters": {"epochCount": "5"}},
+        "lost": {"HyperParameters": {"epochCount": "9"}},
+    }
+    missing = sweep.not_served(candidates, board)
+    assert [(e["Name"], e["Verdict"], e["HyperParameters"]) for e in missing] == [
+        ("lost", sweep.NOT_SERVED, {"epochCount": "9"})
+    ]
+    html = report.leaderboard_html({**sweep.decide(records, board, POLICY), "Candidates": board + missing})
+    row = html[html.index('<td class="l">lost</td>') :].split("</tr>")[0]
+    assert "did not train or was not served" in row and "released by its own branch" in row
+    assert "epochCount=9" in row
+    assert html.count("<circle") == 2  # only scored candidates are plotted
