@@ -56,11 +56,7 @@ PROBE_TESTS = [
     "tests/workflow/test_run_stopped.py",
     "tests/workflow/test_fanout.py",
     "tests/workflow/test_sweep_faults.py",
-    "tests/workflow/test_sweep.py",
     "tests/workflow/test_on_demand.py",
-    "tests/workflow/test_customization_run.py",
-    "tests/workflow/test_service_limits.py",
-    "tests/workflow/test_evaluation_cache.py",
 ]
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
 EVENT_TESTS = ["tests/workflow/test_run_stopped.py", "tests/workflow/test_asl_guards.py"]

@@ -88,6 +88,7 @@ def staged_config(only: list[str] | None) -> dict[str, list[str]]:
         "only_mutate": sources,
         "pytest_add_cli_args_test_selection": _tests_for(config["pytest_add_cli_args_test_selection"]),
         "pytest_add_cli_args": args,
+        "do_not_mutate_patterns": config.get("do_not_mutate_patterns", []),
     }
 
 

@@ -150,3 +150,114 @@ def test_the_sweep_never_deletes_a_committed_throughput(status):
         )
         stub.assert_no_pending_responses()
     assert result["Refused"] == [PT] and result["Released"] == []
+
+
+# -- transient Bedrock errors: which are retried, and how long the deletes wait ------------------------------
+
+
+def _client_error(code: str, status: int = 400, message: str = "boom") -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Delete"
+    )
+
+
+@pytest.mark.parametrize(
+    "code, status, named",
+    [
+        ("ThrottlingException", 400, rt.ThrottlingException),
+        ("TooManyRequestsException", 429, rt.ThrottlingException),
+        ("ServiceUnavailableException", 400, rt.ServiceUnavailableException),
+        ("InternalServerException", 400, rt.ServiceUnavailableException),
+        ("SomethingNew", 500, rt.ServiceUnavailableException),  # any 5xx is the service's fault
+        ("SomethingNew", 503, rt.ServiceUnavailableException),
+        ("SomethingNew", 499, None),
+        ("ValidationException", 400, None),
+        ("AccessDeniedException", 403, None),
+    ],
+)
+def test_a_transient_bedrock_error_is_raised_under_the_name_the_state_machine_retries(code, status, named):
+    exc = _client_error(code, status, message="the original message")
+    mapped = rt._transient(exc)
+    if named is None:
+        assert mapped is None
+    else:
+        assert type(mapped) is named and "the original message" in str(mapped)
+
+
+def test_a_client_error_without_response_metadata_is_not_transient():
+    from botocore.exceptions import ClientError
+
+    assert rt._transient(ClientError({"Error": {"Code": "SomethingNew"}}, "Delete")) is None
+
+
+def test_a_throttled_delete_backs_off_exponentially_up_to_eight_seconds_then_gives_up():
+    waits: list[float] = []
+    calls = [0]
+
+    def throttled() -> None:
+        calls[0] += 1
+        raise _client_error("ThrottlingException")
+
+    with pytest.raises(rt.ThrottlingException, match="still throttled after 7 attempts"):
+        rt._delete_with_retry(throttled, waits.append, attempts=7)
+    assert calls[0] == 7
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+def test_a_delete_throttled_once_succeeds_on_the_second_call():
+    waits: list[float] = []
+    outcomes = [_client_error("ThrottlingException"), None]
+
+    def call() -> None:
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    rt._delete_with_retry(call, waits.append)
+    assert outcomes == [] and waits == [0.5]
+
+
+def test_a_delete_unavailable_is_raised_for_the_state_machine_at_once():
+    calls = [0]
+
+    def unavailable() -> None:
+        calls[0] += 1
+        raise _client_error("ServiceUnavailableException", 503)
+
+    with pytest.raises(rt.ServiceUnavailableException):
+        rt._delete_with_retry(unavailable, lambda s: None)
+    assert calls[0] == 1
+
+
+@pytest.mark.parametrize(
+    "verdict, run, keep, words",
+    [
+        ("CUSTOM_BETTER", {}, True, "better and KeepThroughputOnWin is true: throughput kept"),
+        ("CUSTOM_BETTER", {"KeepThroughputOnWin": False}, False, "KeepThroughputOnWin is false: throughput released"),
+        ("NOT_BETTER", {}, False, "custom model is not better: throughput released"),
+        ("SOMETHING", {}, False, "no usable verdict ('SOMETHING'): throughput released"),
+        (None, {}, False, "no usable verdict (None): throughput released"),
+    ],
+)
+def test_the_reason_says_which_setting_decided(verdict, run, keep, words):
+    kept, why = rt.decide(_state(verdict, **run), "VERDICT")
+    assert kept is keep and why == why.strip() and why.endswith(words)
+
+
+def test_a_failure_without_an_error_name_says_unknown_error():
+    assert rt.decide(_state(None), "FAILURE") == (False, "run failed (unknown error): throughput released")
+
+
+def test_a_losing_custom_model_without_a_name_is_not_deleted():
+    state = rt.StateView.model_validate({"run": {"RunId": RUN, "WorkflowName": MACHINE}})
+    deleted, note = rt._delete_custom_model(_client("bedrock"), state, lambda s: None)
+    assert deleted is False and note == "custom model unknown: not deleted"
+
+
+def test_tags_of_a_resource_without_tags_are_empty():
+    bedrock = _client("bedrock")
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_tags_for_resource", {}, {"resourceARN": PT})
+        assert rt._tags(bedrock, PT) == {}
