@@ -55,6 +55,7 @@ from workflow_lambdas.common import cache
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
+from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import (
     DatasetError,
     InferenceDeadline,
@@ -150,8 +151,7 @@ class RunView(BaseModel):
 
     @property
     def prefix(self) -> str:
-        prefix = self.RunPrefix or f"runs/{self.RunId}/"
-        return prefix if prefix.endswith("/") else prefix + "/"
+        return layout.prefix_of({"RunPrefix": self.RunPrefix, "RunId": self.RunId})
 
 
 class ServedCandidate(BaseModel):
@@ -218,7 +218,7 @@ class Record(BaseModel):
 
 
 def output_key(run: RunView, index: int) -> str:
-    return f"{run.prefix}evaluation/inference/{index:05d}.jsonl"
+    return layout.shard_file(run.prefix, "inference", index)
 
 
 def read_records(s3: Any, bucket: str, key: str) -> list[Record]:
@@ -313,7 +313,7 @@ def _check_not_misconfigured(lines: list[dict[str, Any]], model_ids: dict[str, s
 
 def partial_key(run: RunView, index: int) -> str:
     """Lines finished before a deadline: never read as the shard's output."""
-    return f"{run.prefix}evaluation/inference-partial/{index:05d}.jsonl"
+    return layout.shard_file(run.prefix, "inference-partial", index)
 
 
 def _read_partial(

@@ -34,6 +34,7 @@ from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
+from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -87,16 +88,12 @@ class PlanEvent(_Loose):
     run: _Run
 
 
-def records_key(run_prefix: str) -> str:
-    return f"{run_prefix}evaluation/records.jsonl"
+records_key = layout.records_key
+manifest_key = layout.manifest_key
 
 
 def shard_key(run_prefix: str, index: int) -> str:
-    return f"{run_prefix}evaluation/shards/{index:05d}.jsonl"
-
-
-def manifest_key(run_prefix: str) -> str:
-    return f"{run_prefix}evaluation/manifest.json"
+    return layout.shard_file(run_prefix, "shards", index)
 
 
 def _read(s3: Any, bucket: str, key: str) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from workflow_lambdas.contract import layout as run_layout
 from workflow_lambdas.contract import tags as tag_keys
 
 from .. import executions, paths
@@ -719,5 +720,8 @@ class Emulator:
 
         run_id = execution_arn.rsplit(":", 1)[-1]
         return download_report(
-            self.client("s3"), self.deployment.buckets["artifacts"], f"runs/{run_id}/report/", destination
+            self.client("s3"),
+            self.deployment.buckets["artifacts"],
+            run_layout.report_prefix(run_layout.run_prefix(run_id)),
+            destination,
         )
