@@ -184,6 +184,14 @@ def test_the_workflow_invokes_exactly_the_functions_its_template_names():
     assert "local.functions[key].invoked_by_workflow" in invoke["resources"]
 
 
+def test_plan_shards_capacity_uses_the_default_timeouts():
+    """MAX_SHARDS is computed from the plan_shards and aggregate timeouts: the defaults of the map."""
+    from workflow_lambdas import plan_shards
+
+    assert plan_shards.PLAN_TIMEOUT_SECONDS == EVALUATION_FUNCTION_MAP["plan_shards"]["default_timeout"]
+    assert plan_shards.AGGREGATE_TIMEOUT_SECONDS == EVALUATION_FUNCTION_MAP["aggregate"]["default_timeout"]
+
+
 def _literal_keys(module_dir: Path, variable: str) -> list[tuple[list[str], str]]:
     """(keys listed in a condition's contains([...]), error_message) of each validation of a variable."""
     block = next(b for b in tfparse.blocks(module_dir, "variable") if b.labels[0] == variable)
