@@ -36,10 +36,15 @@ module "lambda_package" {
 module "evaluator_image" {
   source = "./modules/evaluator-image"
 
-  name_prefix  = var.name_prefix
-  image_uri    = var.evaluator_image_uri
-  source_dir   = "${path.module}/evaluator"
-  architecture = local.architecture
+  name_prefix = var.name_prefix
+  image_uri   = var.evaluator_image_uri
+  # The build context is the module's root: the image ships the shared run contract beside the
+  # evaluator (evaluator/Dockerfile COPYs exactly these paths; evaluator/Dockerfile.dockerignore lets only
+  # them through; a structure test ties the three together).
+  source_dir    = path.module
+  dockerfile    = "evaluator/Dockerfile"
+  context_paths = ["evaluator", "lambdas/workflow_lambdas/__init__.py", "lambdas/workflow_lambdas/common", "lambdas/workflow_lambdas/contract"]
+  architecture  = local.architecture
   # Exactly the ARGs evaluator/Dockerfile declares (a structure test compares them).
   build_args = {
     BERTSCORE_MODEL_NAME = var.evaluator_model.name

@@ -25,10 +25,11 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
+
 from . import cache, cpus, metrics, report, scoring, stats
-from .aws import client
-from .errors import DatasetError, EvaluationFailed
-from .logs import bound, get_logger
 
 __all__ = ["score", "aggregate", "DatasetError", "EvaluationFailed"]
 

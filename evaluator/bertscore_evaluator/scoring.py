@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import EvaluationFailed
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 MODEL_INFO_FILE = "bertscore_model_info.json"
 # Pairs per greedy-matching batch: bert_score's default ``batch_size``. Fixed on purpose (see

@@ -19,8 +19,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from workflow_lambdas.contract.errors import EvaluationFailed
+
 from . import metrics, report, scoring, stats
-from .errors import EvaluationFailed
 
 logger = logging.getLogger(__name__)
 

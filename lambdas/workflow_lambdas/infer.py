@@ -53,9 +53,14 @@ from workflow_lambdas.call_scheduler import (
 )
 from workflow_lambdas.common import cache
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
+from workflow_lambdas.contract.errors import (
+    DatasetError,
+    InferenceDeadline,
+    InferenceFailed,
+    InvalidInput,
+)
 
 logger = get_logger(__name__)
 
@@ -66,10 +71,6 @@ ACCESS_CODES = frozenset(
     {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException", "UnauthorizedException"}
 )
 VALIDATION_CODES = frozenset({"ValidationException"})
-
-
-class InferenceDeadline(WorkflowError):
-    """The Lambda deadline came before every call of a shard was made (retryable: the Map resumes it)."""
 
 
 # --------------------------------------------------------------------------- settings and events

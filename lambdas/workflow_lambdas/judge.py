@@ -36,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import adapters, call_scheduler, infer, model_families
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
+from workflow_lambdas.contract.errors import DatasetError, InferenceDeadline, InferenceFailed, InvalidInput
 
 logger = get_logger(__name__)
 
@@ -426,7 +426,7 @@ def judge_shard(
     done = {**saved, **fresh}
     if len(done) < len(jobs):
         put_jsonl(s3, bucket, saved_key, done.values())
-        raise infer.InferenceDeadline(
+        raise InferenceDeadline(
             f"judge shard {shard.Index}: {len(jobs) - len(done)} of {len(jobs)} judge calls not made before the "
             f"Lambda deadline ({len(done)} saved to s3://{bucket}/{saved_key}); the retry resumes from there"
         )

@@ -32,9 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
+from workflow_lambdas.contract.errors import DatasetError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

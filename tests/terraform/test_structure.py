@@ -820,7 +820,7 @@ def _build_and_push(bin_dir: Path, build_args: dict) -> subprocess.CompletedProc
         "IMAGE": "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme-evaluator:src-1",
         "TAG": "src-1",
         "PLATFORM": "linux/amd64",
-        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "CONTEXT_DIR": str(ROOT),
         "DOCKERFILE": str(DOCKERFILE),
         "BUILD_ARGS_JSON": json.dumps(build_args),
     }
@@ -859,7 +859,7 @@ def test_build_script_says_what_to_do_without_docker(tmp_path):
         "IMAGE": "i",
         "TAG": "t",
         "PLATFORM": "linux/amd64",
-        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "CONTEXT_DIR": str(ROOT),
         "DOCKERFILE": str(DOCKERFILE),
     }
     script = ROOT / "modules" / "evaluator-image" / "build_and_push.sh"
