@@ -46,8 +46,8 @@ VALIDATION_READ_CAP = 64 * 1024 * 1024
 WRITE_THREADS = 32
 AGGREGATE_READ_THREADS = 32  # bertscore_evaluator.handlers.READ_THREADS (a test keeps them equal)
 S3_REQUEST_SECONDS = 0.1  # one small PutObject/GetObject from Lambda, pessimistic
-PLAN_TIMEOUT_SECONDS = 300  # modules/evaluation default_timeouts.plan_shards
-AGGREGATE_TIMEOUT_SECONDS = 900  # modules/evaluation default_timeouts.aggregate
+PLAN_TIMEOUT_SECONDS = 300  # modules/evaluation local.functions.plan_shards.default_timeout
+AGGREGATE_TIMEOUT_SECONDS = 900  # modules/evaluation local.functions.aggregate.default_timeout
 
 
 def _capacity(threads: int, timeout_seconds: int) -> int:
