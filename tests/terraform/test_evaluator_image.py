@@ -14,9 +14,22 @@ import tfparse
 ROOT = tfparse.REPO_ROOT
 DOCKERFILE = ROOT / "evaluator" / "Dockerfile"
 DOCKERIGNORE = ROOT / "evaluator" / "Dockerfile.dockerignore"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+EVALUATOR_PINS = _pins(ROOT / "evaluator" / "requirements.txt")
 # What the image has beside the standard library: the Lambda Python base image's boto3/botocore, and
-# evaluator/requirements.txt.
-IMAGE_THIRD_PARTY = {"boto3", "botocore"}
+# evaluator/requirements.txt (import names: the distribution names with "-" as "_").
+IMAGE_THIRD_PARTY = {"boto3", "botocore"} | {name.replace("-", "_") for name in EVALUATOR_PINS}
 
 
 def context_paths() -> list[str]:
@@ -126,3 +139,11 @@ def test_the_shared_modules_need_nothing_the_image_lacks():
                 f"{name} imports {imported}: not in the evaluator image (add it to evaluator/requirements.txt or "
                 "keep the shared module to the standard library and botocore)"
             )
+
+
+def test_packages_both_images_ship_are_pinned_alike():
+    """The shared settings base (pydantic) runs in the zip and in the image: the same versions."""
+    zip_pins = _pins(ROOT / "lambdas" / "requirements.txt")
+    shared = set(zip_pins) & set(EVALUATOR_PINS)
+    assert "pydantic" in shared and "pydantic-core" in shared
+    assert {name: EVALUATOR_PINS[name] for name in shared} == {name: zip_pins[name] for name in shared}
