@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from bertscore_evaluator import scoring, stats
-from bertscore_evaluator.errors import EvaluationFailed
 from workflow_lambdas import validate_input as vi
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 
 def test_an_evaluation_without_settings_takes_the_run_contexts_defaults():

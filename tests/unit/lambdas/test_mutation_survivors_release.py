@@ -15,7 +15,8 @@ from botocore.stub import Stubber
 
 from workflow_lambdas import release_stopped_run as rsr
 from workflow_lambdas import release_throughput as rt
-from workflow_lambdas.release_throughput import RUN_ID_TAG, WORKFLOW_TAG
+from workflow_lambdas.contract.tags import RUN_ID as RUN_ID_TAG
+from workflow_lambdas.contract.tags import WORKFLOW as WORKFLOW_TAG
 
 RUN = "run-2026-12-03"
 MACHINE = "prod-customize"
