@@ -60,7 +60,7 @@ PROBE_TESTS = [
 ]
 GUARD_TESTS = "tests/workflow/test_asl_guards.py"
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
-EVENT_TESTS = ["tests/workflow/test_run_stopped.py", "tests/workflow/test_asl_guards.py"]
+EVENT_TESTS = ["tests/workflow/test_run_stopped.py"]
 MAP_ENV = "ASL_MUTATION_MAP_OUT"
 
 
@@ -182,6 +182,7 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
             if key in state:
                 yield mutant("concurrency", path, f"{key} removed", lambda s, key=key: s.pop(key))
         for c, choice in enumerate(state.get("Choices", [])):
+            branch = [choice["Next"]] if "Next" in choice else []  # the tests that took this branch
             for trail, rule in _rules(choice):
                 where = f"Choices[{c}].{trail}"
                 for op, value in list(rule.items()):
@@ -192,7 +193,7 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
                             target = _rule_at(s["Choices"][c], trail)
                             target[new] = target.pop(op)
 
-                        yield mutant("choice", path, f"{where}{op} -> {new} ({rule.get('Variable')})", swap)
+                        yield mutant("choice", path, f"{where}{op} -> {new} ({rule.get('Variable')})", swap, branch)
                     elif op in FLIPPED and isinstance(value, bool):
 
                         def flip(s, c=c, trail=trail, op=op):
@@ -200,14 +201,15 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
                             target[op] = not target[op]
 
                         variable = rule.get("Variable")
-                        yield mutant("choice", path, f"{where}{op} {value} -> {not value} ({variable})", flip)
+                        yield mutant("choice", path, f"{where}{op} {value} -> {not value} ({variable})", flip, branch)
                     elif op == "StringEquals":
 
                         def rename(s, c=c, trail=trail):
                             target = _rule_at(s["Choices"][c], trail)
                             target["StringEquals"] = target["StringEquals"] + "_MUTANT"
 
-                        yield mutant("choice", path, f"{where}StringEquals {value!r} -> {value + '_MUTANT'!r}", rename)
+                        described = f"{where}StringEquals {value!r} -> {value + '_MUTANT'!r}"
+                        yield mutant("choice", path, described, rename, branch)
 
 
 def _remove_entry(state: dict[str, Any], kind: str, index: int) -> None:
@@ -372,8 +374,10 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
         chosen = [n for n, r in tests.items() if all(s in r["entered"].get(mutant.workflow, []) for s in need)]
         if not chosen and mutant.also:  # no test reaches the handler: the tests that enter the state
             chosen = [n for n, r in tests.items() if mutant.state in r["entered"].get(mutant.workflow, [])]
-    # the tests written for the guards first (each proves one kind of guard by its fault), then the fastest
-    chosen.sort(key=lambda n: (n.split("::", 1)[0] != GUARD_TESTS, tests[n]["duration"], n))
+    # A Retry or a concurrency bound is only exercised by the fault it is there for: the tests written for the
+    # guards first (test_asl_guards.py). Otherwise the fastest tests that took the mutated path.
+    guards_first = mutant.operator in ("remove-retry", "remove-error-name", "concurrency")
+    chosen.sort(key=lambda n: (guards_first and n.split("::", 1)[0] != GUARD_TESTS, tests[n]["duration"], n))
     return chosen[:limit]
 
 
