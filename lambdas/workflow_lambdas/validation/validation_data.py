@@ -168,7 +168,7 @@ def parse_validation(
         reference_values = []
     else:
         reference_values = _file_references(records, references, reference_name or "the reference file")
-    if len(records.problems):
+    if records.problems:
         raise DatasetProblems(by_location(records.problems))
     generate = not any("id" in obj for _, obj in records.objects)
     return [
