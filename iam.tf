@@ -45,17 +45,13 @@ resource "aws_iam_role" "bedrock" {
 }
 
 data "aws_iam_policy_document" "bedrock" {
-  statement {
-    sid       = "ReadTrainingAndValidationData"
-    actions   = ["s3:GetObject"]
-    resources = [local.training_objects, local.validation_objects]
-  }
-
-  statement {
-    sid       = "ListTrainingAndValidationBuckets"
-    actions   = ["s3:ListBucket"]
-    resources = [module.storage.training_bucket_arn, module.storage.validation_bucket_arn]
-  }
+  # The datasets, the buckets' key, and the key the job encrypts the custom model with
+  # (CustomModelKmsKeyId).
+  source_policy_documents = [
+    data.aws_iam_policy_document.read_datasets.json,
+    data.aws_iam_policy_document.bucket_key.json,
+    data.aws_iam_policy_document.custom_model_key.json,
+  ]
 
   statement {
     sid       = "WriteCustomizationOutput"
@@ -84,33 +80,6 @@ data "aws_iam_policy_document" "bedrock" {
       test     = "StringLike"
       variable = "s3:prefix"
       values   = ["runs/*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "BucketKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    # The job writes the custom model encrypted with the key (CustomModelKmsKeyId).
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "CustomModelKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = [local.bedrock_kms_via_service]
-      }
     }
   }
 
@@ -228,23 +197,10 @@ resource "aws_iam_role_policy" "bedrock" {
 }
 
 # ---------------------------------------------------------------------------
-# Function policies (attached inline by modules/lambda-function)
+# Statements more than one policy grants (each policy takes them with source_policy_documents)
 
-data "aws_iam_policy_document" "bucket_key" {
-  dynamic "statement" {
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "BucketKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "validate_input" {
-  source_policy_documents = [data.aws_iam_policy_document.bucket_key.json]
-
+# The Bedrock role and validate_input read the datasets.
+data "aws_iam_policy_document" "read_datasets" {
   statement {
     sid       = "ReadDatasets"
     actions   = ["s3:GetObject"]
@@ -257,6 +213,83 @@ data "aws_iam_policy_document" "validate_input" {
     actions   = ["s3:ListBucket"]
     resources = [module.storage.training_bucket_arn, module.storage.validation_bucket_arn]
   }
+}
+
+# The buckets' KMS key (kms_key_arn), for the Bedrock role and validate_input.
+data "aws_iam_policy_document" "bucket_key" {
+  dynamic "statement" {
+    for_each = local.use_kms ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "BucketKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+# Custom models encrypted with kms_key_arn, through Bedrock only: the Bedrock role writes them,
+# the parent workflow (CreateModelCustomizationJob with CustomModelKmsKeyId, provisioned throughput
+# of such a model) must be able to grant Bedrock the key's use.
+data "aws_iam_policy_document" "custom_model_key" {
+  dynamic "statement" {
+    for_each = local.use_kms ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "CustomModelKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.bedrock_kms_via_service]
+      }
+    }
+  }
+}
+
+# What the release functions delete, by function and Sid: only resources tagged by this module
+# (the code checks the run id and workflow too).
+locals {
+  run_tagged_statements = {
+    release_throughput = {
+      DeleteRunThroughput     = { actions = ["bedrock:DeleteProvisionedModelThroughput"], resources = [local.provisioned_models_arn] }
+      ReleaseRunDeployment    = { actions = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"], resources = [local.model_deployments_arn] }
+      DeleteLosingCustomModel = { actions = ["bedrock:DeleteCustomModel"], resources = [local.custom_models_arn] }
+    }
+    release_stopped_run = {
+      ReleaseRunThroughputs = { actions = ["bedrock:DeleteProvisionedModelThroughput"], resources = [local.provisioned_models_arn] }
+      ReleaseRunDeployments = { actions = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"], resources = [local.model_deployments_arn] }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "run_tagged" {
+  for_each = local.run_tagged_statements
+
+  dynamic "statement" {
+    for_each = each.value
+
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      condition {
+        test     = "StringLike"
+        variable = "aws:ResourceTag/bedrock-customize:run-id"
+        values   = ["*"]
+      }
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Function policies (attached inline by modules/lambda-function)
+
+data "aws_iam_policy_document" "validate_input" {
+  source_policy_documents = [data.aws_iam_policy_document.read_datasets.json, data.aws_iam_policy_document.bucket_key.json]
 }
 
 # Action, resource and condition names: Service Authorization Reference, "Actions, resources, and
@@ -283,6 +316,8 @@ data "aws_iam_policy_document" "custom_model_deployment" {
 }
 
 data "aws_iam_policy_document" "release_throughput" {
+  source_policy_documents = [data.aws_iam_policy_document.run_tagged["release_throughput"].json]
+
   statement {
     sid = "ReadRunThroughput"
     actions = [
@@ -293,53 +328,16 @@ data "aws_iam_policy_document" "release_throughput" {
   }
 
   statement {
-    sid       = "DeleteRunThroughput"
-    actions   = ["bedrock:DeleteProvisionedModelThroughput"]
-    resources = [local.provisioned_models_arn]
-
-    # Only resources tagged by this module (the code checks the run id and workflow too).
-    condition {
-      test     = "StringLike"
-      variable = "aws:ResourceTag/bedrock-customize:run-id"
-      values   = ["*"]
-    }
-  }
-
-  statement {
-    sid       = "ReleaseRunDeployment"
-    actions   = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"]
-    resources = [local.model_deployments_arn]
-
-    # Only resources tagged by this module (the code checks the run id and workflow too).
-    condition {
-      test     = "StringLike"
-      variable = "aws:ResourceTag/bedrock-customize:run-id"
-      values   = ["*"]
-    }
-  }
-
-  statement {
     # List operations have no resource-level permissions in Bedrock (a deployment whose create response was lost).
     sid       = "FindRunDeployment"
     actions   = ["bedrock:ListCustomModelDeployments"]
     resources = ["*"]
   }
-
-  statement {
-    sid       = "DeleteLosingCustomModel"
-    actions   = ["bedrock:DeleteCustomModel"]
-    resources = [local.custom_models_arn]
-
-    # Only resources tagged by this module (the code checks the run id and workflow too).
-    condition {
-      test     = "StringLike"
-      variable = "aws:ResourceTag/bedrock-customize:run-id"
-      values   = ["*"]
-    }
-  }
 }
 
 data "aws_iam_policy_document" "release_stopped_run" {
+  source_policy_documents = [data.aws_iam_policy_document.run_tagged["release_stopped_run"].json]
+
   statement {
     # List operations have no resource-level permissions in Bedrock.
     sid       = "FindRunThroughputs"
@@ -351,32 +349,6 @@ data "aws_iam_policy_document" "release_stopped_run" {
     sid       = "ReadRunThroughputs"
     actions   = ["bedrock:GetProvisionedModelThroughput", "bedrock:ListTagsForResource"]
     resources = [local.provisioned_models_arn, local.model_deployments_arn]
-  }
-
-  statement {
-    sid       = "ReleaseRunThroughputs"
-    actions   = ["bedrock:DeleteProvisionedModelThroughput"]
-    resources = [local.provisioned_models_arn]
-
-    # Only resources tagged by this module (the code checks the run id and workflow too).
-    condition {
-      test     = "StringLike"
-      variable = "aws:ResourceTag/bedrock-customize:run-id"
-      values   = ["*"]
-    }
-  }
-
-  statement {
-    sid       = "ReleaseRunDeployments"
-    actions   = ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"]
-    resources = [local.model_deployments_arn]
-
-    # Only resources tagged by this module (the code checks the run id and workflow too).
-    condition {
-      test     = "StringLike"
-      variable = "aws:ResourceTag/bedrock-customize:run-id"
-      values   = ["*"]
-    }
   }
 
   statement {
@@ -419,11 +391,16 @@ data "aws_iam_policy_document" "notify" {
 # modules/state-machine)
 
 data "aws_iam_policy_document" "parent" {
+  # CreateModelCustomizationJob with CustomModelKmsKeyId, and provisioned throughput of a
+  # custom model encrypted with the key, need the caller to grant Bedrock the key's use.
+  source_policy_documents = [data.aws_iam_policy_document.custom_model_key.json]
+
   statement {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = flatten([
-      for fn in [module.fn_validate_input, module.fn_custom_model_deployment, module.fn_release_throughput, module.fn_notify] : [fn.arn, "${fn.arn}:*"]
+      # Not release_stopped_run: EventBridge invokes it, never the workflow (invoked_by_workflow).
+      for key, fn in module.function : [fn.arn, "${fn.arn}:*"] if local.functions[key].invoked_by_workflow
     ])
   }
 
@@ -487,23 +464,5 @@ data "aws_iam_policy_document" "parent" {
     sid       = "SyncEventsRule"
     actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
     resources = ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]
-  }
-
-  dynamic "statement" {
-    # CreateModelCustomizationJob with CustomModelKmsKeyId, and provisioned throughput of a
-    # custom model encrypted with the key, need the caller to grant Bedrock the key's use.
-    for_each = local.use_kms ? [var.kms_key_arn] : []
-
-    content {
-      sid       = "CustomModelKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = [local.bedrock_kms_via_service]
-      }
-    }
   }
 }

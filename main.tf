@@ -36,10 +36,15 @@ module "lambda_package" {
 module "evaluator_image" {
   source = "./modules/evaluator-image"
 
-  name_prefix  = var.name_prefix
-  image_uri    = var.evaluator_image_uri
-  source_dir   = "${path.module}/evaluator"
-  architecture = local.architecture
+  name_prefix = var.name_prefix
+  image_uri   = var.evaluator_image_uri
+  # The build context is the module's root: the image ships the shared run contract beside the
+  # evaluator (evaluator/Dockerfile COPYs exactly these paths; evaluator/Dockerfile.dockerignore lets only
+  # them through; a structure test ties the three together).
+  source_dir    = path.module
+  dockerfile    = "evaluator/Dockerfile"
+  context_paths = ["evaluator", "lambdas/workflow_lambdas/__init__.py", "lambdas/workflow_lambdas/common", "lambdas/workflow_lambdas/contract"]
+  architecture  = local.architecture
   # Exactly the ARGs evaluator/Dockerfile declares (a structure test compares them).
   build_args = {
     BERTSCORE_MODEL_NAME = var.evaluator_model.name
@@ -50,34 +55,18 @@ module "evaluator_image" {
   tags         = local.tags
 }
 
-module "fn_validate_input" {
-  source = "./modules/lambda-function"
+module "function" {
+  source   = "./modules/lambda-function"
+  for_each = local.functions
 
-  function_key = "validate_input"
-  name         = local.function_names.validate_input
-  description  = "Validates the execution input and the datasets, and builds the run context."
-  handler      = "workflow_lambdas.validate_input.handler"
-  environment_variables = {
-    TRAINING_BUCKET               = module.storage.training_bucket_name
-    VALIDATION_BUCKET             = module.storage.validation_bucket_name
-    ARTIFACTS_BUCKET              = module.storage.artifacts_bucket_name
-    DEFAULT_MODEL_UNITS           = tostring(var.default_model_units)
-    THROUGHPUT_POLL_SECONDS       = tostring(var.throughput_poll_seconds)
-    THROUGHPUT_MAX_POLLS          = tostring(var.throughput_max_polls)
-    DEFAULT_RECIPIENTS            = join(",", var.recipient_emails)
-    SHARD_SIZE                    = tostring(var.shard_size)
-    INFERENCE_MAX_CONCURRENCY     = tostring(var.inference_max_concurrency)
-    SCORE_MAX_CONCURRENCY         = tostring(var.score_max_concurrency)
-    CUSTOMIZATION_TIMEOUT_SECONDS = tostring(var.customization_timeout_seconds)
-    EVALUATION_TIMEOUT_SECONDS    = tostring(var.evaluation_timeout_seconds)
-    DEFAULT_DEPLOYMENT            = var.default_deployment
-    DEPLOYMENT_POLL_SECONDS       = tostring(var.deployment_poll_seconds)
-    DEPLOYMENT_MAX_POLLS          = tostring(var.deployment_max_polls)
-    MAX_CANDIDATES                = tostring(var.max_candidates)
-  }
-  memory_size = local.memory_sizes.validate_input
-  timeout     = local.timeouts.validate_input
-  policy_json = data.aws_iam_policy_document.validate_input.json
+  function_key          = each.key
+  name                  = local.function_names[each.key]
+  description           = each.value.description
+  handler               = each.value.handler
+  environment_variables = each.value.environment_variables
+  memory_size           = local.memory_sizes[each.key]
+  timeout               = local.timeouts[each.key]
+  policy_json           = each.value.policy_json
 
   filename         = module.lambda_package.path
   source_code_hash = module.lambda_package.base64sha256
@@ -91,104 +80,31 @@ module "fn_validate_input" {
   tags                     = local.tags
 }
 
-module "fn_custom_model_deployment" {
-  source = "./modules/lambda-function"
-
-  function_key          = "custom_model_deployment"
-  name                  = local.function_names.custom_model_deployment
-  description           = "Creates and polls the run's on-demand custom model deployment (tagged for the run, idempotent create); the Step Functions docs do not confirm an SDK integration for these calls."
-  handler               = "workflow_lambdas.custom_model_deployment.handler"
-  environment_variables = {}
-  memory_size           = local.memory_sizes.custom_model_deployment
-  timeout               = local.timeouts.custom_model_deployment
-  policy_json           = data.aws_iam_policy_document.custom_model_deployment.json
-
-  filename         = module.lambda_package.path
-  source_code_hash = module.lambda_package.base64sha256
-  runtime          = var.lambda.runtime
-  architectures    = var.lambda.architectures
-
-  log_level                = var.lambda.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = local.tags
+# The functions were module "fn_<key>" blocks: state moves to the for_each instances, nothing is
+# destroyed or recreated on upgrade.
+moved {
+  from = module.fn_validate_input
+  to   = module.function["validate_input"]
 }
 
-module "fn_release_throughput" {
-  source = "./modules/lambda-function"
-
-  function_key          = "release_throughput"
-  name                  = local.function_names.release_throughput
-  description           = "Deletes the run's provisioned throughput (only if tagged for the run, never a committed term) and optionally the losing custom model."
-  handler               = "workflow_lambdas.release_throughput.handler"
-  environment_variables = {}
-  memory_size           = local.memory_sizes.release_throughput
-  timeout               = local.timeouts.release_throughput
-  policy_json           = data.aws_iam_policy_document.release_throughput.json
-
-  filename         = module.lambda_package.path
-  source_code_hash = module.lambda_package.base64sha256
-  runtime          = var.lambda.runtime
-  architectures    = var.lambda.architectures
-
-  log_level                = var.lambda.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = local.tags
+moved {
+  from = module.fn_custom_model_deployment
+  to   = module.function["custom_model_deployment"]
 }
 
-module "fn_notify" {
-  source = "./modules/lambda-function"
-
-  function_key = "notify"
-  name         = local.function_names.notify
-  description  = "Emails the outcome of a run (win, loss, inconclusive or failure) with SES."
-  handler      = "workflow_lambdas.notify.handler"
-  environment_variables = {
-    SENDER_EMAIL       = module.notification.sender_email
-    DEFAULT_RECIPIENTS = join(",", var.recipient_emails)
-    EVENT_BUS_NAME     = var.event_bus_name == null ? "" : var.event_bus_name
-  }
-  memory_size = local.memory_sizes.notify
-  timeout     = local.timeouts.notify
-  policy_json = data.aws_iam_policy_document.notify.json
-
-  filename         = module.lambda_package.path
-  source_code_hash = module.lambda_package.base64sha256
-  runtime          = var.lambda.runtime
-  architectures    = var.lambda.architectures
-
-  log_level                = var.lambda.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = local.tags
+moved {
+  from = module.fn_release_throughput
+  to   = module.function["release_throughput"]
 }
 
-module "fn_release_stopped_run" {
-  source = "./modules/lambda-function"
+moved {
+  from = module.fn_notify
+  to   = module.function["notify"]
+}
 
-  function_key          = "release_stopped_run"
-  name                  = local.function_names.release_stopped_run
-  description           = "Safety net: deletes the provisioned throughput of a run that was stopped, timed out or failed without releasing it (only if tagged for the run, never a committed term)."
-  handler               = "workflow_lambdas.release_stopped_run.handler"
-  environment_variables = {}
-  memory_size           = local.memory_sizes.release_stopped_run
-  timeout               = local.timeouts.release_stopped_run
-  policy_json           = data.aws_iam_policy_document.release_stopped_run.json
-
-  filename         = module.lambda_package.path
-  source_code_hash = module.lambda_package.base64sha256
-  runtime          = var.lambda.runtime
-  architectures    = var.lambda.architectures
-
-  log_level                = var.lambda.log_level
-  log_retention_days       = var.log_retention_days
-  kms_key_arn              = var.kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = local.tags
+moved {
+  from = module.fn_release_stopped_run
+  to   = module.function["release_stopped_run"]
 }
 
 module "evaluation" {
@@ -207,10 +123,11 @@ module "evaluation" {
     num_layers = var.evaluator_model.num_layers
   }
 
-  runtime                = var.lambda.runtime
-  architectures          = var.lambda.architectures
-  memory_sizes           = { for key, value in var.lambda.memory_size : key => value if contains(["plan_shards", "infer", "score", "aggregate"], key) }
-  timeouts               = { for key, value in var.lambda.timeout : key => value if contains(["plan_shards", "infer", "score", "aggregate"], key) }
+  runtime       = var.lambda.runtime
+  architectures = var.lambda.architectures
+  # The lambda.memory_size / lambda.timeout keys that are not root functions are the evaluation's.
+  memory_sizes           = { for key, value in var.lambda.memory_size : key => value if !contains(keys(local.functions), key) }
+  timeouts               = { for key, value in var.lambda.timeout : key => value if !contains(keys(local.functions), key) }
   inference_threads      = var.inference_threads
   inference_max_attempts = var.inference_max_attempts
 
@@ -224,10 +141,10 @@ module "evaluation" {
 locals {
   # The parent workflow; the placeholders are exactly those of docs/contracts.md.
   parent_template = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
-    validate_input_function_arn          = module.fn_validate_input.arn
-    custom_model_deployment_function_arn = module.fn_custom_model_deployment.arn
-    release_throughput_function_arn      = module.fn_release_throughput.arn
-    notify_function_arn                  = module.fn_notify.arn
+    validate_input_function_arn          = module.function["validate_input"].arn
+    custom_model_deployment_function_arn = module.function["custom_model_deployment"].arn
+    release_throughput_function_arn      = module.function["release_throughput"].arn
+    notify_function_arn                  = module.function["notify"].arn
     evaluation_state_machine_arn         = module.evaluation.state_machine_arn
     bedrock_role_arn                     = aws_iam_role.bedrock.arn
   }))
@@ -306,7 +223,7 @@ resource "aws_cloudwatch_event_rule" "run_stopped" {
 resource "aws_cloudwatch_event_target" "run_stopped" {
   rule      = aws_cloudwatch_event_rule.run_stopped.name
   target_id = "release-stopped-run"
-  arn       = module.fn_release_stopped_run.arn
+  arn       = module.function["release_stopped_run"].arn
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
@@ -317,7 +234,7 @@ resource "aws_cloudwatch_event_target" "run_stopped" {
 resource "aws_lambda_permission" "run_stopped" {
   statement_id  = "AllowRunStoppedRule"
   action        = "lambda:InvokeFunction"
-  function_name = module.fn_release_stopped_run.name
+  function_name = module.function["release_stopped_run"].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.run_stopped.arn
 }
@@ -335,20 +252,20 @@ resource "aws_cloudwatch_event_rule" "stopped_run_sweep" {
 resource "aws_cloudwatch_event_target" "stopped_run_sweep" {
   rule      = aws_cloudwatch_event_rule.stopped_run_sweep.name
   target_id = "release-stopped-run-sweep"
-  arn       = module.fn_release_stopped_run.arn
+  arn       = module.function["release_stopped_run"].arn
   input     = jsonencode({ Sweep = true, StateMachineArn = module.state_machine.arn })
 }
 
 resource "aws_lambda_permission" "stopped_run_sweep" {
   statement_id  = "AllowStoppedRunSweep"
   action        = "lambda:InvokeFunction"
-  function_name = module.fn_release_stopped_run.name
+  function_name = module.function["release_stopped_run"].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.stopped_run_sweep.arn
 }
 
 resource "aws_lambda_function_event_invoke_config" "release_stopped_run" {
-  function_name = module.fn_release_stopped_run.name
+  function_name = module.function["release_stopped_run"].name
   # Each attempt waits up to its timeout for a throughput still being created: three attempts
   # cover a creation of about 45 minutes; failures are logged at ERROR by the function.
   maximum_retry_attempts       = 2

@@ -35,28 +35,12 @@ output "artifacts_bucket_name" {
 
 output "function_names" {
   description = "Names of every Lambda function, by function key."
-  value = merge(
-    {
-      validate_input      = module.fn_validate_input.name
-      release_throughput  = module.fn_release_throughput.name
-      notify              = module.fn_notify.name
-      release_stopped_run = module.fn_release_stopped_run.name
-    },
-    module.evaluation.function_names,
-  )
+  value       = merge({ for key, fn in module.function : key => fn.name }, module.evaluation.function_names)
 }
 
 output "function_arns" {
   description = "ARNs of every Lambda function, by function key."
-  value = merge(
-    {
-      validate_input      = module.fn_validate_input.arn
-      release_throughput  = module.fn_release_throughput.arn
-      notify              = module.fn_notify.arn
-      release_stopped_run = module.fn_release_stopped_run.arn
-    },
-    module.evaluation.function_arns,
-  )
+  value       = merge({ for key, fn in module.function : key => fn.arn }, module.evaluation.function_arns)
 }
 
 output "bedrock_role_arn" {

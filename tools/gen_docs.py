@@ -6,7 +6,8 @@
 
 Blocks live between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``:
 ``inputs`` and ``outputs`` come from the root module's variables.tf/outputs.tf,
-``requirements`` from versions.tf, ``execution-input`` from the execution input JSON Schema.
+``requirements`` from versions.tf, ``execution-input`` from the execution input JSON Schema,
+``functions`` from the function maps (``local.functions``) of the root module and modules/evaluation.
 
 The README.md of every ``modules/*`` and ``examples/*`` directory is processed too (when it
 holds generated blocks): its ``inputs``, ``outputs`` and ``requirements`` come from that
@@ -80,6 +81,31 @@ def requirements_table(module_dir: Path = ROOT) -> str:
     return "\n".join(rows) + "\n"
 
 
+# The modules whose ``module "function"`` iterates over ``local.functions``, as the README names them.
+FUNCTION_MAPS = {"root": ROOT, "evaluation": ROOT / "modules" / "evaluation"}
+
+
+def functions_table() -> str:
+    """Every Lambda function by function key: where it is declared, its package and entry point, and
+    the defaults that ``lambda.memory_size`` / ``lambda.timeout`` override."""
+    rows = [
+        "| Function key | Module | Package | Handler / image command | Memory (MB) | Timeout (s) | Description |",
+        "| --- | --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for module, module_dir in FUNCTION_MAPS.items():
+        functions = hcl.locals_of(module_dir).get("functions")
+        if not isinstance(functions, dict):
+            raise SystemExit(f"{module_dir}: local.functions is not a literal map")
+        for key, fn in functions.items():
+            handler = fn.get("handler")
+            entry, package = (handler, "zip") if isinstance(handler, str) else (fn["image_command"][0], "image")
+            rows.append(
+                f"| `{key}` | {module} | {package} | `{entry}` | {fn['default_memory_size']} "
+                f"| {fn['default_timeout']} | {_cell(fn.get('description', ''))} |"
+            )
+    return "\n".join(rows) + "\n"
+
+
 def _schema_type(spec: dict) -> str:
     if "enum" in spec:
         return " \\| ".join(f"`{v}`" for v in spec["enum"])
@@ -113,6 +139,7 @@ GENERATORS = {
     "outputs": outputs_table,
     "requirements": requirements_table,
     "execution-input": execution_input_table,
+    "functions": functions_table,
 }
 
 

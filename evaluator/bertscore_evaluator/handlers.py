@@ -25,10 +25,12 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from workflow_lambdas.common.aws import client
+from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract import layout
+from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
+
 from . import cache, cpus, metrics, report, scoring, stats
-from .aws import client
-from .errors import DatasetError, EvaluationFailed
-from .logs import bound, get_logger
 
 __all__ = ["score", "aggregate", "DatasetError", "EvaluationFailed"]
 
@@ -42,14 +44,9 @@ READ_THREADS = 32  # workflow_lambdas.plan_shards.AGGREGATE_READ_THREADS derives
 # --- S3 helpers -------------------------------------------------------------------------
 
 
-def _run_prefix(run: Mapping[str, Any]) -> str:
-    prefix = run.get("RunPrefix") or f"runs/{run['RunId']}/"
-    return prefix if prefix.endswith("/") else prefix + "/"
-
-
 def shard_key(run: Mapping[str, Any], kind: str, index: int) -> str:
-    """``runs/<RunId>/evaluation/<kind>/<NNNNN>.jsonl``."""
-    return f"{_run_prefix(run)}evaluation/{kind}/{index:05d}.jsonl"
+    """``runs/<RunId>/evaluation/<kind>/<NNNNN>.jsonl`` (workflow_lambdas.contract.layout)."""
+    return layout.shard_file(layout.prefix_of(run), kind, index)
 
 
 def _is_missing(exc: Exception) -> str | None:
@@ -292,7 +289,7 @@ def _global_idf(run: Mapping[str, Any], config: scoring.ScorerConfig) -> Any:
     sharded run scores exactly like a single pass. Cached per object version (ETag): a warm
     container asks S3 for the ETag only and downloads the records once per run."""
     bucket = run["ArtifactsBucket"]
-    key = f"{_run_prefix(run)}evaluation/records.jsonl"
+    key = layout.records_key(layout.prefix_of(run))
     with _idf_lock:
         try:
             etag = client("s3").head_object(Bucket=bucket, Key=key).get("ETag")
@@ -463,7 +460,7 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     if models != MODELS:
         from . import sweep
 
-        return sweep.aggregate_sweep(event, run, records, models[1:], policy, bucket, _run_prefix(run), _put)
+        return sweep.aggregate_sweep(event, run, records, models[1:], policy, bucket, layout.prefix_of(run), _put)
     evaluation = run.get("Evaluation") if isinstance(run.get("Evaluation"), Mapping) else {}
     judge = evaluation.get("Judge") if isinstance(evaluation.get("Judge"), Mapping) else None
     if judge:
@@ -479,7 +476,7 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     )
     summary["Cache"] = cache_counts(records, _cache_enabled(run))
     files = report.render_all(summary, records)
-    uris = report.write_report(files, _put, bucket, f"{_run_prefix(run)}report/")
+    uris = report.write_report(files, _put, bucket, layout.report_prefix(layout.prefix_of(run)))
     result = {**report.verdict_result(summary), "Cache": summary["Cache"], **uris}
     if summary.get("Judge"):
         j = summary["Judge"]

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workflow_lambdas.contract.errors import EvaluationFailed
+
 from . import metrics, stats
-from .errors import EvaluationFailed
 
 MODELS = ("base", "custom")
 METRIC_FIELDS = {name: m.field for name, m in metrics.METRICS.items()}

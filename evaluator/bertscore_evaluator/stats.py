@@ -39,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from workflow_lambdas.contract.errors import EvaluationFailed
+
 from . import metrics
-from .errors import EvaluationFailed
 
 CUSTOM_BETTER = "CUSTOM_BETTER"
 NOT_BETTER = "NOT_BETTER"

@@ -19,8 +19,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from workflow_lambdas.contract import layout
+from workflow_lambdas.contract.errors import EvaluationFailed
+
 from . import metrics, report, scoring, stats
-from .errors import EvaluationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +191,7 @@ def aggregate_sweep(
     summary["Sweep"] = {**decision, "Candidates": board + not_served(candidates, board)}
     view = candidate_view(records, best)
     files = report.render_all(summary, view)
-    prefix = f"{run_prefix}report/"
+    prefix = layout.report_prefix(run_prefix)
     uris = report.write_report(files, put, bucket, prefix)
     put(bucket, prefix + "sweep.json", json.dumps(summary["Sweep"], indent=2) + "\n", "application/json")
     result = {

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow_lambdas.common.errors import InvalidInput, WorkflowError
+from workflow_lambdas.contract.errors import InvalidInput, ModelResponseError
 from workflow_lambdas.model_families import FAMILIES  # the one list of families, re-exported here
 
 #: Families that go through Converse unless the caller says otherwise.
@@ -35,18 +35,6 @@ LLAMA3_TEMPLATE = (
     "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
     "{prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
 )
-
-
-class ModelResponseError(WorkflowError):
-    """A model answered, but not with a body this adapter can read."""
-
-    def __init__(self, family: str, field: str, detail: str | None = None) -> None:
-        self.family = family
-        self.field = field
-        message = f"{family} response: missing or invalid field '{field}'"
-        if detail:
-            message = f"{message} ({detail})"
-        super().__init__(message)
 
 
 class InferenceSettings(BaseModel):

@@ -30,6 +30,7 @@ from botocore.exceptions import (
 from workflow_lambdas import adapters
 from workflow_lambdas.common import aws_errors
 from workflow_lambdas.common.logs import get_logger
+from workflow_lambdas.contract.errors import ModelResponseError
 
 logger = get_logger("workflow_lambdas.infer")  # the name the inference logs always had
 
@@ -129,7 +130,7 @@ def _attempt(call: Callable[[], adapters.Completion], clock: Callable[[], float]
     try:
         completion = call()
     except Exception as exc:  # every failure becomes an error line, never a lost record
-        if not isinstance(exc, ClientError | adapters.ModelResponseError) and not _retryable(exc):
+        if not isinstance(exc, ClientError | ModelResponseError) and not _retryable(exc):
             logger.exception("unexpected error during inference")
         return exc, int((clock() - started) * 1000)
     return CallResult(

@@ -26,13 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.aws_errors import error_code
-from workflow_lambdas.common.errors import WorkflowError
 from workflow_lambdas.common.logs import bound
+from workflow_lambdas.contract.errors import DeploymentEventError, WorkflowError
 from workflow_lambdas.release_throughput import _call
-
-
-class DeploymentEventError(WorkflowError):
-    """The event is not one this function handles."""
 
 
 class _Tag(BaseModel):

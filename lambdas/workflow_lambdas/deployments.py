@@ -17,18 +17,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from workflow_lambdas.common.aws_errors import is_not_found
-from workflow_lambdas.common.errors import WorkflowError
-
-RUN_ID_TAG = "bedrock-customize:run-id"
-WORKFLOW_TAG = "bedrock-customize:workflow"
-
-
-class DeploymentNotOwned(WorkflowError):
-    """The deployment is not tagged for this run: never deleted, never retried."""
-
-
-def owned(tags: dict[str, str], run_id: str, workflow: str) -> bool:
-    return tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow
+from workflow_lambdas.contract import tags as tags_contract
+from workflow_lambdas.contract.errors import DeploymentNotOwned
 
 
 def find_by_name(bedrock: Any, name: str, call: Callable[[Callable[[], Any]], Any]) -> str | None:
@@ -85,10 +75,8 @@ def release_deployment(
         if is_not_found(exc):
             return "ALREADY_GONE", "Deleted"
         raise
-    if not owned(tags, run_id, workflow):
-        raise DeploymentNotOwned(
-            f"{arn} is not tagged {RUN_ID_TAG}={run_id} and {WORKFLOW_TAG}={workflow}; not deleted"
-        )
+    if not tags_contract.owned(tags, run_id, workflow):
+        raise DeploymentNotOwned(tags_contract.not_owned_reason(arn, run_id, workflow))
     try:
         delete(lambda: bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn))
     except ClientError as exc:

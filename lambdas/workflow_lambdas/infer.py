@@ -32,12 +32,11 @@ model is always called.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from botocore.exceptions import (
     ClientError,
@@ -53,9 +52,16 @@ from workflow_lambdas.call_scheduler import (
 )
 from workflow_lambdas.common import cache
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput, WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
+from workflow_lambdas.common.settings import EnvSettings
+from workflow_lambdas.contract import layout
+from workflow_lambdas.contract.errors import (
+    DatasetError,
+    InferenceDeadline,
+    InferenceFailed,
+    InvalidInput,
+)
 
 logger = get_logger(__name__)
 
@@ -68,27 +74,22 @@ ACCESS_CODES = frozenset(
 VALIDATION_CODES = frozenset({"ValidationException"})
 
 
-class InferenceDeadline(WorkflowError):
-    """The Lambda deadline came before every call of a shard was made (retryable: the Map resumes it)."""
-
-
 # --------------------------------------------------------------------------- settings and events
 
 
-_ENV = (
-    ("concurrency", "INFERENCE_CONCURRENCY"),
-    ("max_attempts", "INFERENCE_MAX_ATTEMPTS"),
-    ("backoff_base", "INFERENCE_BACKOFF_BASE_SECONDS"),
-    ("backoff_cap", "INFERENCE_BACKOFF_CAP_SECONDS"),
-    ("deadline_margin", "INFERENCE_DEADLINE_MARGIN_SECONDS"),
-    ("read_timeout", "INFERENCE_READ_TIMEOUT_SECONDS"),
-    ("client_retry_mode", "INFERENCE_CLIENT_RETRY_MODE"),
-    ("throttle_target", "INFERENCE_THROTTLE_TARGET"),
-)
+class Settings(EnvSettings):
+    """The function's environment (Terraform sets it; every variable is optional)."""
 
-
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    ENV_NAMES: ClassVar[Mapping[str, str | tuple[str, ...]]] = {
+        "concurrency": "INFERENCE_CONCURRENCY",
+        "max_attempts": "INFERENCE_MAX_ATTEMPTS",
+        "backoff_base": "INFERENCE_BACKOFF_BASE_SECONDS",
+        "backoff_cap": "INFERENCE_BACKOFF_CAP_SECONDS",
+        "deadline_margin": "INFERENCE_DEADLINE_MARGIN_SECONDS",
+        "read_timeout": "INFERENCE_READ_TIMEOUT_SECONDS",
+        "client_retry_mode": "INFERENCE_CLIENT_RETRY_MODE",
+        "throttle_target": "INFERENCE_THROTTLE_TARGET",
+    }
 
     concurrency: int = Field(default=8, ge=1, le=64)
     #: Requests per model call, first one included; botocore adds none (its client makes one attempt).
@@ -104,23 +105,6 @@ class Settings(BaseModel):
     client_retry_mode: Literal["standard", "adaptive"] = "standard"
     #: Share of throttled requests above which the shard lowers its concurrency (a quota is reached).
     throttle_target: float = Field(default=0.35, gt=0, lt=1)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for field, name in _ENV:
-            if env.get(name, "").strip():
-                values[field] = env[name].strip()
-        try:
-            return cls.model_validate(values)
-        except ValueError as exc:
-            first = exc.errors()[0] if hasattr(exc, "errors") else {}
-            field = str(first.get("loc", ["?"])[0])
-            name = dict(_ENV).get(field, field)
-            raise InvalidInput(
-                f"{name}: {values.get(field)!r} is not allowed ({first.get('msg', exc)}); fix the function setting"
-            ) from None
 
 
 class EvaluationView(BaseModel):
@@ -149,8 +133,7 @@ class RunView(BaseModel):
 
     @property
     def prefix(self) -> str:
-        prefix = self.RunPrefix or f"runs/{self.RunId}/"
-        return prefix if prefix.endswith("/") else prefix + "/"
+        return layout.prefix_of({"RunPrefix": self.RunPrefix, "RunId": self.RunId})
 
 
 class ServedCandidate(BaseModel):
@@ -217,7 +200,7 @@ class Record(BaseModel):
 
 
 def output_key(run: RunView, index: int) -> str:
-    return f"{run.prefix}evaluation/inference/{index:05d}.jsonl"
+    return layout.shard_file(run.prefix, "inference", index)
 
 
 def read_records(s3: Any, bucket: str, key: str) -> list[Record]:
@@ -312,7 +295,7 @@ def _check_not_misconfigured(lines: list[dict[str, Any]], model_ids: dict[str, s
 
 def partial_key(run: RunView, index: int) -> str:
     """Lines finished before a deadline: never read as the shard's output."""
-    return f"{run.prefix}evaluation/inference-partial/{index:05d}.jsonl"
+    return layout.shard_file(run.prefix, "inference-partial", index)
 
 
 def _read_partial(

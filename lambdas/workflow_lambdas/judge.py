@@ -36,9 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas import adapters, call_scheduler, infer, model_families
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
+from workflow_lambdas.contract import layout
+from workflow_lambdas.contract.errors import DatasetError, InferenceDeadline, InferenceFailed, InvalidInput
 
 logger = get_logger(__name__)
 
@@ -239,20 +240,15 @@ def combine(answers: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def output_key(prefix: str, index: int) -> str:
-    return f"{prefix}evaluation/judge/{index:05d}.jsonl"
+    return layout.shard_file(prefix, "judge", index)
 
 
 def partial_key(prefix: str, index: int) -> str:
-    return f"{prefix}evaluation/judge-partial/{index:05d}.jsonl"
+    return layout.shard_file(prefix, "judge-partial", index)
 
 
 def scores_key(prefix: str, index: int) -> str:
-    return f"{prefix}evaluation/scores/{index:05d}.jsonl"
-
-
-def _prefix(run: Mapping[str, Any]) -> str:
-    prefix = run.get("RunPrefix") or f"runs/{run['RunId']}/"
-    return prefix if prefix.endswith("/") else prefix + "/"
+    return layout.shard_file(prefix, "scores", index)
 
 
 def _read_rows(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
@@ -378,7 +374,7 @@ def judge_shard(
         raise InvalidInput("JudgeShard ran for a run without Evaluation.Judge; set it or skip the step")
     judge = JudgeSettings.model_validate(evaluation["Judge"])
     bucket = run["ArtifactsBucket"]
-    prefix = _prefix(run)
+    prefix = layout.prefix_of(run)
     key = output_key(prefix, shard.Index)
     deadline = None
     if remaining_ms is not None:
@@ -426,7 +422,7 @@ def judge_shard(
     done = {**saved, **fresh}
     if len(done) < len(jobs):
         put_jsonl(s3, bucket, saved_key, done.values())
-        raise infer.InferenceDeadline(
+        raise InferenceDeadline(
             f"judge shard {shard.Index}: {len(jobs) - len(done)} of {len(jobs)} judge calls not made before the "
             f"Lambda deadline ({len(done)} saved to s3://{bucket}/{saved_key}); the retry resumes from there"
         )

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.common.settings import EnvSettings
 from workflow_lambdas.failures import Failure, describe_failure
 
 logger = get_logger(__name__)
@@ -44,21 +44,20 @@ DETAIL_TYPES = {
 }
 
 
-class Settings(BaseModel):
+class Settings(EnvSettings):
+    """The function's environment (Terraform sets it)."""
+
+    ENV_NAMES: ClassVar[Mapping[str, str | tuple[str, ...]]] = {
+        "sender": "SENDER_EMAIL",
+        "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+        "event_bus": "EVENT_BUS_NAME",
+    }
+    LIST_SEPARATOR: ClassVar[str] = r"[,;\s]+"
+
     sender: str | None = None
     default_recipients: list[str] = Field(default_factory=list)
     region: str = "us-east-1"
     event_bus: str | None = None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        return cls(
-            sender=(env.get("SENDER_EMAIL") or "").strip() or None,
-            default_recipients=_split(env.get("DEFAULT_RECIPIENTS", "")),
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            event_bus=(env.get("EVENT_BUS_NAME") or "").strip() or None,
-        )
 
 
 class NotifyEvent(BaseModel):

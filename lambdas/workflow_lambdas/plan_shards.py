@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import DatasetError
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
+from workflow_lambdas.contract import layout
+from workflow_lambdas.contract.errors import DatasetError
 from workflow_lambdas.validation.problems import DatasetProblems
 from workflow_lambdas.validation.validation_data import parse_validation
 
@@ -46,8 +47,8 @@ VALIDATION_READ_CAP = 64 * 1024 * 1024
 WRITE_THREADS = 32
 AGGREGATE_READ_THREADS = 32  # bertscore_evaluator.handlers.READ_THREADS (a test keeps them equal)
 S3_REQUEST_SECONDS = 0.1  # one small PutObject/GetObject from Lambda, pessimistic
-PLAN_TIMEOUT_SECONDS = 300  # modules/evaluation default_timeouts.plan_shards
-AGGREGATE_TIMEOUT_SECONDS = 900  # modules/evaluation default_timeouts.aggregate
+PLAN_TIMEOUT_SECONDS = 300  # modules/evaluation local.functions.plan_shards.default_timeout
+AGGREGATE_TIMEOUT_SECONDS = 900  # modules/evaluation local.functions.aggregate.default_timeout
 
 
 def _capacity(threads: int, timeout_seconds: int) -> int:
@@ -88,16 +89,12 @@ class PlanEvent(_Loose):
     run: _Run
 
 
-def records_key(run_prefix: str) -> str:
-    return f"{run_prefix}evaluation/records.jsonl"
+records_key = layout.records_key
+manifest_key = layout.manifest_key
 
 
 def shard_key(run_prefix: str, index: int) -> str:
-    return f"{run_prefix}evaluation/shards/{index:05d}.jsonl"
-
-
-def manifest_key(run_prefix: str) -> str:
-    return f"{run_prefix}evaluation/manifest.json"
+    return layout.shard_file(run_prefix, "shards", index)
 
 
 def _read(s3: Any, bucket: str, key: str) -> bytes:

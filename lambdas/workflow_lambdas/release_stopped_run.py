@@ -44,11 +44,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.aws_errors import NOT_FOUND
-from workflow_lambdas.common.errors import WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract import tags as tags_contract
+from workflow_lambdas.contract.errors import StoppedRunEventError, ThroughputStillCreating
 from workflow_lambdas.release_throughput import (
-    RUN_ID_TAG,
-    WORKFLOW_TAG,
     _call,
     _code,
     _delete_with_retry,
@@ -62,14 +61,6 @@ POLL_SECONDS = 30.0
 SAFETY_MARGIN_MS = 45_000  # leave time to report before the function times out
 # Bedrock answers a delete of a throughput it is still creating with one of these.
 NOT_DELETABLE_YET = {"ConflictException", "ValidationException", "ResourceInUseException"}
-
-
-class ThroughputStillCreating(WorkflowError):
-    """A run's throughput is still being created and cannot be deleted yet: retried by Lambda."""
-
-
-class StoppedRunEventError(WorkflowError):
-    """The event is not a Step Functions execution status change this function handles."""
 
 
 class ExecutionDetail(BaseModel):
@@ -150,11 +141,7 @@ def release_stopped_run(
     # clock skew between services: one minute of margin before the start
     filters = {"creationTimeAfter": started - dt.timedelta(minutes=1)} if started is not None else {}
     # Listed completely before deleting: a deletion must not shift the pages being read.
-    owned = [
-        arn
-        for arn, tags in tagged_throughputs(bedrock, **filters)
-        if tags.get(RUN_ID_TAG) == run_id and tags.get(WORKFLOW_TAG) == workflow
-    ]
+    owned = [arn for arn, tags in tagged_throughputs(bedrock, **filters) if tags_contract.owned(tags, run_id, workflow)]
     for arn in owned:
         _release_one(bedrock, arn, run_id, detail.status, result, remaining_ms, sleep)
     # Custom model deployments (on-demand path), by the same ownership rule (workflow_lambdas.deployments).
@@ -162,7 +149,7 @@ def release_stopped_run(
     owned_deployments = [
         arn
         for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call, **dep_filters)
-        if deployments.owned(tags, run_id, workflow)
+        if tags_contract.owned(tags, run_id, workflow)
     ]
     for arn in owned_deployments:
         _release_deployment(bedrock, arn, run_id, workflow, detail.status, result, sleep)
@@ -248,11 +235,11 @@ def sweep(
     result: dict[str, Any] = {"Sweep": workflow, "Released": [], "Refused": [], "AlreadyGone": [], "Unknown": []}
     runs: dict[str, list[str]] = {}
     for arn, tags in tagged_throughputs(bedrock):
-        if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
-            runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
+        if tags.get(tags_contract.WORKFLOW) == workflow and tags.get(tags_contract.RUN_ID):
+            runs.setdefault(tags[tags_contract.RUN_ID], []).append(arn)
     for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call):
-        if tags.get(WORKFLOW_TAG) == workflow and tags.get(RUN_ID_TAG):
-            runs.setdefault(tags[RUN_ID_TAG], []).append(arn)
+        if tags.get(tags_contract.WORKFLOW) == workflow and tags.get(tags_contract.RUN_ID):
+            runs.setdefault(tags[tags_contract.RUN_ID], []).append(arn)
     for run_id, arns in sorted(runs.items()):
         try:
             status = states.describe_execution(executionArn=f"{execution_prefix}:{run_id}")["status"]

@@ -29,23 +29,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow_lambdas import deployments
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.aws_errors import NOT_FOUND, THROTTLING_CODES, error_code
-from workflow_lambdas.common.errors import ThroughputNotOwned, WorkflowError
 from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract import tags as tags_contract
+from workflow_lambdas.contract.errors import (
+    ServiceUnavailableException,
+    ThrottlingException,
+    ThroughputNotOwned,
+)
 
 logger = get_logger(__name__)
 
-RUN_ID_TAG = "bedrock-customize:run-id"
-WORKFLOW_TAG = "bedrock-customize:workflow"
 DELETE_ATTEMPTS = 5
-
-
-class ThrottlingException(WorkflowError):
-    """Bedrock kept throttling our delete: raised under this name so the ASL ``Retry`` on
-    ``ThrottlingException`` matches (a bare botocore ``ClientError`` would surface as ``ClientError``)."""
-
-
-class ServiceUnavailableException(WorkflowError):
-    """Bedrock answered with a transient server error (5xx): raised under this name for the ASL ``Retry``."""
 
 
 TRANSIENT_CODES = {"ServiceUnavailableException", "InternalServerException", "ServiceException"}
@@ -183,10 +177,6 @@ def _tags(bedrock: Any, arn: str) -> dict[str, str]:
     return {t.get("key"): t.get("value") for t in response.get("tags", [])}
 
 
-def _owned(tags: dict[str, str], run: RunView) -> bool:
-    return tags.get(RUN_ID_TAG) == run.RunId and tags.get(WORKFLOW_TAG) == run.WorkflowName
-
-
 def _delete_with_retry(
     call: Callable[[], Any], sleep: Callable[[float], None], attempts: int = DELETE_ATTEMPTS
 ) -> None:
@@ -213,7 +203,7 @@ def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float]
         return False, "custom model unknown: not deleted"
     try:
         tags = _tags(bedrock, model)
-        if not _owned(tags, run):
+        if not tags_contract.owned(tags, run.RunId, run.WorkflowName):
             return False, f"custom model {model} is not tagged for this run: not deleted"
         _delete_with_retry(lambda: bedrock.delete_custom_model(modelIdentifier=model), sleep)
     except ClientError as exc:
@@ -336,10 +326,8 @@ def _release_throughput(
         return _result("KEPT", arn, why, status)
 
     tags = _tags(bedrock, arn)
-    if not _owned(tags, run):
-        raise ThroughputNotOwned(
-            f"{arn} is not tagged {RUN_ID_TAG}={run.RunId} and {WORKFLOW_TAG}={run.WorkflowName}; not deleted"
-        )
+    if not tags_contract.owned(tags, run.RunId, run.WorkflowName):
+        raise ThroughputNotOwned(tags_contract.not_owned_reason(arn, run.RunId, run.WorkflowName))
     commitment = details.get("commitmentDuration")
     if commitment:
         return _result(

@@ -11,17 +11,9 @@ locals {
   state_machine_arn           = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   state_machine_execution_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}"
   use_kms                     = var.kms_key_arn != null
-  function_keys               = keys(local.functions)
-  function_names              = { for key in local.function_keys : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
-
-  # score is CPU-bound (BERTScore forward passes) and Lambda allocates CPU in proportion to memory
-  # ("Configure Lambda function memory", AWS Lambda Developer Guide: 1,769 MB is the equivalent of one
-  # vCPU, 10,240 MB the most): the default is the most, about 5.8 vCPU, which the score function's torch
-  # threads use (bertscore_evaluator/cpus.py). The model itself needs well under 3 GB (roberta-large).
-  default_memory_sizes = { plan_shards = 512, infer = 1024, score = 10240, aggregate = 3008 }
-  default_timeouts     = { plan_shards = 300, infer = 900, score = 900, aggregate = 900 }
-  memory_sizes         = merge(local.default_memory_sizes, var.memory_sizes)
-  timeouts             = merge(local.default_timeouts, var.timeouts)
+  function_names              = { for key in keys(local.functions) : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
+  memory_sizes                = merge({ for key, fn in local.functions : key => fn.default_memory_size }, var.memory_sizes)
+  timeouts                    = merge({ for key, fn in local.functions : key => fn.default_timeout }, var.timeouts)
 
   definition = jsondecode(templatefile("${path.module}/statemachine.asl.json.tftpl", {
     plan_shards_function_arn = module.function["plan_shards"].arn
@@ -32,8 +24,9 @@ locals {
 }
 
 # The evaluation functions, one entry per function key: a zip function names its handler, an image
-# function its image_command (module "function" below makes one lambda-function instance per entry;
-# the key lists, the outputs and the emulator read this map).
+# function its image_command, and each its default memory (MB) and timeout (s) (module "function"
+# below makes one lambda-function instance per entry; the key lists, the outputs, the docs generator
+# and the emulator read this map).
 locals {
   functions = {
     plan_shards = {
@@ -42,6 +35,8 @@ locals {
       image_command         = null
       environment_variables = {}
       policy_json           = data.aws_iam_policy_document.plan_shards.json
+      default_memory_size   = 512
+      default_timeout       = 300
     }
     infer = {
       description   = "Runs the base and the custom model on one shard of the validation set."
@@ -52,7 +47,9 @@ locals {
         INFERENCE_MAX_ATTEMPTS = tostring(var.inference_max_attempts)
         CACHE_PREFIX           = var.cache_prefix
       }
-      policy_json = data.aws_iam_policy_document.infer.json
+      policy_json         = data.aws_iam_policy_document.infer.json
+      default_memory_size = 1024
+      default_timeout     = 900
     }
     score = {
       description   = "Scores one shard of base and custom outputs against the references with BERTScore."
@@ -65,6 +62,13 @@ locals {
         CACHE_PREFIX         = var.cache_prefix
       }
       policy_json = data.aws_iam_policy_document.score.json
+      # score is CPU-bound (BERTScore forward passes) and Lambda allocates CPU in proportion to memory
+      # ("Configure Lambda function memory", AWS Lambda Developer Guide: 1,769 MB is the equivalent of
+      # one vCPU, 10,240 MB the most): the default is the most, about 5.8 vCPU, which the score
+      # function's torch threads use (bertscore_evaluator/cpus.py). The model itself needs well under
+      # 3 GB (roberta-large).
+      default_memory_size = 10240
+      default_timeout     = 900
     }
     aggregate = {
       description   = "Aggregates the shard scores into the verdict and the run report."
@@ -75,7 +79,9 @@ locals {
         BERTSCORE_NUM_LAYERS = tostring(var.evaluator_model.num_layers)
         HF_HUB_OFFLINE       = "1"
       }
-      policy_json = data.aws_iam_policy_document.aggregate.json
+      policy_json         = data.aws_iam_policy_document.aggregate.json
+      default_memory_size = 3008
+      default_timeout     = 900
     }
   }
 }

@@ -9,10 +9,13 @@ locals {
   # Content hash of the build context and build settings: the image tag. It
   # changes only when a file, the Dockerfile, a build argument or the platform
   # changes (never timestamp()), so repeated applies are no-ops.
-  source_files = sort([
-    for f in fileset(var.source_dir, "**") : f
-    if !strcontains(f, "__pycache__") && !endswith(f, ".pyc") && !startswith(f, ".")
-  ])
+  source_files = sort(distinct(flatten([
+    for p in var.context_paths : [
+      # a file matches itself; a directory, everything below it
+      for f in setunion(fileset(var.source_dir, p == "." ? "**" : p), fileset(var.source_dir, p == "." ? "**" : "${p}/**")) : f
+      if !strcontains(f, "__pycache__") && !endswith(f, ".pyc") && !startswith(basename(f), ".")
+    ]
+  ])))
   platform = var.architecture == "arm64" ? "linux/arm64" : "linux/amd64"
   content_hash = sha1(join("", concat(
     [for f in local.source_files : "${f}:${filesha1("${var.source_dir}/${f}")};"],

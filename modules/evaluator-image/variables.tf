@@ -11,13 +11,25 @@ variable "image_uri" {
 }
 
 variable "source_dir" {
-  description = "Docker build context of the evaluator image (the repository's evaluator/ directory)."
+  description = "Docker build context of the evaluator image: the module's root directory, so that the image ships the shared run contract (lambdas/workflow_lambdas/contract and common) beside evaluator/."
   type        = string
   nullable    = false
 }
 
+variable "context_paths" {
+  description = "Directories or files, relative to source_dir, that the image is built from: only these are hashed into the image tag (and the Dockerfile's .dockerignore sends only these to docker)."
+  type        = list(string)
+  default     = ["."]
+  nullable    = false
+
+  validation {
+    condition     = length(var.context_paths) > 0 && alltrue([for p in var.context_paths : !startswith(p, "/") && !strcontains(p, "..")])
+    error_message = "context_paths: give at least one path, each relative to source_dir without '..' (for example \"evaluator\")."
+  }
+}
+
 variable "dockerfile" {
-  description = "Dockerfile path, relative to source_dir."
+  description = "Dockerfile path, relative to source_dir (for example \"evaluator/Dockerfile\")."
   type        = string
   default     = "Dockerfile"
   nullable    = false

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow_lambdas import validate_input as vi
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 from .aws_session import Aws, describe_client_error
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workflow_lambdas.contract import layout
 from workflow_lambdas.failures import describe_failure
 
 from .aws_session import Aws, add_aws_arguments, describe_client_error
@@ -25,7 +26,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 
 EXECUTION_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$")
-REPORT_FILES = ("summary.json", "scores.jsonl", "report.html")
+REPORT_FILES = layout.REPORT_FILES
 
 
 class ReportError(Exception):
@@ -187,7 +188,9 @@ def report_location(state: dict[str, Any], run_id: str) -> tuple[str, str] | Non
     if located:
         return located[0], located[1].rsplit("/", 1)[0] + "/"
     if run.get("ArtifactsBucket"):
-        return run["ArtifactsBucket"], f"{run.get('RunPrefix') or f'runs/{run_id}/'}report/"
+        return run["ArtifactsBucket"], layout.report_prefix(
+            layout.prefix_of({**run, "RunId": run.get("RunId") or run_id})
+        )
     return None
 
 

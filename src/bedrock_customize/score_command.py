@@ -243,7 +243,7 @@ def _fmt(value: float | None) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         from bertscore_evaluator import scoring
-        from bertscore_evaluator.errors import EvaluationFailed
+        from workflow_lambdas.contract.errors import EvaluationFailed
     except ImportError as exc:  # pragma: no cover - installation problem
         print(f"bedrock-customize score: error: the evaluator package is not installed ({exc})", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -21,7 +21,7 @@ from typing import Any
 
 from workflow_lambdas import datasets as ds
 from workflow_lambdas import validate_input as vi
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 from . import paths
 from .aws_session import Aws, describe_client_error

@@ -17,12 +17,13 @@ import time
 import pytest
 
 from workflow_lambdas.common.aws_errors import NOT_FOUND
+from workflow_lambdas.contract.tags import RUN_ID as RUN_ID_TAG
+from workflow_lambdas.contract.tags import WORKFLOW as WORKFLOW_TAG
 
 # The module's ownership tags (the run id is the execution name, the workflow the parent state
 # machine's name), the listing and the errors of a throughput still being created: the same as
 # the release_stopped_run function's.
 from workflow_lambdas.release_stopped_run import NOT_DELETABLE_YET, tagged_throughputs
-from workflow_lambdas.release_throughput import RUN_ID_TAG, WORKFLOW_TAG
 
 BASE_MODEL = os.environ.get("BEDROCK_CUSTOMIZE_BASE_MODEL", "amazon.nova-micro-v1:0:128k")
 RUN_TIMEOUT = int(os.environ.get("BEDROCK_CUSTOMIZE_RUN_TIMEOUT_SECONDS", str(6 * 3600)))

@@ -21,8 +21,11 @@ ROOT = tfparse.REPO_ROOT
 MODULE_DIRS = tfparse.module_dirs(ROOT)
 CONTRACTS = ROOT / "docs" / "contracts.md"
 
-ROOT_FUNCTIONS = {"validate_input", "custom_model_deployment", "release_throughput", "notify", "release_stopped_run"}
-EVALUATION_FUNCTIONS = {"plan_shards", "infer", "score", "aggregate"}
+# The function maps (local.functions) that module "function" iterates over, read from the code.
+ROOT_FUNCTION_MAP = tfparse.function_map(ROOT)
+EVALUATION_FUNCTION_MAP = tfparse.function_map(ROOT / "modules" / "evaluation")
+ROOT_FUNCTIONS = set(ROOT_FUNCTION_MAP)
+EVALUATION_FUNCTIONS = set(EVALUATION_FUNCTION_MAP)
 EXPECTED_MODULES = {
     "storage",
     "lambda-function",
@@ -135,10 +138,89 @@ def test_seeded_output_without_description_is_found(tmp_path):
 
 
 def test_lambda_modules_declared_where_expected():
-    root = {s.function_key for s in tfparse.lambda_functions(ROOT)}
-    evaluation = {s.function_key for s in tfparse.lambda_functions(ROOT / "modules" / "evaluation")}
-    assert root == ROOT_FUNCTIONS
-    assert evaluation == EVALUATION_FUNCTIONS
+    """One module "function" over local.functions in the root and in modules/evaluation, no other
+    lambda-function call; the handler packages are where the maps say."""
+    for module_dir, keys in ((ROOT, ROOT_FUNCTIONS), (ROOT / "modules" / "evaluation", EVALUATION_FUNCTIONS)):
+        specs = tfparse.lambda_functions(module_dir)
+        assert {s.function_key for s in specs} == keys
+        assert {s.module_name for s in specs} == {f'function["{key}"]' for key in keys}
+    assert ROOT_FUNCTIONS and EVALUATION_FUNCTIONS and not ROOT_FUNCTIONS & EVALUATION_FUNCTIONS
+    assert all(fn["handler"].startswith("workflow_lambdas.") for fn in ROOT_FUNCTION_MAP.values())
+
+
+def test_every_handler_in_the_package_is_deployed():
+    """A lambdas/workflow_lambdas module with a handler is a function of the root or evaluation map,
+    or a task a deployed handler dispatches to (judge, run by infer)."""
+    specs = tfparse.all_lambda_functions(ROOT)
+    assert tfparse.check_unlisted_handlers(specs, ROOT / "lambdas" / "workflow_lambdas") == []
+
+
+def test_seeded_undeployed_handler_is_found(tmp_path):
+    package = tmp_path / "workflow_lambdas"
+    _write(
+        tmp_path,
+        "workflow_lambdas/listed.py",
+        "from workflow_lambdas import task\n\ndef handler(e, c):\n    return task.handler(e, c)\n",
+    )
+    _write(tmp_path, "workflow_lambdas/task.py", "def handler(event, context):\n    return event\n")
+    _write(tmp_path, "workflow_lambdas/forgotten.py", "def handler(event, context):\n    return event\n")
+    _write(tmp_path, "workflow_lambdas/helpers.py", "def helper():\n    return 1\n")
+    specs = [tfparse.LambdaSpec('function["listed"]', "listed", "workflow_lambdas.listed.handler", None)]
+    problems = tfparse.check_unlisted_handlers(specs, package)
+    assert problems == [
+        "workflow_lambdas.forgotten.handler: no function runs it (not in a function map, not called by a handler)"
+    ]
+
+
+def test_the_workflow_invokes_exactly_the_functions_its_template_names():
+    """invoked_by_workflow (the parent role's InvokeFunctions statement) is true for the functions whose
+    <key>_function_arn the parent template uses, false for the others (release_stopped_run: EventBridge)."""
+    placeholders = tfparse.template_placeholders(ROOT / "statemachine.asl.json.tftpl")
+    flags = {key: fn["invoked_by_workflow"] for key, fn in ROOT_FUNCTION_MAP.items()}
+    assert flags == {key: f"{key}_function_arn" in placeholders for key in ROOT_FUNCTIONS}
+    assert flags["release_stopped_run"] is False
+    (parent,) = [b for b in tfparse.blocks(ROOT, "data") if b.labels == ("aws_iam_policy_document", "parent")]
+    (invoke,) = [s for s in parent.body["statement"] if s.get("sid") == "InvokeFunctions"]
+    assert "local.functions[key].invoked_by_workflow" in invoke["resources"]
+
+
+def test_plan_shards_capacity_uses_the_default_timeouts():
+    """MAX_SHARDS is computed from the plan_shards and aggregate timeouts: the defaults of the map."""
+    from workflow_lambdas import plan_shards
+
+    assert plan_shards.PLAN_TIMEOUT_SECONDS == EVALUATION_FUNCTION_MAP["plan_shards"]["default_timeout"]
+    assert plan_shards.AGGREGATE_TIMEOUT_SECONDS == EVALUATION_FUNCTION_MAP["aggregate"]["default_timeout"]
+
+
+def _literal_keys(module_dir: Path, variable: str) -> list[tuple[list[str], str]]:
+    """(keys listed in a condition's contains([...]), error_message) of each validation of a variable."""
+    block = next(b for b in tfparse.blocks(module_dir, "variable") if b.labels[0] == variable)
+    found = []
+    for validation in block.body.get("validation", []):
+        condition = tfparse.unwrap(validation["condition"])
+        for args in tfparse.find_calls(condition, "contains"):
+            if args[0].startswith("["):
+                keys = [tfparse.string_literal(k) for k in tfparse.split_top_level(args[0][1:-1])]
+                found.append((keys, validation["error_message"]))
+    return found
+
+
+@pytest.mark.parametrize(
+    "module, variables, keys",
+    [
+        (".", ["lambda"], ROOT_FUNCTIONS | EVALUATION_FUNCTIONS),
+        ("modules/evaluation", ["memory_sizes", "timeouts"], EVALUATION_FUNCTIONS),
+    ],
+)
+def test_variable_validations_list_the_function_keys_of_the_maps(module, variables, keys):
+    """A validation can refer to its variable only (and runs on variables.tf alone): its literal list of
+    function keys, and the error message, must be the keys of the function maps."""
+    for variable in variables:
+        found = [(listed, message) for listed, message in _literal_keys(ROOT / module, variable) if keys & set(listed)]
+        assert len(found) == 1, (variable, found)
+        ((listed, message),) = found
+        assert set(listed) == keys, (variable, sorted(set(listed) ^ keys))
+        assert all(key in message for key in keys), (variable, message)
 
 
 def test_lambda_modules_well_formed():
@@ -592,12 +674,8 @@ def test_every_role_takes_the_permissions_boundary(module_dir):
 def test_root_passes_the_boundary_everywhere():
     text = "\n".join(p.read_text() for p in ROOT.glob("*.tf"))
     assert text.count("permissions_boundary = var.permissions_boundary_arn") == 1  # the bedrock role
-    calls = [
-        b
-        for b in tfparse.blocks(ROOT, "module")
-        if b.labels[0].startswith("fn_") or b.labels[0] in ("evaluation", "state_machine")
-    ]
-    assert {"evaluation", "state_machine"} <= {b.labels[0] for b in calls}
+    calls = [b for b in tfparse.blocks(ROOT, "module") if b.labels[0] in ("function", "evaluation", "state_machine")]
+    assert {b.labels[0] for b in calls} == {"function", "evaluation", "state_machine"}
     assert calls and all(b.body.get("permissions_boundary_arn") == "${var.permissions_boundary_arn}" for b in calls)
 
 
@@ -742,7 +820,7 @@ def _build_and_push(bin_dir: Path, build_args: dict) -> subprocess.CompletedProc
         "IMAGE": "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme-evaluator:src-1",
         "TAG": "src-1",
         "PLATFORM": "linux/amd64",
-        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "CONTEXT_DIR": str(ROOT),
         "DOCKERFILE": str(DOCKERFILE),
         "BUILD_ARGS_JSON": json.dumps(build_args),
     }
@@ -781,7 +859,7 @@ def test_build_script_says_what_to_do_without_docker(tmp_path):
         "IMAGE": "i",
         "TAG": "t",
         "PLATFORM": "linux/amd64",
-        "CONTEXT_DIR": str(ROOT / "evaluator"),
+        "CONTEXT_DIR": str(ROOT),
         "DOCKERFILE": str(DOCKERFILE),
     }
     script = ROOT / "modules" / "evaluator-image" / "build_and_push.sh"

@@ -113,6 +113,7 @@ BAD_VALUES = [
     ("modules/evaluation", "log_level", "debug", "log_level must be one of DEBUG"),
     ("modules/evaluation", "memory_sizes", {"notify": 256}, "memory_sizes keys must be plan_shards"),
     ("modules/evaluator-image", "architecture", "amd64", 'architecture must be "x86_64" or "arm64"'),
+    ("modules/evaluator-image", "context_paths", ["../lambdas"], "context_paths: give at least one path"),
     ("modules/lambda-function", "architectures", ["x86_64", "arm64"], "architectures must hold exactly one"),
     ("modules/lambda-function", "function_key", "Notify", "function_key must be snake_case"),
     ("modules/lambda-package", "architecture", "aarch64", 'architecture must be "x86_64" or "arm64"'),
@@ -336,3 +337,40 @@ def test_every_log_level_maps_to_a_lambda_application_log_level(tf, tmp_path):
     )
     outputs = _apply_outputs(tf, scratch, {"levels": list(expected)})
     assert dict(zip(expected, outputs["mapped"], strict=True)) == expected
+
+
+# --------------------------------------------------------------------------- the evaluator image's content hash
+
+
+def _source_files_expression() -> str:
+    """``local.source_files`` of modules/evaluator-image, as written in its main.tf."""
+    text = (ROOT / "modules" / "evaluator-image" / "main.tf").read_text(encoding="utf-8")
+    start = text.index("  source_files = ")
+    end = text.index("\n  ])))\n", start) + len("\n  ])))\n")
+    return text[start:end]
+
+
+def test_the_image_tag_hashes_exactly_the_context_paths(tf, tmp_path):
+    """The files Terraform hashes into the image tag are the files below the root's context_paths (so a
+    change to the shared contract rebuilds the image, and nothing else in the repository does)."""
+    import tfparse as parse
+
+    call = next(b for b in parse.blocks(ROOT, "module") if b.labels[0] == "evaluator_image")
+    paths = call.body["context_paths"]
+    scratch = _variables_only(tmp_path, "modules/evaluator-image")
+    (scratch / "main.tf").write_text(
+        "locals {\n" + _source_files_expression() + '}\noutput "files" { value = local.source_files }\n',
+        encoding="utf-8",
+    )
+    files = _apply_outputs(tf, scratch, {"name_prefix": "acme-ml", "source_dir": str(ROOT), "context_paths": paths})
+    expected = set()
+    for path in paths:
+        target = ROOT / path
+        below = [target] if target.is_file() else [f for f in target.rglob("*") if f.is_file()]
+        for f in below:
+            rel = f.relative_to(ROOT).as_posix()
+            if "__pycache__" not in rel and not rel.endswith(".pyc") and not f.name.startswith("."):
+                expected.add(rel)
+    assert files["files"] == sorted(expected)
+    assert "lambdas/workflow_lambdas/contract/errors.py" in files["files"]
+    assert not any(f.startswith(("tests/", "lambdas/workflow_lambdas/infer.py")) for f in files["files"])

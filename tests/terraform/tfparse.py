@@ -318,6 +318,39 @@ def check_handlers(specs: Iterable[LambdaSpec], repo_root: str | Path = REPO_ROO
     return problems
 
 
+def function_map(module_dir: str | Path, name: str = "functions") -> dict[str, Any]:
+    """``local.<name>`` of a module directory: the literal map a ``module "function"`` iterates over."""
+    value = locals_of(module_dir).get(name)
+    if not isinstance(value, dict):
+        raise ValueError(f"{module_dir}: local.{name} is not a literal map")
+    return value
+
+
+def check_unlisted_handlers(specs: Iterable[LambdaSpec], package_dir: str | Path) -> list[str]:
+    """Every module of a handler package that defines ``handler`` at module level is some function's
+    handler, or is called as ``<module>.handler(`` by a function's handler module (a task the
+    function dispatches, such as infer's judge task): a handler nobody deploys is reported."""
+    package_dir = Path(package_dir)
+    listed = {
+        spec.entry_point.rpartition(".")[0]
+        for spec in specs
+        if spec.entry_point and spec.entry_point.startswith(f"{package_dir.name}.")
+    }
+    sources = {
+        module: path.read_text(encoding="utf-8")
+        for module in listed
+        if (path := package_dir / f"{module.split('.', 1)[1].replace('.', '/')}.py").is_file()
+    }
+    problems = []
+    for path in sorted(package_dir.glob("*.py")):
+        module = f"{package_dir.name}.{path.stem}"
+        if module in listed or not python_defines(path, "handler"):
+            continue
+        if not any(re.search(rf"\b{path.stem}\.handler\(", text) for text in sources.values()):
+            problems.append(f"{module}.handler: no function runs it (not in a function map, not called by a handler)")
+    return problems
+
+
 def check_templatefile_calls(module_dir: str | Path) -> list[str]:
     """Each templatefile() call passes exactly the placeholders its template uses."""
     problems = []

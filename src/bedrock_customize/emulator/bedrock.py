@@ -35,9 +35,11 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from workflow_lambdas.contract import tags as tag_keys
+
 from .config import EmulatorConfig, ModelBehaviour
 
-CANDIDATE_TAG = "bedrock-customize:candidate"  # validate_input.TAG_CANDIDATE
+CANDIDATE_TAG = tag_keys.CANDIDATE
 
 _FILLER = ("the", "a", "talk", "about", "some", "thing", "people", "said", "then", "it", "was", "day")
 

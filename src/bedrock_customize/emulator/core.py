@@ -17,6 +17,9 @@ from typing import Any
 
 import boto3
 
+from workflow_lambdas.contract import layout as run_layout
+from workflow_lambdas.contract import tags as tag_keys
+
 from .. import executions, paths
 from . import bedrock as emulated
 from . import distributed_map, limits, moto_patches
@@ -24,7 +27,7 @@ from .config import EmulatorConfig
 from .render import placeholders, render_file
 from .terraform_source import FunctionSpec, lambda_functions, storage_local, template_calls
 
-RUN_ID_TAG = "bedrock-customize:run-id"
+RUN_ID_TAG = tag_keys.RUN_ID
 _HANDLER_PACKAGES = ("workflow_lambdas", "bertscore_evaluator")  # the functions' loggers
 EVENT_SOURCE = "bedrock-customize"  # what the notify function puts on EventBridge
 
@@ -218,7 +221,7 @@ class Emulator:
 
     @staticmethod
     def _reset_handler_clients() -> None:
-        for module in ("workflow_lambdas.common.aws", "bertscore_evaluator.aws"):
+        for module in ("workflow_lambdas.common.aws",):
             try:
                 mod = __import__(module, fromlist=["reset_clients"])
             except ImportError:
@@ -717,5 +720,8 @@ class Emulator:
 
         run_id = execution_arn.rsplit(":", 1)[-1]
         return download_report(
-            self.client("s3"), self.deployment.buckets["artifacts"], f"runs/{run_id}/report/", destination
+            self.client("s3"),
+            self.deployment.buckets["artifacts"],
+            run_layout.report_prefix(run_layout.run_prefix(run_id)),
+            destination,
         )

@@ -8,7 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bertscore_evaluator import aws, cache, handlers
+from bertscore_evaluator import cache, handlers
+from workflow_lambdas.common import aws
 
 BUCKET = "artifacts-bucket"
 

@@ -12,7 +12,7 @@ import bert_score
 import pytest
 
 from bertscore_evaluator import scoring
-from bertscore_evaluator.errors import EvaluationFailed
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 pytestmark = pytest.mark.slow
 

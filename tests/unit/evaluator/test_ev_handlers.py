@@ -8,8 +8,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bertscore_evaluator import aws, handlers, report, scoring
-from bertscore_evaluator.errors import DatasetError, EvaluationFailed
+from bertscore_evaluator import handlers, report, scoring
+from workflow_lambdas.common import aws
+from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
 
 BUCKET = "artifacts-bucket"
 RUN_ID = "run-42"

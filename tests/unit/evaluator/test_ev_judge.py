@@ -10,8 +10,8 @@ import pytest
 from moto import mock_aws
 
 from bertscore_evaluator import handlers, metrics, report, stats
-from bertscore_evaluator.aws import reset_clients
-from bertscore_evaluator.errors import EvaluationFailed
+from workflow_lambdas.common.aws import reset_clients
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 JUDGE = {"ModelId": "amazon.nova-pro-v1:0", "Rubric": "summary_quality"}
 

@@ -10,8 +10,8 @@ from rouge_score import rouge_scorer
 from sacrebleu.metrics import CHRF
 
 from bertscore_evaluator import metrics, report, stats
-from bertscore_evaluator.errors import EvaluationFailed
 from workflow_lambdas import validate_input
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 REF = "The customer asked for a refund because the parcel arrived damaged."
 GOOD = "The customer wants a refund since the parcel arrived damaged."

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bertscore_evaluator import report, stats
-from bertscore_evaluator.errors import EvaluationFailed
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 
 def rec(i, base_f1, custom_f1, *, base_out="b", custom_out="c", base_err=None, custom_err=None):

@@ -11,7 +11,7 @@ import bert_score
 import pytest
 
 from bertscore_evaluator import scoring
-from bertscore_evaluator.errors import EvaluationFailed
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 pytestmark = pytest.mark.slow
 
@@ -206,10 +206,19 @@ def test_config_from_env(monkeypatch, minilm_path):
         False,
     )
     monkeypatch.setenv("BERTSCORE_MAX_BATCH_TOKENS", "0")
-    with pytest.raises(EvaluationFailed, match="BERTSCORE_MAX_BATCH_TOKENS='0' must be at least 1"):
+    with pytest.raises(
+        EvaluationFailed,
+        match=r"^BERTSCORE_MAX_BATCH_TOKENS: 0 is not allowed .*; set it to a whole number of at least 1 in the",
+    ):
         scoring.ScorerConfig.from_env()
     monkeypatch.delenv("BERTSCORE_MAX_BATCH_TOKENS")
     monkeypatch.setenv("BERTSCORE_IDF", "maybe")
+    monkeypatch.setenv("BERTSCORE_BATCH_SIZE", "none")
+    with pytest.raises(EvaluationFailed) as caught:  # every bad variable at once, one line each
+        scoring.ScorerConfig.from_env()
+    assert [line.split(":")[0] for line in str(caught.value).splitlines()] == ["BERTSCORE_IDF", "BERTSCORE_BATCH_SIZE"]
+    assert "set it to true or false" in str(caught.value)
+    monkeypatch.setenv("BERTSCORE_BATCH_SIZE", "16")
     with pytest.raises(EvaluationFailed, match="BERTSCORE_IDF"):
         scoring.ScorerConfig.from_env()
 

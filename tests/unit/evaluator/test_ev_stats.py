@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bertscore_evaluator import stats
-from bertscore_evaluator.errors import EvaluationFailed
+from workflow_lambdas.contract.errors import EvaluationFailed
 
 
 def test_paired_differences_skip_missing_scores():

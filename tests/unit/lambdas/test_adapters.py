@@ -12,7 +12,7 @@ from botocore.stub import ANY, Stubber
 
 from workflow_lambdas import adapters
 from workflow_lambdas.adapters import Completion, InferenceSettings, ModelResponseError
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 PROMPT = "Summarise: the cat sat on the mat."
 CONFIG = {"MaxTokens": 256, "Temperature": 0.2, "TopP": 0.9, "StopSequences": ["###"]}

@@ -34,9 +34,22 @@ TEMPLATES = {
     "customize": ROOT / "statemachine.asl.json.tftpl",
     "evaluate": ROOT / "modules" / "evaluation" / "statemachine.asl.json.tftpl",
 }
+
+
+def _image_sources() -> list:
+    """What evaluator/Dockerfile copies of the repository's Python (bertscore_evaluator and the shared
+    run contract): the evaluator functions raise what these files define."""
+    sources = []
+    for line in (ROOT / "evaluator" / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"]:
+            sources += [ROOT / s for s in words[1:-1] if s.endswith(".py") or (ROOT / s).is_dir()]
+    return sources
+
+
 PACKAGES = {
-    "workflow_lambdas": ROOT / "lambdas" / "workflow_lambdas",
-    "bertscore_evaluator": ROOT / "evaluator" / "bertscore_evaluator",
+    "workflow_lambdas": [ROOT / "lambdas" / "workflow_lambdas"],
+    "bertscore_evaluator": _image_sources(),
 }
 # From the Step Functions guide, "Handle Lambda service exceptions" (not in botocore's lambda model: they
 # are the Java SDK's client-side names and Step Functions' name for an unhandled function error).
@@ -102,7 +115,8 @@ def _called_name(node: ast.Call) -> str | None:
 @functools.cache
 def raised_exception_classes(package: str) -> frozenset[str]:
     """Exception classes defined in the package and constructed outside their own definition."""
-    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in sorted(PACKAGES[package].rglob("*.py"))]
+    files = sorted({f for root in PACKAGES[package] for f in ([root] if root.is_file() else root.rglob("*.py"))})
+    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in files]
     bases: dict[str, list[str]] = {}
     for tree in trees:
         for node in ast.walk(tree):
@@ -205,6 +219,13 @@ def test_both_templates_name_errors_of_every_kind():
 def test_a_name_nothing_raises_is_reported(resource, name, why):
     found = why_untied(resource, name)
     assert found is not None and why in found, found
+
+
+def test_the_evaluator_functions_raise_the_shared_contract_classes():
+    """The image ships workflow_lambdas.contract: the evaluator's EvaluationFailed is the contract's class."""
+    assert "EvaluationFailed" in raised_exception_classes("bertscore_evaluator")
+    assert "InferenceDeadline" not in raised_exception_classes("bertscore_evaluator")  # defined there, raised by infer
+    assert ROOT / "lambdas" / "workflow_lambdas" / "contract" in PACKAGES["bertscore_evaluator"]
 
 
 def test_tied_names_of_each_kind_pass():

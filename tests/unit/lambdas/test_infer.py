@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from workflow_lambdas import call_scheduler
 from workflow_lambdas.common.aws import reset_clients
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
+from workflow_lambdas.contract.errors import DatasetError, InferenceFailed, InvalidInput
 from workflow_lambdas.model_families import FAMILIES
 
 BUCKET = "artifacts-bucket"

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from workflow_lambdas import infer, judge
-from workflow_lambdas.common.errors import DatasetError, InferenceFailed, InvalidInput
+from workflow_lambdas.contract.errors import DatasetError, InferenceFailed, InvalidInput
 
 BUCKET = "artifacts-bucket"
 RUN_ID = "run-judge"

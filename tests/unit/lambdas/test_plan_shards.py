@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from workflow_lambdas.common.aws import reset_clients
-from workflow_lambdas.common.errors import DatasetError
+from workflow_lambdas.contract.errors import DatasetError
 
 ARTIFACTS, VALIDATION = "bc-artifacts", "bc-validation"
 RUN_ID = "nightly-2026-01-15"

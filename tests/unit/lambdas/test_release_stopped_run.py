@@ -9,7 +9,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from workflow_lambdas import release_stopped_run as rsr
-from workflow_lambdas.release_throughput import RUN_ID_TAG, WORKFLOW_TAG
+from workflow_lambdas.contract.tags import RUN_ID as RUN_ID_TAG
+from workflow_lambdas.contract.tags import WORKFLOW as WORKFLOW_TAG
 
 RUN = "run-2026-11-25"
 MACHINE = "prod-customize"

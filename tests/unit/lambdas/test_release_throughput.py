@@ -9,14 +9,15 @@ import pytest
 from botocore.stub import Stubber
 
 from workflow_lambdas import release_throughput as rt
-from workflow_lambdas.common.errors import ThroughputNotOwned
+from workflow_lambdas.contract import tags
+from workflow_lambdas.contract.errors import ThroughputNotOwned
 
 RUN_ID = "exec-42"
 WORKFLOW = "prod-bedrock-customize"
 ARN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/pt123"
 NAME = "support-summarizer-exec-42"
 CUSTOM_ARN = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"
-OWN_TAGS = [{"key": rt.RUN_ID_TAG, "value": RUN_ID}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}]
+OWN_TAGS = [{"key": tags.RUN_ID, "value": RUN_ID}, {"key": tags.WORKFLOW, "value": WORKFLOW}]
 
 
 @pytest.fixture
@@ -159,9 +160,9 @@ def test_missing_verdict_releases(bedrock):
     "tags",
     [
         [],
-        [{"key": rt.RUN_ID_TAG, "value": "another-run"}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}],
-        [{"key": rt.RUN_ID_TAG, "value": RUN_ID}],
-        [{"key": rt.RUN_ID_TAG, "value": RUN_ID}, {"key": rt.WORKFLOW_TAG, "value": "other-workflow"}],
+        [{"key": tags.RUN_ID, "value": "another-run"}, {"key": tags.WORKFLOW, "value": WORKFLOW}],
+        [{"key": tags.RUN_ID, "value": RUN_ID}],
+        [{"key": tags.RUN_ID, "value": RUN_ID}, {"key": tags.WORKFLOW, "value": "other-workflow"}],
     ],
 )
 def test_not_owned_raises_and_never_deletes(bedrock, tags):
@@ -422,7 +423,7 @@ def test_on_demand_deployment_of_another_run_is_never_deleted(bedrock):
 
     client, stub = bedrock  # no delete queued: a delete call would fail the test
     _no_throughput(stub)
-    other = [{"key": rt.RUN_ID_TAG, "value": "another-run"}, {"key": rt.WORKFLOW_TAG, "value": WORKFLOW}]
+    other = [{"key": tags.RUN_ID, "value": "another-run"}, {"key": tags.WORKFLOW, "value": WORKFLOW}]
     stub.add_response("list_tags_for_resource", {"tags": other}, {"resourceARN": DEPLOYMENT})
     with pytest.raises(DeploymentNotOwned, match="not deleted"):
         rt.release(rt.ReleaseEvent.model_validate({"State": _od_state(), "Reason": "FAILURE"}), bedrock=client)

@@ -11,7 +11,7 @@ from validation_cases import ENV, EXEC_ARN, EXEC_NAME, LLAMA_INPUT, ancestor_fil
 from workflow_lambdas import infer
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.call_scheduler import shard_threads
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 
 def _validate(evaluation: dict | None, env: dict | None = None) -> vi.RunContext:

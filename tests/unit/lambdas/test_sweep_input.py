@@ -11,7 +11,7 @@ from validation_cases import ENV, EXEC_ARN, EXEC_NAME, NOVA_INPUT, nova_files
 from workflow_lambdas import custom_model_deployment as cmd
 from workflow_lambdas import release_throughput as rt
 from workflow_lambdas import validate_input as vi
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 SUFFIX = vi.run_suffix(EXEC_ARN, EXEC_NAME)
 CANDIDATES = [

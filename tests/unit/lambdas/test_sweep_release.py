@@ -6,7 +6,7 @@ import pytest
 
 from workflow_lambdas import release_throughput as rt
 from workflow_lambdas import sweep_release
-from workflow_lambdas.common.errors import ThroughputNotOwned
+from workflow_lambdas.contract.errors import ThroughputNotOwned
 
 
 def _run(name):

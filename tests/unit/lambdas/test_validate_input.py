@@ -36,7 +36,7 @@ from validation_cases import (
 from workflow_lambdas import model_families as mf
 from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.aws import reset_clients
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 
 def settings() -> vi.Settings:

@@ -8,7 +8,7 @@ import pytest
 from validation_cases import ENV, EXEC_ARN, EXEC_NAME, NOVA_INPUT, nova_files
 
 from workflow_lambdas import validate_input as vi
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 JUDGE = {"ModelId": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Rubric": "summary_quality"}
 
