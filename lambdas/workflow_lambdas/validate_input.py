@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticError
 
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.errors import InvalidInput
 from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract.errors import InvalidInput
+from workflow_lambdas.contract.tags import CANDIDATE as TAG_CANDIDATE
 from workflow_lambdas.validation.context import validate_execution_input
 from workflow_lambdas.validation.dataset_inputs import DEFAULT_REFERENCE_FILE, DEFAULT_VALIDATION_FILE, missing_object
 from workflow_lambdas.validation.evaluation_settings import DEFAULT_SCORE_CONCURRENCY, EvaluationSettings
@@ -33,7 +34,6 @@ from workflow_lambdas.validation.fetch import (
 from workflow_lambdas.validation.names import (
     NAME_PATTERN,
     PROVISIONED_NAME_PATTERN,
-    TAG_CANDIDATE,
     client_request_tokens,
     provisioned_model_name,
     run_suffix,

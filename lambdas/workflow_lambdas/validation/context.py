@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from workflow_lambdas import model_families as mf
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract import tags
+from workflow_lambdas.contract.errors import InvalidInput
 from workflow_lambdas.validation.check import Env, InputCheck
 from workflow_lambdas.validation.dataset_inputs import (
     LocalLabels,
@@ -25,8 +26,6 @@ from workflow_lambdas.validation.fetch import Fetch
 from workflow_lambdas.validation.hyperparameters import hyperparameter_problems
 from workflow_lambdas.validation.model_checks import base_model, distillation, inference_config, inference_model_id
 from workflow_lambdas.validation.names import (
-    TAG_RUN_ID,
-    TAG_WORKFLOW,
     client_request_tokens,
     deployment_name,
     execution_workflow,
@@ -140,7 +139,7 @@ def validate_execution_input(
         KeepThroughputOnWin=raw.get("KeepThroughputOnWin", True),
         KeepLosingCustomModel=raw.get("KeepLosingCustomModel", True),
         Recipients=recipients,
-        RunTags=[Tag(Key=TAG_RUN_ID, Value=run_id), Tag(Key=TAG_WORKFLOW, Value=workflow_name)],
+        RunTags=[Tag(**tag) for tag in tags.run_tags(run_id, workflow_name)],
         DeploymentRequested=deployment.requested,
         DeploymentMode=deployment.mode,
         KeepWinnerAs=deployment.keep_as,

@@ -15,9 +15,6 @@ TAG_VALUE_PATTERN = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")  # Bedrock TagResour
 EXECUTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(?:execution|express):(?P<machine>[^:]+):(?P<name>[^:]+)(?::.*)?$"
 )
-TAG_RUN_ID = "bedrock-customize:run-id"
-TAG_WORKFLOW = "bedrock-customize:workflow"
-TAG_CANDIDATE = "bedrock-customize:candidate"
 RESERVED_CANDIDATE_NAMES = ("base", "custom")  # the model labels of the evaluation
 CANDIDATE_NAME_RULES = "use 1-20 letters, digits and single '-', starting and ending with a letter or digit"
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 MAX_REPORTED = 60  # problems listed in one InvalidInput message
 

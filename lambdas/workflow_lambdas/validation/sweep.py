@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from workflow_lambdas import model_families as mf
+from workflow_lambdas.contract import tags
 from workflow_lambdas.validation.check import Env, InputCheck
 from workflow_lambdas.validation.deployment import Deployment, serving_mode
 from workflow_lambdas.validation.hyperparameters import hyperparameter_problems
 from workflow_lambdas.validation.model_checks import region_problem, unknown_model_problem
 from workflow_lambdas.validation.names import (
     RESERVED_CANDIDATE_NAMES,
-    TAG_CANDIDATE,
     candidate_tokens,
     deployment_name,
     provisioned_model_name,
@@ -177,7 +177,7 @@ def sweep_settings(
                 "OutputDataS3Uri": f"{run.OutputDataS3Uri}{name}/",
                 "ProvisionedModelName": provisioned_model_name(custom_model_name, tail),
                 "CustomModelDeploymentName": deployment_name(custom_model_name, tail),
-                "RunTags": [*run.RunTags, Tag(Key=TAG_CANDIDATE, Value=name)],
+                "RunTags": [*run.RunTags, Tag(**tags.candidate_tag(name))],
                 "ClientRequestTokens": candidate_tokens(run.ExecutionArn, execution_name, name),
             }
         )
