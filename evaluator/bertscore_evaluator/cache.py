@@ -28,42 +28,34 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import json
 import logging
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from workflow_lambdas.common import aws_errors
+from workflow_lambdas.common import cache as shared_cache
+
 logger = logging.getLogger(__name__)
 
-PREFIX_ENV = "CACHE_PREFIX"
-#: ``modules/storage`` ``local.cache_prefix`` (tests/terraform keeps them equal).
-DEFAULT_PREFIX = "cache/"
+# The cache's prefix, its key hash and S3's answers are the zip's (workflow_lambdas.common, in the image).
+PREFIX_ENV = shared_cache.PREFIX_ENV
+DEFAULT_PREFIX = shared_cache.DEFAULT_PREFIX
+prefix = shared_cache.prefix
+content_hash = shared_cache.content_hash
+MISSING_CODES = aws_errors.MISSING_CODES
+ALREADY_WRITTEN = shared_cache.ALREADY_WRITTEN
 EMBEDDINGS = "embeddings"
 #: Bump when what an embedding entry means changes: every older entry becomes a miss.
 EMBEDDING_VERSION = 1
 THREADS = 16  # concurrent GETs/PUTs of one scoring call
-MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
-ALREADY_WRITTEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 #: Files of a model directory hashed whole for its fingerprint when no hub revision is recorded;
 #: with one, only files up to this size are hashed (config, tokenizer) and the weights by name and size.
 SMALL_FILE_BYTES = 4 * 1024 * 1024
 #: Libraries whose version can change tokens or floats.
 VERSIONED = ("bert-score", "transformers", "tokenizers", "torch")
-
-
-def prefix() -> str:
-    value = os.environ.get(PREFIX_ENV, "").strip() or DEFAULT_PREFIX
-    return value if value.endswith("/") else value + "/"
-
-
-def content_hash(identity: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of ``identity`` (sorted keys, no whitespace, UTF-8)."""
-    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _file_digest(path: Path) -> str:
