@@ -29,6 +29,7 @@ from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 from . import cache, cpus, metrics, report, scoring, stats
 
@@ -262,7 +263,9 @@ def _count_cache(
 
 def _cache_enabled(run: Mapping[str, Any]) -> bool:
     evaluation = run.get("Evaluation")
-    return not (isinstance(evaluation, Mapping) and evaluation.get("Cache") is False)
+    if not isinstance(evaluation, Mapping):
+        return DEFAULTS.Cache
+    return evaluation.get("Cache", DEFAULTS.Cache) is not False
 
 
 def cache_counts(records: list[dict[str, Any]], enabled: bool) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from workflow_lambdas.contract.errors import (
     ThrottlingException,
     ThroughputNotOwned,
 )
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 logger = get_logger(__name__)
 
@@ -48,7 +49,7 @@ TRANSIENT_CODES = {"ServiceUnavailableException", "InternalServerException", "Se
 class EvaluationOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    OnInconclusive: str = "RELEASE"
+    OnInconclusive: str = DEFAULTS.OnInconclusive
 
 
 class RunView(BaseModel):
@@ -163,7 +164,7 @@ def decide(state: StateView, reason: str) -> tuple[bool, str]:
             return False, "custom model is better but KeepThroughputOnWin is false: throughput released"
         return True, "custom model is better and KeepThroughputOnWin is true: throughput kept"
     if verdict == "INCONCLUSIVE":
-        policy = state.run.Evaluation.OnInconclusive if state.run else "RELEASE"
+        policy = state.run.Evaluation.OnInconclusive if state.run else DEFAULTS.OnInconclusive
         if policy.upper() == "KEEP":
             return True, "result inconclusive and OnInconclusive is KEEP: throughput kept"
         return False, f"result inconclusive and OnInconclusive is {policy}: throughput released"
