@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from workflow_lambdas.common import aws_errors
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract import layout
@@ -52,8 +53,8 @@ def shard_key(run: Mapping[str, Any], kind: str, index: int) -> str:
 
 def _is_missing(exc: Exception) -> str | None:
     """The error code when ``exc`` says the object (or its bucket) does not exist, else None."""
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return code if code in {"NoSuchKey", "404", "NoSuchBucket"} else None
+    code = aws_errors.error_code(exc)
+    return code if code in aws_errors.MISSING_CODES or code == aws_errors.NO_SUCH_BUCKET else None
 
 
 def _get_object(bucket: str, key: str, error: type[Exception], what: str) -> tuple[str, str | None]:
