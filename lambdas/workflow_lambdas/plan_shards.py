@@ -30,12 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow_lambdas import datasets as ds
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
 from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError
+from workflow_lambdas.contract.evaluation import DEFAULTS
+from workflow_lambdas.validation.problems import DatasetProblems
+from workflow_lambdas.validation.validation_data import parse_validation
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -71,7 +73,7 @@ class _ValidationData(_Loose):
 
 
 class _Evaluation(_Loose):
-    ShardSize: int = Field(default=50, ge=1)
+    ShardSize: int = Field(default=DEFAULTS.ShardSize, ge=1)
 
 
 class _Run(_Loose):
@@ -138,10 +140,10 @@ def plan_shards(run: _Run, s3: Any) -> dict[str, Any]:
     validation = _read(s3, source.Bucket, source.Key)
     references = _read(s3, source.Bucket, source.ReferenceKey) if source.ReferenceKey else None
     try:
-        records = ds.parse_validation(
+        records = parse_validation(
             validation, references, validation_name=source.Key, reference_name=source.ReferenceKey
         )
-    except ds.DatasetProblems as exc:
+    except DatasetProblems as exc:
         raise DatasetError(str(exc)) from None
 
     bucket, prefix, size = run.ArtifactsBucket, run.RunPrefix, run.Evaluation.ShardSize

@@ -159,7 +159,7 @@ def check_input(
                     if path.is_dir()
                     else ("does not exist", "check the path")
                 )
-                absent[str(vi._missing(input_field, bucket, key))] = (
+                absent[str(vi.missing_object(input_field, bucket, key))] = (
                     f"{input_field}: the local file {path} (given with {flag} for {key}) {what}; {fix}"
                 )
                 return None

@@ -46,6 +46,10 @@ def test_zip_contains_the_package_and_no_bytecode(tmp_path):
         names = archive.namelist()
         infos = archive.infolist()
     assert "workflow_lambdas/__init__.py" in names
+    # subpackages ship too: ValidateInput's checks, the execution input schema
+    assert {"workflow_lambdas/validation/context.py", "workflow_lambdas/schemas/execution-input.schema.json"} <= set(
+        names
+    )
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any(n.startswith("requirements") for n in names)
     assert names == sorted(names)

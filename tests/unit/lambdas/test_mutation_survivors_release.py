@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 
 from workflow_lambdas import release_stopped_run as rsr
 from workflow_lambdas import release_throughput as rt
+from workflow_lambdas import resources
 from workflow_lambdas.contract.tags import RUN_ID as RUN_ID_TAG
 from workflow_lambdas.contract.tags import WORKFLOW as WORKFLOW_TAG
 
@@ -180,7 +181,7 @@ def _client_error(code: str, status: int = 400, message: str = "boom") -> Except
 )
 def test_a_transient_bedrock_error_is_raised_under_the_name_the_state_machine_retries(code, status, named):
     exc = _client_error(code, status, message="the original message")
-    mapped = rt._transient(exc)
+    mapped = resources.transient(exc)
     if named is None:
         assert mapped is None
     else:
@@ -190,7 +191,7 @@ def test_a_transient_bedrock_error_is_raised_under_the_name_the_state_machine_re
 def test_a_client_error_without_response_metadata_is_not_transient():
     from botocore.exceptions import ClientError
 
-    assert rt._transient(ClientError({"Error": {"Code": "SomethingNew"}}, "Delete")) is None
+    assert resources.transient(ClientError({"Error": {"Code": "SomethingNew"}}, "Delete")) is None
 
 
 def test_a_throttled_delete_backs_off_exponentially_up_to_eight_seconds_then_gives_up():
@@ -202,7 +203,7 @@ def test_a_throttled_delete_backs_off_exponentially_up_to_eight_seconds_then_giv
         raise _client_error("ThrottlingException")
 
     with pytest.raises(rt.ThrottlingException, match="still throttled after 7 attempts"):
-        rt._delete_with_retry(throttled, waits.append, attempts=7)
+        resources.delete_with_retry(throttled, waits.append, attempts=7)
     assert calls[0] == 7
     assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
@@ -216,7 +217,7 @@ def test_a_delete_throttled_once_succeeds_on_the_second_call():
         if outcome is not None:
             raise outcome
 
-    rt._delete_with_retry(call, waits.append)
+    resources.delete_with_retry(call, waits.append)
     assert outcomes == [] and waits == [0.5]
 
 
@@ -228,7 +229,7 @@ def test_a_delete_unavailable_is_raised_for_the_state_machine_at_once():
         raise _client_error("ServiceUnavailableException", 503)
 
     with pytest.raises(rt.ServiceUnavailableException):
-        rt._delete_with_retry(unavailable, lambda s: None)
+        resources.delete_with_retry(unavailable, lambda s: None)
     assert calls[0] == 1
 
 
@@ -261,7 +262,7 @@ def test_tags_of_a_resource_without_tags_are_empty():
     bedrock = _client("bedrock")
     with Stubber(bedrock) as stub:
         stub.add_response("list_tags_for_resource", {}, {"resourceARN": PT})
-        assert rt._tags(bedrock, PT) == {}
+        assert resources.tags_of(bedrock, PT) == {}
 
 
 # -- the scheduled sweep: every ended-but-unsuccessful run, throughputs and deployments -----------------------
@@ -362,5 +363,14 @@ def test_a_throughput_gone_between_listing_and_deletion_is_already_gone():
     with Stubber(bedrock) as stub:
         stub.add_response("get_provisioned_model_throughput", _summary(PT), {"provisionedModelId": PT})
         stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException")
-        rsr._release_one(bedrock, PT, RUN, "ABORTED", result, lambda: 10**9, lambda s: None)
+        rsr._release_one(
+            bedrock,
+            PT,
+            {RUN_ID_TAG: RUN, WORKFLOW_TAG: MACHINE},
+            MACHINE,
+            "ABORTED",
+            result,
+            lambda: 10**9,
+            lambda s: None,
+        )
     assert result == {"Released": [], "AlreadyGone": [PT], "Refused": []}

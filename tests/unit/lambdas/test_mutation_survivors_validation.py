@@ -31,7 +31,7 @@ from validation_cases import (
 from workflow_lambdas import model_families as mf
 from workflow_lambdas import plan_shards
 from workflow_lambdas import validate_input as vi
-from workflow_lambdas.common.errors import InvalidInput
+from workflow_lambdas.contract.errors import InvalidInput
 
 NOVA = mf.lookup(NOVA_INPUT["BaseModelIdentifier"])
 assert NOVA is not None
