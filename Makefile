@@ -20,7 +20,7 @@ PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 COVERAGE_FLOOR := 92
 PYTEST_COVERAGE := --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
-.PHONY: install demo demo-json test test-fast test-unit test-workflow test-terraform lint typecheck format fmt benchmarks clean
+.PHONY: install demo demo-json test test-fast test-unit test-workflow test-terraform lint typecheck format fmt benchmarks mutation clean
 
 $(STAMP): pyproject.toml lambdas/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,23 @@ test-workflow: install
 
 test-terraform: install
 	$(BIN)/pytest -q tests/terraform
+
+# Mutation testing, not part of make test (slow). mutmut on the money-critical and verdict modules
+# ([tool.mutmut] in pyproject.toml, run by tools/run_mutmut.py) and tools/asl_mutation.py on both state
+# machine templates and the run-stopped event pattern (a seeded sample of ASL_MUTANTS mutants).
+# MUTATION_MODULES narrows mutmut, e.g. make mutation MUTATION_MODULES="release_throughput stats".
+MUTATION_MODULES ?=
+ASL_MUTANTS ?= 40
+ASL_SEED ?= 15
+mutation: install
+	@mkdir -p build
+	@set -o pipefail; \
+	nice -n 10 $(BIN)/python tools/run_mutmut.py $(if $(MUTATION_MODULES),--only $(MUTATION_MODULES),) \
+		| tee build/mutation-python.log; \
+	nice -n 10 $(BIN)/python tools/asl_mutation.py --max $(ASL_MUTANTS) --seed $(ASL_SEED) | tee build/mutation-asl.log; \
+	python_killed=$$(sed -n 's/^result: python_killed=//p' build/mutation-python.log); \
+	asl_killed=$$(sed -n 's/^result: asl_killed=//p' build/mutation-asl.log); \
+	echo "result: python_killed=$$python_killed asl_killed=$$asl_killed"
 
 benchmarks: install
 	$(BIN)/python benchmarks/evaluator.py

@@ -25,10 +25,12 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from workflow_lambdas.common import aws_errors
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 from . import cache, cpus, metrics, report, scoring, stats
 
@@ -51,8 +53,8 @@ def shard_key(run: Mapping[str, Any], kind: str, index: int) -> str:
 
 def _is_missing(exc: Exception) -> str | None:
     """The error code when ``exc`` says the object (or its bucket) does not exist, else None."""
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return code if code in {"NoSuchKey", "404", "NoSuchBucket"} else None
+    code = aws_errors.error_code(exc)
+    return code if code in aws_errors.MISSING_CODES or code == aws_errors.NO_SUCH_BUCKET else None
 
 
 def _get_object(bucket: str, key: str, error: type[Exception], what: str) -> tuple[str, str | None]:
@@ -262,7 +264,9 @@ def _count_cache(
 
 def _cache_enabled(run: Mapping[str, Any]) -> bool:
     evaluation = run.get("Evaluation")
-    return not (isinstance(evaluation, Mapping) and evaluation.get("Cache") is False)
+    if not isinstance(evaluation, Mapping):
+        return DEFAULTS.Cache
+    return evaluation.get("Cache", DEFAULTS.Cache) is not False
 
 
 def cache_counts(records: list[dict[str, Any]], enabled: bool) -> dict[str, Any]:

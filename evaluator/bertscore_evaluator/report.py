@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow_lambdas.contract.errors import EvaluationFailed
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 from . import metrics, stats
 
@@ -213,7 +214,7 @@ def run_context_for_report(run: Mapping[str, Any], event: Mapping[str, Any] | No
     }
     if isinstance(run.get("ValidationData"), Mapping):
         ctx["ValidationData"] = {k: run["ValidationData"].get(k) for k in ("Bucket", "Key", "ReferenceKey")}
-    ctx["OnInconclusive"] = ev.get("OnInconclusive", "RELEASE")
+    ctx["OnInconclusive"] = ev.get("OnInconclusive", DEFAULTS.OnInconclusive)
     arn = run.get("CustomModelArn") or (customization or {}).get("CustomModelArn")
     if arn:
         ctx["CustomModelArn"] = arn
@@ -784,7 +785,7 @@ def _words(value: Any) -> str:
 
 def _action_policy(context: Mapping[str, Any]) -> str:
     keep_win = context.get("KeepThroughputOnWin", True)
-    inconclusive = context.get("OnInconclusive") or "RELEASE"
+    inconclusive = context.get("OnInconclusive") or DEFAULTS.OnInconclusive
     keep_model = context.get("KeepLosingCustomModel", True)
     win = "kept" if keep_win is not False else "released"
     inc = "kept" if inconclusive == "KEEP" else "released"

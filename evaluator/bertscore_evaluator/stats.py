@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from workflow_lambdas.contract.errors import EvaluationFailed
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 from . import metrics
 
@@ -52,7 +53,7 @@ MAX_GUARDS = 5  # every metric but the primary one
 _BLOCK_ELEMENTS = 2_000_000
 MIN_RESAMPLES = 100
 # Fewest paired records a verdict other than INCONCLUSIVE may rest on (``MinPairs``).
-DEFAULT_MIN_PAIRS = 10
+DEFAULT_MIN_PAIRS = DEFAULTS.MinPairs
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,14 @@ class Guard:
 
 @dataclass(frozen=True)
 class Policy:
-    metric: str = "F1"  # the primary metric
-    margin: float = 0.0
-    confidence_level: float = 0.95
-    resamples: int = 1000
-    require_significance: bool = True
-    seed: int = 7
-    min_pairs: int = DEFAULT_MIN_PAIRS
+    # Defaults: workflow_lambdas.contract.evaluation (the run context's Evaluation), never our own.
+    metric: str = DEFAULTS.Metric  # the primary metric
+    margin: float = DEFAULTS.Margin
+    confidence_level: float = DEFAULTS.ConfidenceLevel
+    resamples: int = DEFAULTS.BootstrapResamples
+    require_significance: bool = DEFAULTS.RequireSignificance
+    seed: int = DEFAULTS.Seed
+    min_pairs: int = DEFAULTS.MinPairs
     guards: tuple[Guard, ...] = ()
 
     def __post_init__(self) -> None:
@@ -116,7 +118,7 @@ class Policy:
         Numbers may come as JSON numbers or numeric strings; an integer field given a
         fraction (``2.9``), a boolean or a non-number is rejected, never truncated."""
         ev = dict(evaluation or {})
-        metric = str(ev.get("Metric", "F1"))
+        metric = str(ev.get("Metric", DEFAULTS.Metric))
         metric = metrics.canonical(metric) or metric
         raw_policy = ev.get("Policy")
         if raw_policy is not None and not isinstance(raw_policy, Mapping):
@@ -136,12 +138,12 @@ class Policy:
         return cls(
             metric=metric,
             guards=tuple(guards),
-            margin=_number(ev, "Margin", 0.0),
-            confidence_level=_number(ev, "ConfidenceLevel", 0.95),
-            resamples=_integer(ev, "BootstrapResamples", 1000),
-            require_significance=_as_bool(ev.get("RequireSignificance", True)),
-            seed=_integer(ev, "Seed", 7),
-            min_pairs=_integer(ev, "MinPairs", DEFAULT_MIN_PAIRS),
+            margin=_number(ev, "Margin", DEFAULTS.Margin),
+            confidence_level=_number(ev, "ConfidenceLevel", DEFAULTS.ConfidenceLevel),
+            resamples=_integer(ev, "BootstrapResamples", DEFAULTS.BootstrapResamples),
+            require_significance=_as_bool(ev.get("RequireSignificance", DEFAULTS.RequireSignificance)),
+            seed=_integer(ev, "Seed", DEFAULTS.Seed),
+            min_pairs=_integer(ev, "MinPairs", DEFAULTS.MinPairs),
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.aws_errors import error_code
 from workflow_lambdas.common.logs import bound
 from workflow_lambdas.contract.errors import DeploymentEventError, WorkflowError
-from workflow_lambdas.release_throughput import _call
+from workflow_lambdas.resources import call as _call
 
 
 class _Tag(BaseModel):

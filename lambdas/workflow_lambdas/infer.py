@@ -62,6 +62,7 @@ from workflow_lambdas.contract.errors import (
     InferenceFailed,
     InvalidInput,
 )
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 logger = get_logger(__name__)
 
@@ -115,7 +116,7 @@ class EvaluationView(BaseModel):
 
     MaxConcurrency: int | None = Field(default=None, ge=1)
     MapConcurrency: int | None = Field(default=None, ge=1)
-    Cache: bool = True
+    Cache: bool = DEFAULTS.Cache
 
 
 class RunView(BaseModel):

@@ -40,6 +40,7 @@ from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import put_jsonl, read_text_if_exists
 from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError, InferenceDeadline, InferenceFailed, InvalidInput
+from workflow_lambdas.contract.evaluation import DEFAULT_RUBRIC
 
 logger = get_logger(__name__)
 
@@ -58,7 +59,6 @@ RUBRICS: dict[str, str] = {
         "is the same. If neither is better, say tie."
     ),
 }
-DEFAULT_RUBRIC = "summary_quality"
 ANSWER_FORMAT = (
     "Answer with one JSON object and nothing else, in this form: "
     '{"preference": "A" | "B" | "tie", "reason": "<one sentence saying why>"}'

@@ -35,6 +35,7 @@ from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.common.s3 import NDJSON, put_jsonl
 from workflow_lambdas.contract import layout
 from workflow_lambdas.contract.errors import DatasetError
+from workflow_lambdas.contract.evaluation import DEFAULTS
 from workflow_lambdas.validation.problems import DatasetProblems
 from workflow_lambdas.validation.validation_data import parse_validation
 
@@ -72,7 +73,7 @@ class _ValidationData(_Loose):
 
 
 class _Evaluation(_Loose):
-    ShardSize: int = Field(default=50, ge=1)
+    ShardSize: int = Field(default=DEFAULTS.ShardSize, ge=1)
 
 
 class _Run(_Loose):

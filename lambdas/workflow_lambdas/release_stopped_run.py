@@ -33,26 +33,19 @@ one whose execution Step Functions no longer knows (its history expired): logged
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workflow_lambdas import deployments
+from workflow_lambdas import resources
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.aws_errors import NOT_FOUND
+from workflow_lambdas.common.aws_errors import error_code, is_not_found
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract import tags as tags_contract
 from workflow_lambdas.contract.errors import StoppedRunEventError, ThroughputStillCreating
-from workflow_lambdas.release_throughput import (
-    _call,
-    _code,
-    _delete_with_retry,
-    _tags,
-)
 
 logger = get_logger(__name__)
 
@@ -95,25 +88,7 @@ def workflow_name(execution_arn: str) -> str:
     return parts[6]
 
 
-def tagged_throughputs(bedrock: Any, **filters: Any) -> Iterator[tuple[str, dict[str, str]]]:
-    """``(arn, tags)`` of every provisioned throughput the listing returns (``filters``: its
-    parameters, e.g. ``creationTimeAfter``), page by page; one deleted meanwhile is skipped."""
-    kwargs: dict[str, Any] = {"maxResults": 100, **filters}
-    while True:
-        page = _call(functools.partial(bedrock.list_provisioned_model_throughputs, **kwargs))
-        for summary in page.get("provisionedModelSummaries", []):
-            arn = summary.get("provisionedModelArn")
-            if not arn:
-                continue
-            try:
-                yield arn, _tags(bedrock, arn)
-            except ClientError as exc:
-                if _code(exc) != NOT_FOUND:
-                    raise
-        token = page.get("nextToken")
-        if not token:
-            return
-        kwargs["nextToken"] = token
+tagged_throughputs = resources.tagged_throughputs
 
 
 def release_stopped_run(
@@ -141,14 +116,18 @@ def release_stopped_run(
     # clock skew between services: one minute of margin before the start
     filters = {"creationTimeAfter": started - dt.timedelta(minutes=1)} if started is not None else {}
     # Listed completely before deleting: a deletion must not shift the pages being read.
-    owned = [arn for arn, tags in tagged_throughputs(bedrock, **filters) if tags_contract.owned(tags, run_id, workflow)]
-    for arn in owned:
-        _release_one(bedrock, arn, run_id, detail.status, result, remaining_ms, sleep)
-    # Custom model deployments (on-demand path), by the same ownership rule (workflow_lambdas.deployments).
+    owned = [
+        (arn, tags)
+        for arn, tags in tagged_throughputs(bedrock, **filters)
+        if tags_contract.owned(tags, run_id, workflow)
+    ]
+    for arn, tags in owned:
+        _release_one(bedrock, arn, tags, workflow, detail.status, result, remaining_ms, sleep)
+    # Custom model deployments (on-demand path), by the same ownership rule (workflow_lambdas.resources).
     dep_filters = {"createdAfter": started - dt.timedelta(minutes=1)} if started is not None else {}
     owned_deployments = [
         arn
-        for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call, **dep_filters)
+        for arn, tags in resources.tagged_deployments(bedrock, **dep_filters)
         if tags_contract.owned(tags, run_id, workflow)
     ]
     for arn in owned_deployments:
@@ -165,14 +144,7 @@ def _release_deployment(
     result: dict[str, Any],
     sleep: Callable[[float], None],
 ) -> None:
-    action, _ = deployments.release_deployment(
-        bedrock,
-        arn,
-        run_id,
-        workflow,
-        tags_of=lambda a: _tags(bedrock, a),
-        delete=lambda call: _delete_with_retry(call, sleep),
-    )
+    action, _ = resources.release_deployment(bedrock, arn, run_id, workflow, sleep=sleep)
     logger.warning("run %s was %s: custom model deployment %s %s", run_id, status, arn, action)
     result["Released" if action == "DELETED" else "AlreadyGone"].append(arn)
 
@@ -180,44 +152,45 @@ def _release_deployment(
 def _release_one(
     bedrock: Any,
     arn: str,
-    run_id: str,
+    tags: dict[str, str],
+    workflow: str,
     status: str,
     result: dict[str, Any],
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
 ) -> None:
-    """Delete one throughput of a stopped run; record the outcome in ``result``."""
+    """Delete one throughput of a stopped run (``tags``: as listed); record the outcome in ``result``."""
+    run_id = tags.get(tags_contract.RUN_ID, "")
     try:
-        details = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
+        details = resources.call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
     except ClientError as exc:
-        if _code(exc) == NOT_FOUND:
+        if is_not_found(exc):
             result["AlreadyGone"].append(arn)
             return
         raise
-    if details.get("commitmentDuration"):
-        logger.error("run %s: %s has a %s commitment term: not deleted", run_id, arn, details["commitmentDuration"])
+
+    def wait_until_deletable(exc: ClientError) -> None:
+        code = error_code(exc)
+        if code not in NOT_DELETABLE_YET:
+            raise exc
+        if remaining_ms() < SAFETY_MARGIN_MS + POLL_SECONDS * 1000:
+            raise ThroughputStillCreating(
+                f"run {run_id} was {status}: {arn} cannot be deleted yet ({code}); retried later"
+            ) from exc
+        logger.info("run %s: %s not deletable yet (%s), waiting", run_id, arn, code)
+        sleep(POLL_SECONDS)
+
+    action, commitment = resources.release_throughput(
+        bedrock, arn, run_id, workflow, details=details, sleep=sleep, tags=tags, not_deletable_yet=wait_until_deletable
+    )
+    if action == resources.REFUSED:
+        logger.error("run %s: %s has a %s commitment term: not deleted", run_id, arn, commitment)
         result["Refused"].append(arn)
-        return
-    while True:
-        try:
-            _delete_with_retry(lambda: bedrock.delete_provisioned_model_throughput(provisionedModelId=arn), sleep)
-        except ClientError as exc:
-            code = _code(exc)
-            if code == NOT_FOUND:
-                result["AlreadyGone"].append(arn)
-                return
-            if code not in NOT_DELETABLE_YET:
-                raise
-            if remaining_ms() < SAFETY_MARGIN_MS + POLL_SECONDS * 1000:
-                raise ThroughputStillCreating(
-                    f"run {run_id} was {status}: {arn} cannot be deleted yet ({code}); retried later"
-                ) from exc
-            logger.info("run %s: %s not deletable yet (%s), waiting", run_id, arn, code)
-            sleep(POLL_SECONDS)
-            continue
+    elif action == resources.ALREADY_GONE:
+        result["AlreadyGone"].append(arn)
+    else:
         logger.warning("run %s was %s: deleted its provisioned throughput %s", run_id, status, arn)
         result["Released"].append(arn)
-        return
 
 
 def sweep(
@@ -233,18 +206,16 @@ def sweep(
     workflow = machine_arn.rsplit(":", 1)[-1]
     execution_prefix = machine_arn.replace(":stateMachine:", ":execution:", 1)
     result: dict[str, Any] = {"Sweep": workflow, "Released": [], "Refused": [], "AlreadyGone": [], "Unknown": []}
-    runs: dict[str, list[str]] = {}
-    for arn, tags in tagged_throughputs(bedrock):
+    runs: dict[str, dict[str, dict[str, str]]] = {}  # run id -> arn -> its tags
+    for arn, tags in [*tagged_throughputs(bedrock), *resources.tagged_deployments(bedrock)]:
         if tags.get(tags_contract.WORKFLOW) == workflow and tags.get(tags_contract.RUN_ID):
-            runs.setdefault(tags[tags_contract.RUN_ID], []).append(arn)
-    for arn, tags in deployments.tagged_deployments(bedrock, lambda a: _tags(bedrock, a), _call):
-        if tags.get(tags_contract.WORKFLOW) == workflow and tags.get(tags_contract.RUN_ID):
-            runs.setdefault(tags[tags_contract.RUN_ID], []).append(arn)
-    for run_id, arns in sorted(runs.items()):
+            runs.setdefault(tags[tags_contract.RUN_ID], {})[arn] = tags
+    for run_id, tagged in sorted(runs.items()):
+        arns = list(tagged)
         try:
             status = states.describe_execution(executionArn=f"{execution_prefix}:{run_id}")["status"]
         except ClientError as exc:
-            if _code(exc) in ("ExecutionDoesNotExist", "ResourceNotFound"):
+            if error_code(exc) in ("ExecutionDoesNotExist", "ResourceNotFound"):
                 logger.error(
                     "sweep: run %s of %s is unknown to Step Functions; throughputs %s left", run_id, workflow, arns
                 )
@@ -257,7 +228,7 @@ def sweep(
             if ":custom-model-deployment/" in arn:
                 _release_deployment(bedrock, arn, run_id, workflow, status, result, sleep)
             else:
-                _release_one(bedrock, arn, run_id, status, result, remaining_ms, sleep)
+                _release_one(bedrock, arn, tagged[arn], workflow, status, result, remaining_ms, sleep)
     return result
 
 

@@ -14,7 +14,8 @@ workflow name (else ``ThroughputNotOwned``, never retried), never when it has a
 commitment term (``REFUSED``, reported), and a throughput that is already gone
 is fine (``ALREADY_GONE``): the function is idempotent. Transient Bedrock errors
 are raised as ``ThrottlingException`` / ``ServiceUnavailableException`` so the
-state machine's ``Retry`` can match them by name.
+state machine's ``Retry`` can match them by name. The guards and the delete are ``workflow_lambdas.resources``
+(shared with the stopped-run release).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow_lambdas import deployments
+from workflow_lambdas import resources
 from workflow_lambdas.common.aws import client
-from workflow_lambdas.common.aws_errors import NOT_FOUND, THROTTLING_CODES, error_code
+from workflow_lambdas.common.aws_errors import is_not_found
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract import tags as tags_contract
 from workflow_lambdas.contract.errors import (
@@ -36,19 +37,15 @@ from workflow_lambdas.contract.errors import (
     ThrottlingException,
     ThroughputNotOwned,
 )
+from workflow_lambdas.contract.evaluation import DEFAULTS
 
 logger = get_logger(__name__)
-
-DELETE_ATTEMPTS = 5
-
-
-TRANSIENT_CODES = {"ServiceUnavailableException", "InternalServerException", "ServiceException"}
 
 
 class EvaluationOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    OnInconclusive: str = "RELEASE"
+    OnInconclusive: str = DEFAULTS.OnInconclusive
 
 
 class RunView(BaseModel):
@@ -114,10 +111,6 @@ class ReleaseEvent(BaseModel):
     Reason: Literal["VERDICT", "FAILURE"]
 
 
-def _code(exc: ClientError) -> str:
-    return error_code(exc)
-
-
 def _result(
     action: str, arn: str | None, reason: str, status: str | None = None, custom_deleted: bool = False
 ) -> dict[str, Any]:
@@ -128,28 +121,6 @@ def _result(
         "ThroughputStatus": status,
         "CustomModelDeleted": custom_deleted,
     }
-
-
-def _transient(exc: ClientError) -> Exception | None:
-    """The named error the state machine retries, for a transient Bedrock failure; else None."""
-    code = _code(exc)
-    if code in THROTTLING_CODES:
-        return ThrottlingException(str(exc))
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-    if code in TRANSIENT_CODES or status >= 500:
-        return ServiceUnavailableException(str(exc))
-    return None
-
-
-def _call(fn: Callable[[], Any]) -> Any:
-    """Run one Bedrock call; a transient failure is re-raised under its retryable ASL name."""
-    try:
-        return fn()
-    except ClientError as exc:
-        named = _transient(exc)
-        if named is not None:
-            raise named from exc
-        raise
 
 
 def decide(state: StateView, reason: str) -> tuple[bool, str]:
@@ -163,36 +134,13 @@ def decide(state: StateView, reason: str) -> tuple[bool, str]:
             return False, "custom model is better but KeepThroughputOnWin is false: throughput released"
         return True, "custom model is better and KeepThroughputOnWin is true: throughput kept"
     if verdict == "INCONCLUSIVE":
-        policy = state.run.Evaluation.OnInconclusive if state.run else "RELEASE"
+        policy = state.run.Evaluation.OnInconclusive if state.run else DEFAULTS.OnInconclusive
         if policy.upper() == "KEEP":
             return True, "result inconclusive and OnInconclusive is KEEP: throughput kept"
         return False, f"result inconclusive and OnInconclusive is {policy}: throughput released"
     if verdict == "NOT_BETTER":
         return False, "custom model is not better: throughput released"
     return False, f"no usable verdict ({verdict!r}): throughput released"
-
-
-def _tags(bedrock: Any, arn: str) -> dict[str, str]:
-    response = _call(lambda: bedrock.list_tags_for_resource(resourceARN=arn))
-    return {t.get("key"): t.get("value") for t in response.get("tags", [])}
-
-
-def _delete_with_retry(
-    call: Callable[[], Any], sleep: Callable[[float], None], attempts: int = DELETE_ATTEMPTS
-) -> None:
-    for attempt in range(attempts):
-        try:
-            call()
-            return
-        except ClientError as exc:
-            named = _transient(exc)
-            if not isinstance(named, ThrottlingException):
-                if named is not None:
-                    raise named from exc
-                raise
-            if attempt == attempts - 1:
-                raise ThrottlingException(f"still throttled after {attempts} attempts: {exc}") from exc
-            sleep(min(8.0, 0.5 * 2**attempt))
 
 
 def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float], None]) -> tuple[bool, str]:
@@ -202,12 +150,12 @@ def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float]
     if not model:
         return False, "custom model unknown: not deleted"
     try:
-        tags = _tags(bedrock, model)
+        tags = resources.tags_of(bedrock, model)
         if not tags_contract.owned(tags, run.RunId, run.WorkflowName):
             return False, f"custom model {model} is not tagged for this run: not deleted"
-        _delete_with_retry(lambda: bedrock.delete_custom_model(modelIdentifier=model), sleep)
+        resources.delete_with_retry(lambda: bedrock.delete_custom_model(modelIdentifier=model), sleep)
     except ClientError as exc:
-        if _code(exc) == NOT_FOUND:
+        if is_not_found(exc):
             return False, f"custom model {model} already gone"
         logger.warning("could not delete custom model %s: %s", model, exc)
         return False, f"custom model {model} not deleted: {exc}"
@@ -257,31 +205,26 @@ def release(event: ReleaseEvent, *, bedrock: Any, sleep: Callable[[float], None]
 def _release_deployment(
     bedrock: Any, state: StateView, sleep: Callable[[float], None], keep: bool
 ) -> tuple[str, str | None, str | None]:
-    """``(action, arn, status)`` for the run's custom model deployment (see ``workflow_lambdas.deployments``)."""
+    """``(action, arn, status)`` for the run's custom model deployment (see ``workflow_lambdas.resources``)."""
     run = state.run
     assert run is not None
     arn = state.deployment.CustomModelDeploymentArn if state.deployment else None
     if arn is None and run.CustomModelDeploymentName:
         # The create call may have failed after Bedrock accepted it: look it up by its run-unique name.
-        arn = deployments.find_by_name(bedrock, run.CustomModelDeploymentName, _call)
+        arn = resources.find_deployment_by_name(bedrock, run.CustomModelDeploymentName)
     if arn is None:
         return "NOT_CREATED", None, None
     if keep:
         try:
-            status = _call(lambda: bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn))["status"]
+            status = resources.call(lambda: bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn))[
+                "status"
+            ]
         except ClientError as exc:
-            if _code(exc) == NOT_FOUND:
+            if is_not_found(exc):
                 return "ALREADY_GONE", arn, "Deleted"
             raise
         return "KEPT", arn, status
-    action, status = deployments.release_deployment(
-        bedrock,
-        arn,
-        run.RunId,
-        run.WorkflowName,
-        tags_of=lambda a: _tags(bedrock, a),
-        delete=lambda call: _delete_with_retry(call, sleep),
-    )
+    action, status = resources.release_deployment(bedrock, arn, run.RunId, run.WorkflowName, sleep=sleep)
     logger.info("custom model deployment %s: %s", arn, action)
     return action, arn, status
 
@@ -303,9 +246,11 @@ def _release_throughput(
         if not run.ProvisionedModelName:
             return _result("NOT_CREATED", None, f"no provisioned throughput for this run; {why}")
         try:
-            found = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=run.ProvisionedModelName))
+            found = resources.call(
+                lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=run.ProvisionedModelName)
+            )
         except ClientError as exc:
-            if _code(exc) == NOT_FOUND:
+            if is_not_found(exc):
                 return _result(
                     "NOT_CREATED", None, f"no provisioned throughput named {run.ProvisionedModelName}; {why}"
                 )
@@ -314,9 +259,9 @@ def _release_throughput(
         details = found
     else:
         try:
-            details = _call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
+            details = resources.call(lambda: bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
         except ClientError as exc:
-            if _code(exc) == NOT_FOUND:
+            if is_not_found(exc):
                 return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
             raise
     status = details.get("status")
@@ -325,24 +270,18 @@ def _release_throughput(
         logger.info("keeping %s: %s", arn, why)
         return _result("KEPT", arn, why, status)
 
-    tags = _tags(bedrock, arn)
-    if not tags_contract.owned(tags, run.RunId, run.WorkflowName):
-        raise ThroughputNotOwned(tags_contract.not_owned_reason(arn, run.RunId, run.WorkflowName))
-    commitment = details.get("commitmentDuration")
-    if commitment:
+    action, commitment = resources.release_throughput(
+        bedrock, arn, run.RunId, run.WorkflowName, details=details, sleep=sleep
+    )
+    if action == resources.REFUSED:
         return _result(
             "REFUSED",
             arn,
             f"{why}; but the throughput has a {commitment} commitment term and cannot be deleted",
             status,
         )
-
-    try:
-        _delete_with_retry(lambda: bedrock.delete_provisioned_model_throughput(provisionedModelId=arn), sleep)
-    except ClientError as exc:
-        if _code(exc) == NOT_FOUND:
-            return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
-        raise
+    if action == resources.ALREADY_GONE:
+        return _result("ALREADY_GONE", arn, f"{why}; throughput already deleted", "Deleted")
     logger.info("deleted %s: %s", arn, why)
     return _result("DELETED", arn, why, "Deleted")
 

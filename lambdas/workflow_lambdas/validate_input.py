@@ -19,10 +19,10 @@ from pydantic import ValidationError as PydanticError
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
 from workflow_lambdas.contract.errors import InvalidInput
+from workflow_lambdas.contract.evaluation import DEFAULT_SCORE_CONCURRENCY, EvaluationSettings
 from workflow_lambdas.contract.tags import CANDIDATE as TAG_CANDIDATE
 from workflow_lambdas.validation.context import validate_execution_input
 from workflow_lambdas.validation.dataset_inputs import DEFAULT_REFERENCE_FILE, DEFAULT_VALIDATION_FILE, missing_object
-from workflow_lambdas.validation.evaluation_settings import DEFAULT_SCORE_CONCURRENCY, EvaluationSettings
 from workflow_lambdas.validation.fetch import (
     NOT_CHECKED,
     TRAINING_READ_CAP,

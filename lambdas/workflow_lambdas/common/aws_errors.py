@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 NOT_FOUND = "ResourceNotFoundException"
 #: S3: the object does not exist.
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+#: S3: the bucket does not exist.
+NO_SUCH_BUCKET = "NoSuchBucket"
 #: The caller's request rate is over a quota.
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException"})
 

@@ -1,7 +1,7 @@
 """The checks of ``ValidateInput``, one concern a module (``workflow_lambdas.validate_input`` is the handler).
 
 - ``problems``: ``Problem`` (one line of ``InvalidInput``) and the ``Problems`` accumulator;
-- ``settings``: the function's environment; ``evaluation_settings``: ``Evaluation`` and its defaults;
+- ``settings``: the function's environment; ``workflow_lambdas.contract.evaluation``: ``Evaluation`` and its defaults;
 - ``run_context``: the run context the state machine carries (``$.run``);
 - ``schema_messages``: JSON Schema errors as problems; ``check``: one validation pass (input, environment);
 - ``names``: resource names, request tokens, tags; ``model_checks``, ``deployment``, ``hyperparameters``,

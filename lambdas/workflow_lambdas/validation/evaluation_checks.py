@@ -9,8 +9,8 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from workflow_lambdas import model_families as mf
+from workflow_lambdas.contract.evaluation import DEFAULT_RUBRIC, DEFAULT_SCORE_CONCURRENCY, EvaluationSettings
 from workflow_lambdas.validation.check import InputCheck
-from workflow_lambdas.validation.evaluation_settings import DEFAULT_SCORE_CONCURRENCY, EvaluationSettings
 from workflow_lambdas.validation.problems import Problem
 from workflow_lambdas.validation.settings import Settings
 
@@ -55,7 +55,6 @@ MIN_RUBRIC_CHARS = 40
 def judge_problems(evaluation: Mapping[str, Any], bad_paths: AbstractSet[str] = frozenset()) -> list[Problem]:
     """``Evaluation.Judge`` and the policy's use of the judge (from the raw ``Evaluation`` object, so that
     they are reported beside the schema's problems): one line per problem, with the fix."""
-    from workflow_lambdas import judge
 
     problems: list[Problem] = []
     spec = found if isinstance(found := evaluation.get("Judge"), dict) else None
@@ -82,9 +81,9 @@ def judge_problems(evaluation: Mapping[str, Any], bad_paths: AbstractSet[str] = 
     model_id = spec.get("ModelId")
     if not isinstance(model_id, str) or "Evaluation.Judge.ModelId" in bad_paths:
         model_id = None
-    rubric = spec.get("Rubric", judge.DEFAULT_RUBRIC)
+    rubric = spec.get("Rubric", DEFAULT_RUBRIC)
     if not isinstance(rubric, str) or "Evaluation.Judge.Rubric" in bad_paths:
-        rubric = judge.DEFAULT_RUBRIC
+        rubric = DEFAULT_RUBRIC
     problems += _judge_model_problems(model_id.strip()) if model_id else []
     return problems + _rubric_problems(rubric.strip())
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from workflow_lambdas.validation.evaluation_settings import EvaluationSettings, Strict
+from workflow_lambdas.contract.evaluation import EvaluationSettings, Strict
 from workflow_lambdas.validation.problems import Problem
 
 

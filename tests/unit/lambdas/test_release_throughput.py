@@ -9,6 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from workflow_lambdas import release_throughput as rt
+from workflow_lambdas import resources
 from workflow_lambdas.contract import tags
 from workflow_lambdas.contract.errors import ThroughputNotOwned
 
@@ -235,7 +236,7 @@ def test_delete_gives_up_after_persistent_throttling(bedrock):
     client, stub = bedrock
     _expect_get(stub)
     _expect_tags(stub)
-    for _ in range(rt.DELETE_ATTEMPTS):
+    for _ in range(resources.DELETE_ATTEMPTS):
         stub.add_client_error("delete_provisioned_model_throughput", "ThrottlingException", "slow down", 429)
     with pytest.raises(rt.ThrottlingException, match="still throttled"):
         _run(client, _state("NOT_BETTER"))
@@ -419,7 +420,7 @@ def test_on_demand_loser_deletes_only_a_deployment_tagged_for_the_run(bedrock):
 
 
 def test_on_demand_deployment_of_another_run_is_never_deleted(bedrock):
-    from workflow_lambdas.deployments import DeploymentNotOwned
+    from workflow_lambdas.contract.errors import DeploymentNotOwned
 
     client, stub = bedrock  # no delete queued: a delete call would fail the test
     _no_throughput(stub)

@@ -1,4 +1,11 @@
-"""``Evaluation`` of the execution input, with its defaults, as the run context carries it."""
+"""``Evaluation`` of the run context (``$.run.Evaluation``), with the one definition of its defaults.
+
+ValidateInput builds it from the execution input (and writes it whole into the run context); every
+later reader takes what is missing from :data:`DEFAULTS`, never from a default of its own: the
+evaluator's verdict policy (``bertscore_evaluator.stats.Policy``), the release's ``OnInconclusive``
+(``workflow_lambdas.release_throughput``), the shard size of PlanShards and the cache switch of infer
+and score. The execution-input JSON Schema documents the same defaults (a test compares them).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_seriali
 
 # Shards scored at the same time when the input does not say (at most the module's score_max_concurrency).
 DEFAULT_SCORE_CONCURRENCY = 40
+#: The judge's built-in rubric (workflow_lambdas.judge holds its text).
+DEFAULT_RUBRIC = "summary_quality"
 
 
 class Strict(BaseModel):
@@ -32,7 +41,7 @@ class JudgeSettings(Strict):
     """``Evaluation.Judge``: the optional LLM judge (workflow_lambdas.judge)."""
 
     ModelId: str
-    Rubric: str = "summary_quality"  # workflow_lambdas.judge.DEFAULT_RUBRIC
+    Rubric: str = DEFAULT_RUBRIC
 
 
 class EvaluationSettings(Strict):
@@ -67,3 +76,7 @@ class EvaluationSettings(Strict):
         if data.get("Cache") is True:
             data.pop("Cache")  # on by default (infer and score read a missing Cache as true)
         return data
+
+
+#: Every default of ``Evaluation``, for the readers of the run context.
+DEFAULTS = EvaluationSettings()

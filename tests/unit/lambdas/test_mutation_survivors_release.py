@@ -1,0 +1,265 @@
+"""The release decisions at their edges (issue 15: release/stopped-run mutants that no test caught).
+
+An inconclusive result is released unless the run says KEEP (also when the run context predates the
+setting); a throughput with a commitment term is never deleted by the safety net, whatever way the run
+ended (ABORTED, TIMED_OUT or FAILED) and whether the status event or the scheduled sweep finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from workflow_lambdas import release_stopped_run as rsr
+from workflow_lambdas import release_throughput as rt
+from workflow_lambdas import resources
+from workflow_lambdas.contract.tags import RUN_ID as RUN_ID_TAG
+from workflow_lambdas.contract.tags import WORKFLOW as WORKFLOW_TAG
+
+RUN = "run-2026-12-03"
+MACHINE = "prod-customize"
+EXECUTION = f"arn:aws:states:us-east-1:123456789012:execution:{MACHINE}:{RUN}"
+MACHINE_ARN = f"arn:aws:states:us-east-1:123456789012:stateMachine:{MACHINE}"
+PT = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/commit000001"
+MODEL = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"
+NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
+
+
+def _state(verdict: str | None, **run: object) -> rt.StateView:
+    context = {"RunId": RUN, "WorkflowName": MACHINE, **run}
+    evaluation = {"Result": {"Verdict": verdict}} if verdict else None
+    return rt.StateView.model_validate({"run": context, "evaluation": evaluation})
+
+
+@pytest.mark.parametrize(
+    "run, keep",
+    [
+        ({}, False),  # a run context without OnInconclusive: the default releases
+        ({"Evaluation": {}}, False),
+        ({"Evaluation": {"OnInconclusive": "RELEASE"}}, False),
+        ({"Evaluation": {"OnInconclusive": "KEEP"}}, True),
+        ({"Evaluation": {"OnInconclusive": "keep"}}, True),
+    ],
+)
+def test_an_inconclusive_result_is_released_unless_the_run_says_keep(run, keep):
+    kept, why = rt.decide(_state("INCONCLUSIVE", **run), "VERDICT")
+    assert kept is keep
+    assert why.startswith("result inconclusive") and why.endswith("kept" if keep else "released")
+
+
+def test_without_a_run_context_nothing_is_kept():
+    state = rt.StateView.model_validate({"evaluation": {"Result": {"Verdict": "INCONCLUSIVE"}}})
+    assert rt.decide(state, "VERDICT")[0] is False
+    assert rt.decide(rt.StateView.model_validate({"evaluation": {"Result": {"Verdict": "CUSTOM_BETTER"}}}), "VERDICT")[
+        0
+    ]
+
+
+@pytest.mark.parametrize("verdict", ["CUSTOM_BETTER", "INCONCLUSIVE", "NOT_BETTER", None])
+def test_a_failed_run_releases_whatever_its_verdict_and_policy(verdict):
+    state = _state(verdict, Evaluation={"OnInconclusive": "KEEP"}, KeepThroughputOnWin=True)
+    state.error = {"Error": "ThroughputFailed"}
+    kept, why = rt.decide(state, "FAILURE")
+    assert kept is False and why == "run failed (ThroughputFailed): throughput released"
+
+
+def _summary(arn: str) -> dict:
+    return {
+        "provisionedModelName": arn.rsplit("/", 1)[-1],
+        "provisionedModelArn": arn,
+        "modelArn": MODEL,
+        "desiredModelArn": MODEL,
+        "foundationModelArn": MODEL,
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "status": "InService",
+        "creationTime": NOW,
+        "lastModifiedTime": NOW,
+    }
+
+
+def _tags() -> dict:
+    return {"tags": [{"key": RUN_ID_TAG, "value": RUN}, {"key": WORKFLOW_TAG, "value": MACHINE}]}
+
+
+def _client(service: str):
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _queue_committed(stub: Stubber) -> None:
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(PT)]}, None)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": PT})
+
+
+def _queue_details(stub: Stubber) -> None:
+    # no delete queued: a delete call fails the test
+    stub.add_response(
+        "get_provisioned_model_throughput",
+        {**_summary(PT), "commitmentDuration": "OneMonth"},
+        {"provisionedModelId": PT},
+    )
+
+
+@pytest.mark.parametrize("status", rsr.STATUSES)
+def test_the_status_event_never_deletes_a_committed_throughput(status):
+    bedrock = _client("bedrock")
+    with Stubber(bedrock) as stub:
+        _queue_committed(stub)
+        _queue_details(stub)
+        stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
+        event = {
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "detail": {
+                "executionArn": EXECUTION,
+                "stateMachineArn": MACHINE_ARN,
+                "name": RUN,
+                "status": status,
+                "startDate": int(NOW.timestamp() * 1000),
+            },
+        }
+        result = rsr.release_stopped_run(rsr.StatusChangeEvent.model_validate(event), bedrock=bedrock)
+        stub.assert_no_pending_responses()
+    assert result["Status"] == status
+    assert result["Refused"] == [PT] and result["Released"] == [] and result["AlreadyGone"] == []
+
+
+@pytest.mark.parametrize("status", rsr.STATUSES)
+def test_the_sweep_never_deletes_a_committed_throughput(status):
+    bedrock, states = _client("bedrock"), _client("stepfunctions")
+    with Stubber(bedrock) as stub, Stubber(states) as sfn:
+        stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(PT)]}, None)
+        stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": PT})
+        stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
+        sfn.add_response(
+            "describe_execution",
+            {
+                "executionArn": EXECUTION,
+                "stateMachineArn": MACHINE_ARN,
+                "status": status,
+                "startDate": NOW,
+            },
+            {"executionArn": EXECUTION},
+        )
+        _queue_details(stub)
+        result = rsr.sweep(
+            rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN}),
+            bedrock=bedrock,
+            states=states,
+        )
+        stub.assert_no_pending_responses()
+    assert result["Refused"] == [PT] and result["Released"] == []
+
+
+# -- transient Bedrock errors: which are retried, and how long the deletes wait ------------------------------
+
+
+def _client_error(code: str, status: int = 400, message: str = "boom") -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Delete"
+    )
+
+
+@pytest.mark.parametrize(
+    "code, status, named",
+    [
+        ("ThrottlingException", 400, rt.ThrottlingException),
+        ("TooManyRequestsException", 429, rt.ThrottlingException),
+        ("ServiceUnavailableException", 400, rt.ServiceUnavailableException),
+        ("InternalServerException", 400, rt.ServiceUnavailableException),
+        ("SomethingNew", 500, rt.ServiceUnavailableException),  # any 5xx is the service's fault
+        ("SomethingNew", 503, rt.ServiceUnavailableException),
+        ("SomethingNew", 499, None),
+        ("ValidationException", 400, None),
+        ("AccessDeniedException", 403, None),
+    ],
+)
+def test_a_transient_bedrock_error_is_raised_under_the_name_the_state_machine_retries(code, status, named):
+    exc = _client_error(code, status, message="the original message")
+    mapped = resources.transient(exc)
+    if named is None:
+        assert mapped is None
+    else:
+        assert type(mapped) is named and "the original message" in str(mapped)
+
+
+def test_a_client_error_without_response_metadata_is_not_transient():
+    from botocore.exceptions import ClientError
+
+    assert resources.transient(ClientError({"Error": {"Code": "SomethingNew"}}, "Delete")) is None
+
+
+def test_a_throttled_delete_backs_off_exponentially_up_to_eight_seconds_then_gives_up():
+    waits: list[float] = []
+    calls = [0]
+
+    def throttled() -> None:
+        calls[0] += 1
+        raise _client_error("ThrottlingException")
+
+    with pytest.raises(rt.ThrottlingException, match="still throttled after 7 attempts"):
+        resources.delete_with_retry(throttled, waits.append, attempts=7)
+    assert calls[0] == 7
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+def test_a_delete_throttled_once_succeeds_on_the_second_call():
+    waits: list[float] = []
+    outcomes = [_client_error("ThrottlingException"), None]
+
+    def call() -> None:
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    resources.delete_with_retry(call, waits.append)
+    assert outcomes == [] and waits == [0.5]
+
+
+def test_a_delete_unavailable_is_raised_for_the_state_machine_at_once():
+    calls = [0]
+
+    def unavailable() -> None:
+        calls[0] += 1
+        raise _client_error("ServiceUnavailableException", 503)
+
+    with pytest.raises(rt.ServiceUnavailableException):
+        resources.delete_with_retry(unavailable, lambda s: None)
+    assert calls[0] == 1
+
+
+@pytest.mark.parametrize(
+    "verdict, run, keep, words",
+    [
+        ("CUSTOM_BETTER", {}, True, "better and KeepThroughputOnWin is true: throughput kept"),
+        ("CUSTOM_BETTER", {"KeepThroughputOnWin": False}, False, "KeepThroughputOnWin is false: throughput released"),
+        ("NOT_BETTER", {}, False, "custom model is not better: throughput released"),
+        ("SOMETHING", {}, False, "no usable verdict ('SOMETHING'): throughput released"),
+        (None, {}, False, "no usable verdict (None): throughput released"),
+    ],
+)
+def test_the_reason_says_which_setting_decided(verdict, run, keep, words):
+    kept, why = rt.decide(_state(verdict, **run), "VERDICT")
+    assert kept is keep and why == why.strip() and why.endswith(words)
+
+
+def test_a_failure_without_an_error_name_says_unknown_error():
+    assert rt.decide(_state(None), "FAILURE") == (False, "run failed (unknown error): throughput released")
+
+
+def test_a_losing_custom_model_without_a_name_is_not_deleted():
+    state = rt.StateView.model_validate({"run": {"RunId": RUN, "WorkflowName": MACHINE}})
+    deleted, note = rt._delete_custom_model(_client("bedrock"), state, lambda s: None)
+    assert deleted is False and note == "custom model unknown: not deleted"
+
+
+def test_tags_of_a_resource_without_tags_are_empty():
+    bedrock = _client("bedrock")
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_tags_for_resource", {}, {"resourceARN": PT})
+        assert resources.tags_of(bedrock, PT) == {}

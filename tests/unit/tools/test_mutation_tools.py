@@ -1,0 +1,103 @@
+"""tools/asl_mutation.py and tools/run_mutmut.py (make mutation): the mutants they make and where they run."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bedrock_customize.emulator.render import placeholders, render_file
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tools"))
+import asl_mutation  # noqa: E402
+import run_mutmut  # noqa: E402
+
+
+def test_every_operator_makes_mutants_of_both_templates_and_the_event_pattern():
+    mutants = asl_mutation.all_mutants()
+    operators = {m.operator for m in mutants}
+    assert operators == {
+        "remove-catch",
+        "remove-error-name",
+        "remove-retry",
+        "choice",
+        "result-path",
+        "concurrency",
+        "event-status",
+    }
+    assert {m.file for m in mutants} == {*asl_mutation.TEMPLATES.values(), asl_mutation.EVENT_PATTERN}
+    assert len({m.id for m in mutants}) == len(mutants)
+    for m in mutants:  # one change each: the mutant differs from the template it came from
+        assert m.document != asl_mutation._load(m.file), m.description
+
+
+def test_the_sample_is_deterministic_and_spans_the_operators():
+    mutants = asl_mutation.all_mutants()
+    first = [m.id for m in asl_mutation.sample(asl_mutation.all_mutants(), 21, seed=15)]
+    assert first == [m.id for m in asl_mutation.sample(asl_mutation.all_mutants(), 21, seed=15)]
+    assert first != [m.id for m in asl_mutation.sample(asl_mutation.all_mutants(), 21, seed=16)]
+    assert len(first) == 21
+    assert {m.operator for m in mutants if m.id in first} == {m.operator for m in mutants}
+
+
+def test_a_mutant_module_renders_with_the_same_variables(tmp_path):
+    mutants = asl_mutation.all_mutants()
+    picked = {m.operator: m for m in mutants}  # one of each operator
+    for mutant in picked.values():
+        target = tmp_path / mutant.operator
+        asl_mutation.write_mutant(target, mutant)
+        assert (target / "main.tf").is_file() and (target / "modules" / "evaluation" / "main.tf").is_file()
+        text = (target / mutant.file).read_text(encoding="utf-8")
+        original = (ROOT / mutant.file).read_text(encoding="utf-8")
+        assert placeholders(text) == placeholders(original)
+        rendered = render_file(target / mutant.file, {name: "arn:aws:x" for name in placeholders(text)})
+        assert rendered != render_file(ROOT / mutant.file, {name: "arn:aws:x" for name in placeholders(original)})
+
+
+def test_a_choice_mutant_changes_one_comparison():
+    [mutant] = [m for m in asl_mutation.all_mutants() if m.operator == "choice" and "Decide:" in m.description][:1]
+    before = json.dumps(asl_mutation._load(mutant.file)["States"]["Decide"], sort_keys=True)
+    after = json.dumps(mutant.document["States"]["Decide"], sort_keys=True)
+    assert before != after and len(before.split()) == len(after.split())
+
+
+def test_tests_are_chosen_by_the_states_they_entered():
+    recorded = {
+        "tests": {
+            "a::slow": {"entered": {"customize": ["GetThroughput", "ReleaseAfterFailure"]}, "duration": 9.0},
+            "a::fast": {"entered": {"customize": ["GetThroughput", "ReleaseAfterFailure"]}, "duration": 1.0},
+            "a::other": {"entered": {"customize": ["GetThroughput"]}, "duration": 0.5},
+            "tests/workflow/test_run_stopped.py::x": {"entered": {}, "duration": 2.0},
+        }
+    }
+    catch = asl_mutation.Mutant("m", "remove-catch", "t", "d", "customize", "GetThroughput", ["ReleaseAfterFailure"])
+    assert asl_mutation.select_tests(catch, recorded, 4) == ["a::fast", "a::slow"]
+    assert asl_mutation.select_tests(catch, recorded, 1) == ["a::fast"]
+    retry = asl_mutation.Mutant("m", "remove-retry", "t", "d", "customize", "GetThroughput")
+    assert asl_mutation.select_tests(retry, recorded, 4) == ["a::other", "a::fast", "a::slow"]
+    event = asl_mutation.Mutant("m", "event-status", "e", "d", None, None)
+    assert asl_mutation.select_tests(event, recorded, 4) == ["tests/workflow/test_run_stopped.py::x"]
+
+
+def test_the_mutmut_staging_config_keeps_to_existing_modules_and_tests():
+    config = run_mutmut.staged_config(None)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    assert set(config["only_mutate"]) <= set(declared["only_mutate"])
+    assert "src/workflow_lambdas/release_throughput.py" in config["only_mutate"]
+    assert all((ROOT / t).is_file() for t in config["pytest_add_cli_args_test_selection"])
+    assert ["-m", "not slow"] != config["pytest_add_cli_args"][-2:]  # scoring is in: its slow tests run
+    narrow = run_mutmut.staged_config(["stats"])
+    assert narrow["only_mutate"] == ["src/bertscore_evaluator/stats.py"]
+    assert narrow["pytest_add_cli_args"][-2:] == ["-m", "not slow"]
+    with pytest.raises(SystemExit, match="--only nothing"):
+        run_mutmut.staged_config(["nothing"])
+
+
+def test_the_scripts_have_a_main():
+    for script in ("asl_mutation.py", "run_mutmut.py"):
+        assert callable(runpy.run_path(str(ROOT / "tools" / script))["main"])

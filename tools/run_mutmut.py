@@ -1,0 +1,162 @@
+"""Run mutmut on the money-critical and verdict modules and print ``result: python_killed=<pct>``.
+
+The configuration is ``[tool.mutmut]`` in pyproject.toml. mutmut names a mutant after its file's path below
+``./`` or ``src/`` and puts ``mutants/`` and ``mutants/src/`` first on ``sys.path``; the shipped packages live in
+``lambdas/workflow_lambdas`` and ``evaluator/bertscore_evaluator``, which it would name ``lambdas.workflow_lambdas.*``
+while the tests import ``workflow_lambdas.*``. So this script builds a staging copy (``build/mutation/``) with both
+packages under ``src/``, the tests and pyproject.toml, and runs mutmut there. Entries of
+``pytest_add_cli_args_test_selection`` and ``only_mutate`` may be globs; entries that match nothing are left out
+(``validate_input.py`` and its ``validation/`` package split work either way).
+
+    python tools/run_mutmut.py                       # every configured module
+    python tools/run_mutmut.py --only release_throughput stats
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGING = ROOT / "build" / "mutation"
+# staging path -> checkout path of the packages mutmut mutates
+PACKAGES = {
+    "src/workflow_lambdas": ROOT / "lambdas" / "workflow_lambdas",
+    "src/bertscore_evaluator": ROOT / "evaluator" / "bertscore_evaluator",
+}
+SLOW_MODULES = {"scoring"}  # its tests load the BERTScore model (the slow mark)
+KILLED = {"killed", "timeout", "caught by type check"}
+NOT_COUNTED = {"skipped", "not checked"}
+
+
+def _staging_path(checkout: Path) -> str:
+    for staged, real in PACKAGES.items():
+        if checkout.is_relative_to(real):
+            return f"{staged}/{checkout.relative_to(real).as_posix()}"
+    raise ValueError(checkout)
+
+
+def _existing_sources(patterns: list[str]) -> list[str]:
+    """The ``only_mutate`` patterns that match a file of the checkout (staging paths)."""
+    files = [_staging_path(p) for real in PACKAGES.values() for p in real.rglob("*.py")]
+    return [pattern for pattern in patterns if any(fnmatch.fnmatch(f, pattern) for f in files)]
+
+
+def _stem(pattern: str) -> str:
+    """``src/workflow_lambdas/infer.py`` -> ``infer``; ``src/workflow_lambdas/validation/*`` -> ``validation``."""
+    parts = pattern.rstrip("/*").split("/")
+    return parts[-1].removesuffix(".py")
+
+
+def _tests_for(patterns: list[str]) -> list[str]:
+    """Expand the test selection (globs allowed)."""
+    found: list[str] = []
+    for pattern in patterns:
+        for path in sorted(ROOT.glob(pattern)):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel not in found:
+                found.append(rel)
+    return found
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def staged_config(only: list[str] | None) -> dict[str, list[str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    sources = _existing_sources(config["only_mutate"])
+    if only:
+        unknown = [name for name in only if name not in {_stem(s) for s in sources}]
+        if unknown:
+            raise SystemExit(f"--only {' '.join(unknown)}: not in [tool.mutmut] only_mutate ({sources})")
+        sources = [s for s in sources if _stem(s) in only]
+    args = list(config.get("pytest_add_cli_args", []))
+    if not any(_stem(s) in SLOW_MODULES for s in sources):
+        args += ["-m", "not slow"]  # the BERTScore model's tests only test the scoring module
+    return {
+        "source_paths": config["source_paths"],
+        "only_mutate": sources,
+        "pytest_add_cli_args_test_selection": _tests_for(config["pytest_add_cli_args_test_selection"]),
+        "pytest_add_cli_args": args,
+        "do_not_mutate_patterns": config.get("do_not_mutate_patterns", []),
+    }
+
+
+def build_staging(config: dict[str, list[str]]) -> None:
+    if STAGING.exists():
+        shutil.rmtree(STAGING)
+    STAGING.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for staged, real in PACKAGES.items():
+        shutil.copytree(real, STAGING / staged, ignore=ignore)
+    shutil.copytree(ROOT / "tests", STAGING / "tests", ignore=ignore)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = re.compile(r"^\[tool\.mutmut\]\n(?:(?!^\[).*\n|\n)*", re.MULTILINE)
+    body = "".join(f"{key} = {_toml_list(values)}\n" for key, values in config.items())
+    body += "use_git_change_detection = false\n"
+    (STAGING / "pyproject.toml").write_text(section.sub(lambda _: "[tool.mutmut]\n" + body + "\n", text))
+
+
+def _module_of(key: str) -> str:
+    """``workflow_lambdas.release_throughput.x_decide__mutmut_3`` -> ``workflow_lambdas.release_throughput``."""
+    return key.partition("__mutmut_")[0].rsplit(".", 1)[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", metavar="MODULE", help="module stems, e.g. release_throughput stats")
+    parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2: 2 cores)")
+    args = parser.parse_args(argv)
+
+    config = staged_config(args.only)
+    build_staging(config)
+    print(f"mutmut on {', '.join(config['only_mutate'])}")
+    print(f"  tests: {' '.join(config['pytest_add_cli_args_test_selection'])}", flush=True)
+    mutmut = [sys.executable, "-m", "mutmut"]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    run = subprocess.run([*mutmut, "run", "--max-children", str(args.max_children)], cwd=STAGING, env=env)
+    results = subprocess.run(
+        [*mutmut, "results", "--all", "true"], cwd=STAGING, env=env, capture_output=True, text=True, check=True
+    )
+    statuses: dict[str, str] = {}
+    for line in results.stdout.splitlines():
+        key, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in key:
+            statuses[key] = status
+    if not statuses:
+        print(results.stdout + results.stderr)
+        print("result: python_killed=n/a (mutmut produced no results)")
+        return run.returncode or 1
+
+    by_module: dict[str, Counter[str]] = {}
+    for key, status in statuses.items():
+        by_module.setdefault(_module_of(key), Counter())[status] += 1
+    total_killed = total = 0
+    for module, counts in sorted(by_module.items()):
+        counted = sum(n for status, n in counts.items() if status not in NOT_COUNTED)
+        killed = sum(n for status, n in counts.items() if status in KILLED)
+        total_killed, total = total_killed + killed, total + counted
+        pct = 100.0 * killed / counted if counted else 0.0
+        print(f"  {module}: {killed}/{counted} killed ({pct:.1f}%)  {dict(counts)}")
+    survivors = sorted(k for k, s in statuses.items() if s not in KILLED | NOT_COUNTED)
+    if survivors:
+        print(f"survivors ({len(survivors)}; `cd {STAGING.relative_to(ROOT)} && mutmut show <name>` for the diff):")
+        for key in survivors:
+            print(f"  {key}: {statuses[key]}")
+    pct = 100.0 * total_killed / total if total else 0.0
+    print(f"result: python_killed={pct:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
