@@ -28,7 +28,7 @@ from typing import Any
 from workflow_lambdas.common import aws_errors
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.logs import bound, get_logger
-from workflow_lambdas.contract import layout
+from workflow_lambdas.contract import decision, layout
 from workflow_lambdas.contract.errors import DatasetError, EvaluationFailed
 from workflow_lambdas.contract.evaluation import DEFAULTS
 
@@ -482,6 +482,10 @@ def aggregate(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     files = report.render_all(summary, records)
     uris = report.write_report(files, _put, bucket, layout.report_prefix(layout.prefix_of(run)))
     result = {**report.verdict_result(summary), "Cache": summary["Cache"], **uris}
+    # The keep-or-release decision the parent's Decide state reads (workflow_lambdas.contract.decision).
+    result["KeepWinner"] = decision.keeps_winner(
+        result["Verdict"], run.get("KeepThroughputOnWin", decision.KEEP_THROUGHPUT_ON_WIN)
+    )
     if summary.get("Judge"):
         j = summary["Judge"]
         result["Judge"] = {

@@ -31,6 +31,7 @@ from workflow_lambdas import resources
 from workflow_lambdas.common.aws import client
 from workflow_lambdas.common.aws_errors import is_not_found
 from workflow_lambdas.common.logs import bound, get_logger
+from workflow_lambdas.contract import decision as decisions
 from workflow_lambdas.contract import tags as tags_contract
 from workflow_lambdas.contract.errors import (
     ServiceUnavailableException,
@@ -56,7 +57,7 @@ class RunView(BaseModel):
     ProvisionedModelName: str | None = None
     CustomModelName: str | None = None
     Evaluation: EvaluationOptions = Field(default_factory=EvaluationOptions)
-    KeepThroughputOnWin: bool = True
+    KeepThroughputOnWin: bool = decisions.KEEP_THROUGHPUT_ON_WIN
     KeepLosingCustomModel: bool = True
     DeploymentMode: str = "provisioned"
     KeepWinnerAs: str = "provisioned_throughput"
@@ -126,21 +127,14 @@ def _result(
 def decide(state: StateView, reason: str) -> tuple[bool, str]:
     """``(keep, why)`` from the run outcome."""
     verdict = state.evaluation.Result.Verdict if state.evaluation and state.evaluation.Result else None
-    if reason == "FAILURE":
-        error = (state.error or {}).get("Error") or "unknown error"
-        return False, f"run failed ({error}): throughput released"
-    if verdict == "CUSTOM_BETTER":
-        if state.run is not None and not state.run.KeepThroughputOnWin:
-            return False, "custom model is better but KeepThroughputOnWin is false: throughput released"
-        return True, "custom model is better and KeepThroughputOnWin is true: throughput kept"
-    if verdict == "INCONCLUSIVE":
-        policy = state.run.Evaluation.OnInconclusive if state.run else DEFAULTS.OnInconclusive
-        if policy.upper() == "KEEP":
-            return True, "result inconclusive and OnInconclusive is KEEP: throughput kept"
-        return False, f"result inconclusive and OnInconclusive is {policy}: throughput released"
-    if verdict == "NOT_BETTER":
-        return False, "custom model is not better: throughput released"
-    return False, f"no usable verdict ({verdict!r}): throughput released"
+    run = state.run
+    decision = decisions.decide(
+        verdict,
+        keep_throughput_on_win=run.KeepThroughputOnWin if run else decisions.KEEP_THROUGHPUT_ON_WIN,
+        on_inconclusive=run.Evaluation.OnInconclusive if run else DEFAULTS.OnInconclusive,
+        failed_with=((state.error or {}).get("Error") or "unknown error") if reason == "FAILURE" else None,
+    )
+    return decision.keep, decision.why
 
 
 def _delete_custom_model(bedrock: Any, state: StateView, sleep: Callable[[float], None]) -> tuple[bool, str]:

@@ -155,6 +155,7 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     assert result["Verdict"] == "CUSTOM_BETTER"
     assert result["Counts"] == {"Records": 7, "Scored": 7, "BaseErrors": 0, "CustomErrors": 0}
     assert result["VerdictReason"] is None  # MinPairs 5 is met
+    assert result["KeepWinner"] is True  # the decision the parent's Decide reads (KeepThroughputOnWin default)
     assert set(result) == {
         "Verdict",
         "VerdictReason",
@@ -166,6 +167,7 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
         "Difference",
         "Counts",
         "Cache",
+        "KeepWinner",
         "ReportS3Uri",
         "SummaryS3Uri",
         "ScoresS3Uri",
@@ -180,7 +182,8 @@ def test_sharded_run_equals_single_pass_and_writes_the_report(s3, config):
     assert "<svg" in get(s3, f"{PREFIX}report/report.html")
 
     # the same scores with the default MinPairs: too few pairs for a verdict
-    assert handlers.aggregate({"run": run_context(), "plan": plan}, None)["Verdict"] == "INCONCLUSIVE"
+    inconclusive = handlers.aggregate({"run": run_context(), "plan": plan}, None)
+    assert inconclusive["Verdict"] == "INCONCLUSIVE" and inconclusive["KeepWinner"] is False
 
 
 def test_sharded_idf_uses_the_global_reference_set(s3, config, monkeypatch):
