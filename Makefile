@@ -78,14 +78,14 @@ test-terraform: install
 # machine templates and the run-stopped event pattern (a seeded sample of ASL_MUTANTS mutants).
 # MUTATION_MODULES narrows mutmut, e.g. make mutation MUTATION_MODULES="release_throughput stats".
 MUTATION_MODULES ?=
-ASL_MUTANTS ?= 40
+ASL_MUTANTS ?= 20
 ASL_SEED ?= 15
 mutation: install
 	@mkdir -p build
 	@set -o pipefail; \
 	nice -n 10 $(BIN)/python tools/run_mutmut.py $(if $(MUTATION_MODULES),--only $(MUTATION_MODULES),) \
 		| tee build/mutation-python.log; \
-	nice -n 10 $(BIN)/python tools/asl_mutation.py --max $(ASL_MUTANTS) --seed $(ASL_SEED) | tee build/mutation-asl.log; \
+	nice -n 10 $(BIN)/python tools/asl_mutation.py --max $(ASL_MUTANTS) --seed $(ASL_SEED) --tests 4 | tee build/mutation-asl.log; \
 	python_killed=$$(sed -n 's/^result: python_killed=//p' build/mutation-python.log); \
 	asl_killed=$$(sed -n 's/^result: asl_killed=//p' build/mutation-asl.log); \
 	echo "result: python_killed=$$python_killed asl_killed=$$asl_killed"

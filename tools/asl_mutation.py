@@ -58,8 +58,9 @@ PROBE_TESTS = [
     "tests/workflow/test_sweep_faults.py",
     "tests/workflow/test_on_demand.py",
 ]
+GUARD_TESTS = "tests/workflow/test_asl_guards.py"
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
-EVENT_TESTS = ["tests/workflow/test_run_stopped.py", "tests/workflow/test_asl_guards.py"]
+EVENT_TESTS = ["tests/workflow/test_run_stopped.py"]
 MAP_ENV = "ASL_MUTATION_MAP_OUT"
 
 
@@ -181,6 +182,7 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
             if key in state:
                 yield mutant("concurrency", path, f"{key} removed", lambda s, key=key: s.pop(key))
         for c, choice in enumerate(state.get("Choices", [])):
+            branch = [choice["Next"]] if "Next" in choice else []  # the tests that took this branch
             for trail, rule in _rules(choice):
                 where = f"Choices[{c}].{trail}"
                 for op, value in list(rule.items()):
@@ -191,7 +193,7 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
                             target = _rule_at(s["Choices"][c], trail)
                             target[new] = target.pop(op)
 
-                        yield mutant("choice", path, f"{where}{op} -> {new} ({rule.get('Variable')})", swap)
+                        yield mutant("choice", path, f"{where}{op} -> {new} ({rule.get('Variable')})", swap, branch)
                     elif op in FLIPPED and isinstance(value, bool):
 
                         def flip(s, c=c, trail=trail, op=op):
@@ -199,14 +201,15 @@ def _template_mutants(workflow: str, rel: str, original: dict[str, Any]) -> Iter
                             target[op] = not target[op]
 
                         variable = rule.get("Variable")
-                        yield mutant("choice", path, f"{where}{op} {value} -> {not value} ({variable})", flip)
+                        yield mutant("choice", path, f"{where}{op} {value} -> {not value} ({variable})", flip, branch)
                     elif op == "StringEquals":
 
                         def rename(s, c=c, trail=trail):
                             target = _rule_at(s["Choices"][c], trail)
                             target["StringEquals"] = target["StringEquals"] + "_MUTANT"
 
-                        yield mutant("choice", path, f"{where}StringEquals {value!r} -> {value + '_MUTANT'!r}", rename)
+                        described = f"{where}StringEquals {value!r} -> {value + '_MUTANT'!r}"
+                        yield mutant("choice", path, described, rename, branch)
 
 
 def _remove_entry(state: dict[str, Any], kind: str, index: int) -> None:
@@ -310,36 +313,52 @@ def _env(**extra: str) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=pythonpath, **extra)
 
 
-def state_map(workers: int) -> dict[str, Any]:
+def _record(targets: list[str], workers: int) -> dict[str, Any]:
+    out = WORK / "map_records"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    print(f"recording which workflow test enters which state: {len(targets)} files or tests ...", flush=True)
+    started = time.monotonic()
+    xdist = ["-n", str(workers)] if workers > 1 and len(targets) > 1 else []
+    proc = _pytest([*xdist, *targets], _env(**{MAP_ENV: str(out)}))
+    records: dict[str, Any] = {}
+    for path in out.glob("*.json"):
+        records.update(json.loads(path.read_text(encoding="utf-8")))
+    failed = sorted(n for n, r in records.items() if not r["passed"])
+    print(f"  {len(records)} tests recorded in {time.monotonic() - started:.0f} s", end="")
+    print(f"; {len(failed)} failed on the unmutated templates and are not used: {failed}" if failed else "")
+    if not records:
+        print(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit("no workflow test ran on the unmutated templates")
+    return records
+
+
+def state_map(workers: int, rerecord_failed: bool = False) -> dict[str, Any]:
     """Per workflow test: the states its executions entered, its duration, whether it passed unmutated.
 
-    Cached per test file; a file is recorded again when it changes, all of them when a template does."""
+    Cached per test file; a file is recorded again when it changes, all of them when a template does;
+    ``rerecord_failed``: the tests that failed when recorded are recorded again."""
     cache = WORK / "state_map.json"
     support = ("tests/workflow/conftest.py", "tests/workflow/workflow_support.py")
     shared = _digest(*TEMPLATES.values(), EVENT_PATTERN, *support)
     cached = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
     files = cached.get("files", {}) if cached.get("shared") == shared else {}
     stale = [t for t in PROBE_TESTS if (ROOT / t).exists() and files.get(t, {}).get("digest") != _digest(t)]
-    if stale:
-        out = WORK / "map_records"
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        print(f"recording which workflow test enters which state: {' '.join(stale)} ...", flush=True)
-        started = time.monotonic()
-        xdist = ["-n", str(workers)] if workers > 1 else []
-        proc = _pytest([*xdist, *stale], _env(**{MAP_ENV: str(out)}))
-        records: dict[str, Any] = {}
-        for path in out.glob("*.json"):
-            records.update(json.loads(path.read_text(encoding="utf-8")))
-        failed = sorted(n for n, r in records.items() if not r["passed"])
-        print(f"  {len(records)} tests recorded in {time.monotonic() - started:.0f} s", end="")
-        print(f"; {len(failed)} failed on the unmutated templates and are not used: {failed}" if failed else "")
-        if not records:
-            print(proc.stdout[-3000:] + proc.stderr[-3000:])
-            raise SystemExit("no workflow test ran on the unmutated templates")
+    failed = [
+        n
+        for rel, f in files.items()
+        if rel in PROBE_TESTS and rel not in stale
+        for n, r in f["tests"].items()
+        if not r["passed"] and rerecord_failed
+    ]
+    if stale or failed:
+        records = _record(stale + failed, workers)
         for rel in stale:
             tests = {n: r for n, r in records.items() if n.split("::", 1)[0] == rel}
             files[rel] = {"digest": _digest(rel), "tests": tests}
+        for nodeid in failed:
+            if nodeid in records:
+                files[nodeid.split("::", 1)[0]]["tests"][nodeid] = records[nodeid]
         WORK.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps({"shared": shared, "files": files}, indent=1, sort_keys=True), encoding="utf-8")
     tests = {n: r for rel, f in files.items() if rel in PROBE_TESTS for n, r in f["tests"].items() if r["passed"]}
@@ -355,8 +374,10 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
         chosen = [n for n, r in tests.items() if all(s in r["entered"].get(mutant.workflow, []) for s in need)]
         if not chosen and mutant.also:  # no test reaches the handler: the tests that enter the state
             chosen = [n for n, r in tests.items() if mutant.state in r["entered"].get(mutant.workflow, [])]
-    # fastest first; a test of the new guard file before others of the same speed class
-    chosen.sort(key=lambda n: (tests[n]["duration"], n))
+    # A Retry or a concurrency bound is only exercised by the fault it is there for: the tests written for the
+    # guards first (test_asl_guards.py). Otherwise the fastest tests that took the mutated path.
+    guards_first = mutant.operator in ("remove-retry", "remove-error-name", "concurrency")
+    chosen.sort(key=lambda n: (guards_first and n.split("::", 1)[0] != GUARD_TESTS, tests[n]["duration"], n))
     return chosen[:limit]
 
 
@@ -432,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operator", action="append", help="only mutants of this operator (repeatable)")
     parser.add_argument("--match", help="only mutants whose description contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--rerecord-failed", action="store_true", help="record the tests that failed unmutated again")
     args = parser.parse_args(argv)
 
     mutants = all_mutants()
@@ -446,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(chosen)} of {len(mutants)} mutants")
         return 0
 
-    recorded = state_map(args.workers)
+    recorded = state_map(args.workers, args.rerecord_failed)
     target = WORK / "module"
     killed: list[Mutant] = []
     survived: list[tuple[Mutant, str]] = []
@@ -467,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             killed.append(mutant)
             print(f"[{n}/{len(chosen)}] killed   {mutant.description} ({seconds:.0f} s)", flush=True)
+        print(f"  so far: {len(killed)} of {n} killed", flush=True)
     shutil.rmtree(target, ignore_errors=True)
 
     if survived:

@@ -263,3 +263,114 @@ def test_tags_of_a_resource_without_tags_are_empty():
     with Stubber(bedrock) as stub:
         stub.add_response("list_tags_for_resource", {}, {"resourceARN": PT})
         assert resources.tags_of(bedrock, PT) == {}
+
+
+# -- the scheduled sweep: every ended-but-unsuccessful run, throughputs and deployments -----------------------
+
+
+def _pt(name: str) -> str:
+    return f"arn:aws:bedrock:us-east-1:123456789012:provisioned-model/{name}"
+
+
+def _dep(name: str) -> str:
+    return f"arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/{name}"
+
+
+def _run_tags(run: str, workflow: str = MACHINE) -> dict:
+    return {"tags": [{"key": RUN_ID_TAG, "value": run}, {"key": WORKFLOW_TAG, "value": workflow}]}
+
+
+def _deployment_summary(arn: str) -> dict:
+    return {
+        "customModelDeploymentArn": arn,
+        "customModelDeploymentName": arn.rsplit("/", 1)[-1],
+        "modelArn": MODEL,
+        "createdAt": NOW,
+        "status": "Active",
+    }
+
+
+def test_the_sweep_releases_every_stopped_run_and_goes_on_past_unknown_and_running_ones():
+
+    runs = {"run-a": "FAILED", "run-b": None, "run-bb": None, "run-c": "RUNNING", "run-d": "ABORTED"}
+    throughputs = {run: _pt(f"{run}-pt") for run in runs}
+    bedrock, states = _client("bedrock"), _client("stepfunctions")
+    with Stubber(bedrock) as stub, Stubber(states) as sfn:
+        stub.add_response(
+            "list_provisioned_model_throughputs",
+            {"provisionedModelSummaries": [_summary(arn) for arn in [*throughputs.values(), _pt("gone")]]},
+            {"maxResults": 100},
+        )
+        for run, arn in throughputs.items():
+            stub.add_response("list_tags_for_resource", _run_tags(run), {"resourceARN": arn})
+        stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException")
+        stub.add_response(
+            "list_custom_model_deployments",
+            {"modelDeploymentSummaries": [_deployment_summary(_dep("a")), _deployment_summary(_dep("theirs"))]},
+            {"maxResults": 100},
+        )
+        stub.add_response("list_tags_for_resource", _run_tags("run-a"), {"resourceARN": _dep("a")})
+        stub.add_response("list_tags_for_resource", _run_tags("run-a", "staging"), {"resourceARN": _dep("theirs")})
+        for run, status in runs.items():
+            execution = f"arn:aws:states:us-east-1:123456789012:execution:{MACHINE}:{run}"
+            if status is None:
+                sfn.add_client_error("describe_execution", "ExecutionDoesNotExist")
+                continue
+            sfn.add_response(
+                "describe_execution",
+                {"executionArn": execution, "stateMachineArn": MACHINE_ARN, "status": status, "startDate": NOW},
+                {"executionArn": execution},
+            )
+            if status == "RUNNING":
+                continue
+            arn = throughputs[run]
+            stub.add_response("get_provisioned_model_throughput", _summary(arn), {"provisionedModelId": arn})
+            stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": arn})
+            if run == "run-a":  # its deployment, after its throughput
+                stub.add_response("list_tags_for_resource", _run_tags("run-a"), {"resourceARN": _dep("a")})
+                stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": _dep("a")})
+        result = rsr.sweep(
+            rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN}),
+            bedrock=bedrock,
+            states=states,
+        )
+        stub.assert_no_pending_responses()
+        sfn.assert_no_pending_responses()
+    assert result == {
+        "Sweep": MACHINE,
+        "Released": [throughputs["run-a"], _dep("a"), throughputs["run-d"]],
+        "Refused": [],
+        "AlreadyGone": [],
+        "Unknown": [throughputs["run-b"], throughputs["run-bb"]],
+    }
+
+
+def test_a_deployment_already_gone_when_the_safety_net_deletes_it_is_reported_so():
+
+    bedrock = _client("bedrock")
+    result: dict = {"Released": [], "AlreadyGone": []}
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_tags_for_resource", _run_tags(RUN), {"resourceARN": _dep("a")})
+        stub.add_client_error("delete_custom_model_deployment", "ResourceNotFoundException")
+        rsr._release_deployment(bedrock, _dep("a"), RUN, MACHINE, "FAILED", result, lambda s: None)
+    assert result == {"Released": [], "AlreadyGone": [_dep("a")]}
+
+
+def test_a_throughput_gone_between_listing_and_deletion_is_already_gone():
+
+    bedrock = _client("bedrock")
+    result: dict = {"Released": [], "AlreadyGone": [], "Refused": []}
+    with Stubber(bedrock) as stub:
+        stub.add_response("get_provisioned_model_throughput", _summary(PT), {"provisionedModelId": PT})
+        stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException")
+        rsr._release_one(
+            bedrock,
+            PT,
+            {RUN_ID_TAG: RUN, WORKFLOW_TAG: MACHINE},
+            MACHINE,
+            "ABORTED",
+            result,
+            lambda: 10**9,
+            lambda s: None,
+        )
+    assert result == {"Released": [], "AlreadyGone": [PT], "Refused": []}
