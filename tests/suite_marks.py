@@ -92,4 +92,5 @@ SLOW_WORKFLOW_TESTS = {
     "tests/workflow/test_asl_guards.py::test_every_task_rides_out_the_transient_errors_of_its_service[verdict]",
     "tests/workflow/test_asl_guards.py::test_every_task_rides_out_the_transient_errors_of_its_service[on_demand]",
     "tests/workflow/test_asl_guards.py::test_the_shards_map_keeps_to_its_concurrency",
+    "tests/workflow/test_asl_guards.py::test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service",
 }

@@ -277,3 +277,59 @@ def test_the_shards_map_keeps_to_its_concurrency(emulator_factory, monkeypatch):
     assert summary["execution_status"] == "SUCCEEDED", summary
     assert summary["verdict"] == "NOT_BETTER"
     assert 1 <= most[0] <= 2, f"{most[0]} shard invocations in flight, MapConcurrency is 2"
+
+
+# -- the failure email that cannot be sent: the run still fails with its own error -------------------------------
+
+
+def test_a_failure_email_that_cannot_be_sent_leaves_the_runs_own_error(emulator_factory, monkeypatch):
+    """NotifyFailure's Catch keeps the email's error beside the run's (``$.notification_error``): the run ends
+    with its own error, the throughput is released, and the lost email is on record."""
+    emu = _start(emulator_factory, "better", throughput_outcome="Failed")
+    assert emu.deployment is not None
+
+    def crash(event: dict[str, Any]) -> None:
+        raise _error("MessageRejected")  # not transient: the Retry lets it through to the Catch
+
+    monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, emu.deployment.function_names["notify"], crash)
+    summary = emu.run(demo_input(ValidationDataFileName="matrix.jsonl"), timeout=300)
+    state = emu.final_state(summary["execution_arn"])
+
+    assert summary["execution_status"] == "FAILED"
+    assert summary["error"] == "RunFailed.ThroughputFailed", summary  # not the email's error
+    assert state["notification_error"]["Error"] == "MessageRejected", state.get("notification_error")
+    assert "notification" not in state  # nothing was sent
+    assert summary["release"] == "DELETED" and summary["leaked_throughputs"] == 0, summary
+    assert "DescribeFailure" in emu.entered_states(summary["execution_arn"])
+
+
+# -- the sweep's candidate tasks ride out the transient errors of their service ----------------------------------
+
+
+def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
+    emulator_factory, monkeypatch, no_retry_sleep
+):
+    from test_sweep import CANDIDATES, QUALITIES, by_name, sweep_input
+
+    emu = emulator_factory("better", candidate_qualities=dict(QUALITIES))
+    emu.upload_sample()
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    assert emu.deployment is not None
+    faults = TransientFaults()
+    for key, name in emu.deployment.function_names.items():
+        monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, name, faults.lambda_hook(key))
+    for method in ("create_throughput", "get_throughput"):  # the candidates' Step Functions SDK tasks
+        monkeypatch.setattr(emu.world, method, faults.bedrock_call(emu.world, method))
+
+    summary = emu.run(sweep_input(ValidationDataFileName="matrix.jsonl"), timeout=600)
+
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    rows = by_name(summary)
+    assert {name: rows[name]["status"] for name in rows} == {c["Name"]: "served" for c in CANDIDATES}, rows
+    assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0, summary
+    # every candidate's create and poll met every transient error (the test cannot pass vacuously)
+    for method in ("create_throughput", "get_throughput"):
+        for name in BEDROCK_TRANSIENT:
+            assert faults.raised[f"{method}:{name}"] >= len(CANDIDATES), faults.raised
+    for name in WORKFLOW_TRANSIENT:
+        assert faults.raised[f"release_throughput:{name}"] >= 1, faults.raised  # ReleaseCandidates
