@@ -160,7 +160,9 @@ def test_two_runs_with_the_same_input_do_not_collide(emulator_factory):
     first = emu.start_run(demo_input())
     second = emu.start_run(demo_input())
     results = [emu.wait(arn, timeout=300) for arn in (first, second)]
-    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"], [
+        (r["status"], r.get("error"), r.get("cause")) for r in results
+    ]
 
     runs = [json.loads(r["output"])["run"] for r in results]
     assert runs[0]["JobName"] != runs[1]["JobName"]

@@ -26,6 +26,12 @@ Each patch is applied once per process and is tied to the pinned moto version:
 11. The interpreter's own clients: moto builds a new boto3 client for every Lambda task, S3 ItemReader /
    ResultWriter and service integration call (``boto_client_for``), about as costly as the emulated
    call itself; they are cached per (region, service, endpoint) and forgotten when the emulator stops.
+12. S3 requests are atomic, as each S3 request is: moto 5.2.5 is not thread-safe on one key. Two concurrent
+   PutObject calls on the same key (two runs writing one content-addressed evaluation cache entry) let the
+   second replace the first's key and close its buffer while the first still computes its ETag
+   (``ValueError: I/O operation on closed file``), and ``If-None-Match: *`` is a check-then-write that both
+   can pass. Every bucket and object request is served under one lock, so one conditional write wins and
+   the other gets 412, as in S3.
 """
 
 from __future__ import annotations
@@ -656,6 +662,23 @@ def _patch_interpreter_clients() -> None:
             module.boto_client_for = cached_client_for
 
 
+_s3_request_lock = threading.RLock()
+
+
+def _patch_s3_atomic_requests() -> None:
+    from moto.s3.responses import S3Response
+
+    def atomic(original: Callable[..., Any]) -> Callable[..., Any]:
+        def serve(self, *args, **kwargs):
+            with _s3_request_lock:
+                return original(self, *args, **kwargs)
+
+        return serve
+
+    S3Response._key_response = atomic(S3Response._key_response)
+    S3Response._bucket_response = atomic(S3Response._bucket_response)
+
+
 def apply() -> None:
     """Apply every patch once (idempotent)."""
     global _applied
@@ -678,4 +701,5 @@ def apply() -> None:
         limits.apply()  # the service's payload and history limits (emulator/limits.py)
         distributed_map.apply()  # Distributed Map gaps: results to S3, failure tolerance (emulator/distributed_map.py)
         _patch_interpreter_clients()
+        _patch_s3_atomic_requests()
         _applied = True
