@@ -26,7 +26,9 @@ Each patch is applied once per process and is tied to the pinned moto version:
 11. The interpreter's own clients: moto builds a new boto3 client for every Lambda task, S3 ItemReader /
    ResultWriter and service integration call (``boto_client_for``), about as costly as the emulated
    call itself; they are cached per (region, service, endpoint) and forgotten when the emulator stops.
-12. S3 requests are atomic, as each S3 request is: moto 5.2.5 is not thread-safe on one key. Two concurrent
+12. ASL parsing: the ANTLR parse tree of a definition is kept (by its text) instead of parsed again on
+   every create_state_machine and execution; each execution still gets fresh evaluation components.
+13. S3 requests are atomic, as each S3 request is: moto 5.2.5 is not thread-safe on one key. Two concurrent
    PutObject calls on the same key (two runs writing one content-addressed evaluation cache entry) let the
    second replace the first's key and close its buffer while the first still computes its ETag
    (``ValueError: I/O operation on closed file``), and ``If-None-Match: *`` is a check-then-write that both
@@ -624,6 +626,37 @@ def _patch_wait() -> None:
     WaitFunction._wait_interval = _wait_interval
 
 
+_PARSE_TREES_KEPT = 32
+_parse_trees: dict[str, Any] = {}
+_parse_trees_lock = threading.Lock()
+
+
+def _patch_asl_parse_cache() -> None:
+    """moto parses a definition with ANTLR on create_state_machine and again on every execution
+    (0.2-0.3 s of CPU for the parent workflow each time). The ANTLR parse tree of a definition is
+    kept (by its text); each call still builds fresh evaluation components from it with a new
+    Preprocessor, so no execution shares state with another. A definition with syntax errors is
+    parsed (and rejected) every time, as before."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str):
+        with _parse_trees_lock:
+            tree = _parse_trees.get(definition)
+        if tree is None:
+            program, tree = original(definition)
+            with _parse_trees_lock:
+                if len(_parse_trees) >= _PARSE_TREES_KEPT:
+                    _parse_trees.pop(next(iter(_parse_trees)))  # the oldest
+                _parse_trees[definition] = tree
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)
+
+
 _interpreter_clients: dict[tuple[str, str, bool], Any] = {}
 _interpreter_clients_lock = threading.Lock()
 
@@ -701,5 +734,6 @@ def apply() -> None:
         limits.apply()  # the service's payload and history limits (emulator/limits.py)
         distributed_map.apply()  # Distributed Map gaps: results to S3, failure tolerance (emulator/distributed_map.py)
         _patch_interpreter_clients()
+        _patch_asl_parse_cache()
         _patch_s3_atomic_requests()
         _applied = True

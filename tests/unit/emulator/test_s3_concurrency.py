@@ -1,4 +1,4 @@
-"""Concurrent S3 writes on one key behave as in S3 (moto_patches patch 12).
+"""Concurrent S3 writes on one key behave as in S3 (moto_patches patch 13).
 
 Two runs of one input write the same content-addressed evaluation cache entry at the same moment. In S3 each
 request is atomic: every plain PutObject succeeds (last writer wins), and of several ``If-None-Match: *`` writes
