@@ -62,6 +62,9 @@ GUARD_TESTS = "tests/workflow/test_asl_guards.py"
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
 EVENT_TESTS = ["tests/workflow/test_run_stopped.py"]
 MAP_ENV = "ASL_MUTATION_MAP_OUT"
+# Mutants no behaviour can tell from the templates (by description, which survives renumbering), each with
+# its reason. They are not run, they are listed separately and left out of asl_killed: never silently dropped.
+EQUIVALENT: dict[str, str] = {}
 
 
 # -- mutants -----------------------------------------------------------------------------------------------------
@@ -468,11 +471,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(chosen)} of {len(mutants)} mutants")
         return 0
 
+    equivalent = [(m, EQUIVALENT[m.description]) for m in chosen if m.description in EQUIVALENT]
+    chosen = [m for m in chosen if m.description not in EQUIVALENT]
     recorded = state_map(args.workers, args.rerecord_failed)
     target = WORK / "module"
     killed: list[Mutant] = []
     survived: list[tuple[Mutant, str]] = []
-    print(f"{len(chosen)} of {len(mutants)} mutants (seed {args.seed}), at most {args.tests} tests each")
+    print(f"{len(chosen)} of {len(mutants)} mutants (seed {args.seed}), at most {args.tests} tests each", end="")
+    print(f"; {len(equivalent)} equivalent, not run" if equivalent else "")
     for n, mutant in enumerate(chosen, 1):
         tests = select_tests(mutant, recorded, args.tests)
         started = time.monotonic()
@@ -496,7 +502,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"survivors ({len(survived)}):")
         for mutant, why in survived:
             print(f"  {mutant.id}: {mutant.description} — {why}")
+    if equivalent:
+        print(f"equivalent, not counted ({len(equivalent)}):")
+        for mutant, why in equivalent:
+            print(f"  {mutant.id}: {mutant.description} — {why}")
     pct = 100.0 * len(killed) / len(chosen) if chosen else 0.0
+    print(f"killed {len(killed)} of {len(chosen)} ({len(equivalent)} equivalent left out)")
     print(f"result: asl_killed={pct:.1f}")
     return 0
 

@@ -128,3 +128,77 @@ def test_the_scheduled_sweep_catches_a_lost_status_event_and_spares_a_kept_winne
     assert result["Released"] == [throughput.arn]
     assert throughput.deleted and emu.summary(arn)["leaked_throughputs"] == 0
     assert not winner.deleted and winner.status == "InService"
+
+
+# The "Step Functions Execution Status Change" event as Step Functions sends it to the default bus, per
+# "EventBridge (CloudWatch Events) for Step Functions execution status changes", section "Step Functions
+# event examples" (https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html): source aws.states,
+# the execution ARN in resources, and in detail executionArn, stateMachineArn, name, status, startDate and
+# stopDate (epoch milliseconds), input/output with their inputDetails/outputDetails, error and cause.
+# EventBridge's put_events adds the envelope (version, id, account, time, region).
+ENDED_BADLY = ("ABORTED", "TIMED_OUT", "FAILED")
+
+
+def _status_change_entry(parent_arn: str, run_id: str, status: str, started_ms: int) -> dict:
+    _, _, _, region, account, _, machine = parent_arn.split(":")
+    execution_arn = f"arn:aws:states:{region}:{account}:execution:{machine}:{run_id}"
+    detail = {
+        "executionArn": execution_arn,
+        "stateMachineArn": parent_arn,
+        "name": run_id,
+        "status": status,
+        "startDate": started_ms,
+        "stopDate": started_ms + 60_000,
+        "input": json.dumps(demo_input()),
+        "output": json.dumps({"done": True}) if status == "SUCCEEDED" else None,
+        "inputDetails": {"included": True},
+        "outputDetails": {"included": True} if status == "SUCCEEDED" else None,
+        "error": {"TIMED_OUT": "States.Timeout", "FAILED": "RunFailed.ThroughputFailed"}.get(status),
+        "cause": None,
+    }
+    return {
+        "Source": "aws.states",
+        "DetailType": "Step Functions Execution Status Change",
+        "Resources": [execution_arn],
+        "Detail": json.dumps(detail),
+    }
+
+
+def test_the_rule_sends_every_status_a_run_ends_without_its_cleanup_to_the_safety_net(emulator_factory):
+    """The module sets no execution timeout, so no emulated run ever times out: the rule is proved by the
+    events Step Functions sends for each terminal status, on the bus the module's rule listens to. A run
+    that ended ABORTED, TIMED_OUT or FAILED has its throughput released; a SUCCEEDED run keeps its own."""
+    emu = emulator_factory("better")
+    assert emu.deployment is not None
+    workflow = emu.deployment.parent_arn.split(":")[6]
+    started_ms = int(time.time() * 1000) - 60_000
+    planted = {}
+    for status in (*ENDED_BADLY, "SUCCEEDED"):
+        run_id = f"run-ended-{status.lower().replace('_', '-')}"
+        planted[status] = emu.world.create_throughput(
+            emu.config.region,
+            emu.config.account_id,
+            {
+                "modelUnits": 1,
+                "provisionedModelName": f"{run_id}-pt",
+                "modelId": f"arn:aws:bedrock:{emu.config.region}:{emu.config.account_id}:custom-model/x/{run_id}",
+                "tags": [{"key": RUN_ID_TAG, "value": run_id}, {"key": WORKFLOW_TAG, "value": workflow}],
+            },
+        )["provisionedModelArn"]
+
+    events = emu.client("events")
+    for status in (*ENDED_BADLY, "SUCCEEDED"):
+        run_id = f"run-ended-{status.lower().replace('_', '-')}"
+        response = events.put_events(
+            Entries=[_status_change_entry(emu.deployment.parent_arn, run_id, status, started_ms)]
+        )
+        assert response["FailedEntryCount"] == 0, response
+    invocations = [i for i in emu.wait_for_async_invocations() if i["function"].endswith("release-stopped-run")]
+
+    reached = {i["result"]["Status"]: i["result"] for i in invocations if "error" not in i}
+    assert [i.get("error") for i in invocations] == [None] * len(invocations), invocations
+    assert sorted(reached) == sorted(ENDED_BADLY), f"the rule sent {sorted(reached)} to release_stopped_run"
+    for status in ENDED_BADLY:
+        assert reached[status]["Released"] == [planted[status]], reached[status]
+        assert emu.world.throughputs[planted[status]].deleted, status
+    assert not emu.world.throughputs[planted["SUCCEEDED"]].deleted  # a kept winner is never the net's

@@ -101,3 +101,10 @@ def test_the_mutmut_staging_config_keeps_to_existing_modules_and_tests():
 def test_the_scripts_have_a_main():
     for script in ("asl_mutation.py", "run_mutmut.py"):
         assert callable(runpy.run_path(str(ROOT / "tools" / script))["main"])
+
+
+def test_every_equivalent_mutant_is_a_mutant_with_a_reason():
+    descriptions = {m.description for m in asl_mutation.all_mutants()}
+    for description, reason in asl_mutation.EQUIVALENT.items():
+        assert description in descriptions, f"stale EQUIVALENT entry: {description}"
+        assert len(reason.split()) >= 5, f"no reason given for {description}"
