@@ -66,21 +66,6 @@ def test_a_failed_run_releases_whatever_its_verdict_and_policy(verdict):
     assert kept is False and why == "run failed (ThroughputFailed): throughput released"
 
 
-def _summary(arn: str) -> dict:
-    return {
-        "provisionedModelName": arn.rsplit("/", 1)[-1],
-        "provisionedModelArn": arn,
-        "modelArn": MODEL,
-        "desiredModelArn": MODEL,
-        "foundationModelArn": MODEL,
-        "modelUnits": 1,
-        "desiredModelUnits": 1,
-        "status": "InService",
-        "creationTime": NOW,
-        "lastModifiedTime": NOW,
-    }
-
-
 def _tags() -> dict:
     return {"tags": [{"key": RUN_ID_TAG, "value": RUN}, {"key": WORKFLOW_TAG, "value": MACHINE}]}
 
@@ -89,26 +74,24 @@ def _client(service: str):
     return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def _queue_committed(stub: Stubber) -> None:
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(PT)]}, None)
+def _queue_committed(stub: Stubber, throughput) -> None:
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(PT)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": PT})
 
 
-def _queue_details(stub: Stubber) -> None:
+def _queue_details(stub: Stubber, throughput) -> None:
     # no delete queued: a delete call fails the test
     stub.add_response(
-        "get_provisioned_model_throughput",
-        {**_summary(PT), "commitmentDuration": "OneMonth"},
-        {"provisionedModelId": PT},
+        "get_provisioned_model_throughput", throughput(PT, commitment="OneMonth"), {"provisionedModelId": PT}
     )
 
 
 @pytest.mark.parametrize("status", rsr.STATUSES)
-def test_the_status_event_never_deletes_a_committed_throughput(status):
+def test_the_status_event_never_deletes_a_committed_throughput(status, throughput):
     bedrock = _client("bedrock")
     with Stubber(bedrock) as stub:
-        _queue_committed(stub)
-        _queue_details(stub)
+        _queue_committed(stub, throughput)
+        _queue_details(stub, throughput)
         stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
         event = {
             "detail-type": "Step Functions Execution Status Change",
@@ -128,10 +111,10 @@ def test_the_status_event_never_deletes_a_committed_throughput(status):
 
 
 @pytest.mark.parametrize("status", rsr.STATUSES)
-def test_the_sweep_never_deletes_a_committed_throughput(status):
+def test_the_sweep_never_deletes_a_committed_throughput(status, throughput):
     bedrock, states = _client("bedrock"), _client("stepfunctions")
     with Stubber(bedrock) as stub, Stubber(states) as sfn:
-        stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(PT)]}, None)
+        stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(PT)]}, None)
         stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": PT})
         stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
         sfn.add_response(
@@ -144,7 +127,7 @@ def test_the_sweep_never_deletes_a_committed_throughput(status):
             },
             {"executionArn": EXECUTION},
         )
-        _queue_details(stub)
+        _queue_details(stub, throughput)
         result = rsr.sweep(
             rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN}),
             bedrock=bedrock,
@@ -290,7 +273,7 @@ def _deployment_summary(arn: str) -> dict:
     }
 
 
-def test_the_sweep_releases_every_stopped_run_and_goes_on_past_unknown_and_running_ones():
+def test_the_sweep_releases_every_stopped_run_and_goes_on_past_unknown_and_running_ones(throughput):
 
     runs = {"run-a": "FAILED", "run-b": None, "run-bb": None, "run-c": "RUNNING", "run-d": "ABORTED"}
     throughputs = {run: _pt(f"{run}-pt") for run in runs}
@@ -298,7 +281,7 @@ def test_the_sweep_releases_every_stopped_run_and_goes_on_past_unknown_and_runni
     with Stubber(bedrock) as stub, Stubber(states) as sfn:
         stub.add_response(
             "list_provisioned_model_throughputs",
-            {"provisionedModelSummaries": [_summary(arn) for arn in [*throughputs.values(), _pt("gone")]]},
+            {"provisionedModelSummaries": [throughput(arn) for arn in [*throughputs.values(), _pt("gone")]]},
             {"maxResults": 100},
         )
         for run, arn in throughputs.items():
@@ -324,7 +307,7 @@ def test_the_sweep_releases_every_stopped_run_and_goes_on_past_unknown_and_runni
             if status == "RUNNING":
                 continue
             arn = throughputs[run]
-            stub.add_response("get_provisioned_model_throughput", _summary(arn), {"provisionedModelId": arn})
+            stub.add_response("get_provisioned_model_throughput", throughput(arn), {"provisionedModelId": arn})
             stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": arn})
             if run == "run-a":  # its deployment, after its throughput
                 stub.add_response("list_tags_for_resource", _run_tags("run-a"), {"resourceARN": _dep("a")})
@@ -356,12 +339,12 @@ def test_a_deployment_already_gone_when_the_safety_net_deletes_it_is_reported_so
     assert result == {"Released": [], "AlreadyGone": [_dep("a")]}
 
 
-def test_a_throughput_gone_between_listing_and_deletion_is_already_gone():
+def test_a_throughput_gone_between_listing_and_deletion_is_already_gone(throughput):
 
     bedrock = _client("bedrock")
     result: dict = {"Released": [], "AlreadyGone": [], "Refused": []}
     with Stubber(bedrock) as stub:
-        stub.add_response("get_provisioned_model_throughput", _summary(PT), {"provisionedModelId": PT})
+        stub.add_response("get_provisioned_model_throughput", throughput(PT), {"provisionedModelId": PT})
         stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException")
         rsr._release_one(
             bedrock,

@@ -19,7 +19,6 @@ MINE = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/mine00000001"
 MINE_TOO = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/mine00000002"
 OTHER_RUN = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/other0000001"
 OTHER_WORKFLOW = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/other0000002"
-MODEL = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
@@ -39,30 +38,8 @@ def _event(status="ABORTED", **detail):
     }
 
 
-def _summary(arn, status="InService"):
-    return {
-        "provisionedModelName": arn.rsplit("/", 1)[-1],
-        "provisionedModelArn": arn,
-        "modelArn": MODEL,
-        "desiredModelArn": MODEL,
-        "foundationModelArn": MODEL,
-        "modelUnits": 1,
-        "desiredModelUnits": 1,
-        "status": status,
-        "creationTime": NOW,
-        "lastModifiedTime": NOW,
-    }
-
-
 def _tags(run=RUN, workflow=MACHINE):
     return {"tags": [{"key": RUN_ID_TAG, "value": run}, {"key": WORKFLOW_TAG, "value": workflow}]}
-
-
-def _details(arn, commitment=None, status="InService"):
-    out = _summary(arn, status)
-    if commitment:
-        out["commitmentDuration"] = commitment
-    return out
 
 
 def _stubbed(service):
@@ -82,48 +59,48 @@ def _run(client, event, **kwargs):
     return rsr.release_stopped_run(rsr.StatusChangeEvent.model_validate(event), bedrock=client, **kwargs)
 
 
-def test_deletes_only_the_stopped_runs_throughputs_across_pages(bedrock):
+def test_deletes_only_the_stopped_runs_throughputs_across_pages(bedrock, throughput):
     client, stub = bedrock
     stub.add_response(
         "list_provisioned_model_throughputs",
-        {"provisionedModelSummaries": [_summary(MINE), _summary(OTHER_RUN)], "nextToken": "page2"},
+        {"provisionedModelSummaries": [throughput(MINE), throughput(OTHER_RUN)], "nextToken": "page2"},
         {"maxResults": 100, "creationTimeAfter": NOW - dt.timedelta(minutes=1)},
     )
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response("list_tags_for_resource", _tags(run="another-run"), {"resourceARN": OTHER_RUN})
     stub.add_response(
         "list_provisioned_model_throughputs",
-        {"provisionedModelSummaries": [_summary(OTHER_WORKFLOW), _summary(MINE_TOO, "Creating")]},
+        {"provisionedModelSummaries": [throughput(OTHER_WORKFLOW), throughput(MINE_TOO, "Creating")]},
         {"maxResults": 100, "creationTimeAfter": ANY, "nextToken": "page2"},
     )
     stub.add_response("list_tags_for_resource", _tags(workflow="staging-customize"), {"resourceARN": OTHER_WORKFLOW})
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE_TOO})
     for arn in (MINE, MINE_TOO):
-        stub.add_response("get_provisioned_model_throughput", _details(arn), {"provisionedModelId": arn})
+        stub.add_response("get_provisioned_model_throughput", throughput(arn), {"provisionedModelId": arn})
         stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": arn})
     stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     result = _run(client, _event())
     assert result == {"RunId": RUN, "Status": "ABORTED", "Released": [MINE, MINE_TOO], "Refused": [], "AlreadyGone": []}
 
 
-def test_never_deletes_a_committed_throughput(bedrock):
+def test_never_deletes_a_committed_throughput(bedrock, throughput):
     client, stub = bedrock  # no delete queued: a delete call would fail the test
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response(
-        "get_provisioned_model_throughput", _details(MINE, commitment="OneMonth"), {"provisionedModelId": MINE}
+        "get_provisioned_model_throughput", throughput(MINE, commitment="OneMonth"), {"provisionedModelId": MINE}
     )
     stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     result = _run(client, _event("TIMED_OUT"))
     assert result["Refused"] == [MINE] and result["Released"] == []
 
 
-def test_waits_while_bedrock_is_still_creating_then_deletes(bedrock):
+def test_waits_while_bedrock_is_still_creating_then_deletes(bedrock, throughput):
     client, stub = bedrock
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response(
-        "get_provisioned_model_throughput", _details(MINE, status="Creating"), {"provisionedModelId": MINE}
+        "get_provisioned_model_throughput", throughput(MINE, status="Creating"), {"provisionedModelId": MINE}
     )
     for _ in range(2):
         stub.add_client_error(
@@ -137,21 +114,21 @@ def test_waits_while_bedrock_is_still_creating_then_deletes(bedrock):
     assert slept == [rsr.POLL_SECONDS, rsr.POLL_SECONDS]
 
 
-def test_gives_up_for_a_lambda_retry_before_the_function_times_out(bedrock):
+def test_gives_up_for_a_lambda_retry_before_the_function_times_out(bedrock, throughput):
     client, stub = bedrock
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response(
-        "get_provisioned_model_throughput", _details(MINE, status="Creating"), {"provisionedModelId": MINE}
+        "get_provisioned_model_throughput", throughput(MINE, status="Creating"), {"provisionedModelId": MINE}
     )
     stub.add_client_error("delete_provisioned_model_throughput", "ConflictException", "still creating", 400)
     with pytest.raises(rsr.ThroughputStillCreating, match=f"run {RUN} was ABORTED: {MINE} cannot be deleted yet"):
         _run(client, _event(), remaining_ms=lambda: 60_000, sleep=lambda _s: None)
 
 
-def test_a_throughput_gone_meanwhile_is_fine(bedrock):
+def test_a_throughput_gone_meanwhile_is_fine(bedrock, throughput):
     client, stub = bedrock
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
     stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
@@ -220,12 +197,12 @@ def _describe(stub, run_id, status):
     )
 
 
-def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, states):
+def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, states, throughput):
     client, stub = bedrock
     sfn, sfn_stub = states
     stub.add_response(
         "list_provisioned_model_throughputs",
-        {"provisionedModelSummaries": [_summary(MINE), _summary(OTHER_RUN), _summary(OTHER_WORKFLOW)]},
+        {"provisionedModelSummaries": [throughput(MINE), throughput(OTHER_RUN), throughput(OTHER_WORKFLOW)]},
         {"maxResults": 100},
     )
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
@@ -234,7 +211,7 @@ def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, state
     stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     # runs are visited in sorted order: the stopped run, then the kept winner
     _describe(sfn_stub, RUN, "ABORTED")
-    stub.add_response("get_provisioned_model_throughput", _details(MINE), {"provisionedModelId": MINE})
+    stub.add_response("get_provisioned_model_throughput", throughput(MINE), {"provisionedModelId": MINE})
     stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": MINE})
     _describe(sfn_stub, OTHER_RUN_ID, "SUCCEEDED")  # a kept winner: never touched
     event = rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN})
@@ -242,10 +219,10 @@ def test_sweep_releases_only_throughputs_of_runs_that_ended_badly(bedrock, state
     assert result == {"Sweep": MACHINE, "Released": [MINE], "Refused": [], "AlreadyGone": [], "Unknown": []}
 
 
-def test_sweep_leaves_runs_step_functions_no_longer_knows(bedrock, states):
+def test_sweep_leaves_runs_step_functions_no_longer_knows(bedrock, states, throughput):
     client, stub = bedrock
     sfn, sfn_stub = states
-    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [_summary(MINE)]}, None)
+    stub.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, None)
     stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
     stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
     sfn_stub.add_client_error("describe_execution", "ExecutionDoesNotExist", "expired", 400)

@@ -43,22 +43,6 @@ def settings() -> vi.Settings:
     return vi.Settings.from_env(ENV)
 
 
-def validate(raw, files) -> vi.RunContext:
-    return vi.validate_execution_input(
-        raw,
-        settings=settings(),
-        execution_name=EXEC_NAME,
-        execution_arn=EXEC_ARN,
-        fetch=lambda bucket, key: files.get((bucket, key)),
-    )
-
-
-def problem_lines(raw, files) -> list[str]:
-    with pytest.raises(InvalidInput) as caught:
-        validate(raw, files)
-    return str(caught.value).splitlines()
-
-
 def fields_of(lines: list[str]) -> set[str]:
     return {line.split(":", 1)[0] for line in lines}
 
@@ -68,7 +52,7 @@ def fields_of(lines: list[str]) -> set[str]:
 SUFFIX = vi.run_suffix(EXEC_ARN, EXEC_NAME)
 
 
-def test_ancestor_input_parses_and_is_refused_in_one_line():
+def test_ancestor_input_parses_and_is_refused_in_one_line(problem_lines):
     """The ancestor's input (Cohere Command Light) is read as it is, and refused plainly: one line."""
     (line,) = problem_lines(copy.deepcopy(ANCESTOR_INPUT), ancestor_files())
     assert line == (
@@ -81,14 +65,14 @@ def test_ancestor_input_parses_and_is_refused_in_one_line():
 
 
 @pytest.mark.parametrize("identifier", sorted(i for i, m in mf.BASE_MODELS.items() if not m.customizable))
-def test_every_retired_model_is_refused_with_what_to_pick(identifier):
+def test_every_retired_model_is_refused_with_what_to_pick(identifier, problem_lines):
     raw = copy.deepcopy(LLAMA_INPUT) | {"BaseModelIdentifier": identifier, "HyperParameters": {}}
     (line,) = problem_lines(raw, ancestor_files())
     assert line.startswith(f"BaseModelIdentifier: {identifier} (") and "can no longer be customized" in line
     assert "pick a current model instead, e.g. amazon.nova-micro-v1:0:128k (us-east-1)" in line
 
 
-def test_llama_input_validates_with_the_inference_profile_note_only():
+def test_llama_input_validates_with_the_inference_profile_note_only(validate):
     run = validate(copy.deepcopy(LLAMA_INPUT), ancestor_files())
     assert [w.field for w in run.warnings] == ["InferenceModelId"]
     state = run.to_state()
@@ -167,7 +151,7 @@ def test_client_request_tokens_are_per_run_and_fit_every_create_api():
             assert re.fullmatch(meta["pattern"], token) and meta["min"] <= len(token) <= meta["max"]
 
 
-def test_nova_input_validates():
+def test_nova_input_validates(validate):
     run = validate(copy.deepcopy(NOVA_INPUT), nova_files())
     assert run.warnings == []
     assert run.InferenceModelId == "amazon.nova-micro-v1:0"
@@ -180,11 +164,11 @@ def test_nova_input_validates():
     assert run.ProvisionedModelUnits == 2
 
 
-def test_claude_input_validates():
+def test_claude_input_validates(validate):
     assert validate(copy.deepcopy(CLAUDE_INPUT), claude_files()).warnings == []
 
 
-def test_names_are_unique_per_run_and_fit_bedrock_limits():
+def test_names_are_unique_per_run_and_fit_bedrock_limits(validate):
     raw = copy.deepcopy(NOVA_INPUT)
     raw["CustomModelName"] = "m" * 60 + ".v2"
     raw["JobName"] = "j" * 63
@@ -205,7 +189,7 @@ def test_names_are_unique_per_run_and_fit_bedrock_limits():
     assert validate(raw, nova_files()).JobName == first.JobName  # stable for the same execution
 
 
-def test_unique_names_false_keeps_names():
+def test_unique_names_false_keeps_names(validate):
     raw = copy.deepcopy(NOVA_INPUT) | {"UniqueNames": False}
     run = validate(raw, nova_files())
     assert (run.JobName, run.CustomModelName) == ("ticket-triage-job", "ticket-triage")
@@ -218,14 +202,14 @@ def test_provisioned_model_name_sanitises():
     assert vi.PROVISIONED_NAME_PATTERN.match(name)
 
 
-def test_reference_file_name_is_ignored_for_jsonl_with_references():
+def test_reference_file_name_is_ignored_for_jsonl_with_references(validate):
     raw = copy.deepcopy(NOVA_INPUT) | {"ReferenceDataFileName": "refs.json"}
     run = validate(raw, nova_files())
     assert run.ValidationData.ReferenceKey is None
     assert [w.field for w in run.warnings] == ["ReferenceDataFileName"]
 
 
-def test_unknown_model_is_allowed_with_allow_unknown_model():
+def test_unknown_model_is_allowed_with_allow_unknown_model(validate):
     raw = copy.deepcopy(ANCESTOR_INPUT) | {
         "BaseModelIdentifier": "example.text-model-v1:0:32k",
         "AllowUnknownModel": True,
@@ -235,7 +219,7 @@ def test_unknown_model_is_allowed_with_allow_unknown_model():
     assert [w.field for w in run.warnings] == ["BaseModelIdentifier"]
 
 
-def test_every_problem_is_collected():
+def test_every_problem_is_collected(problem_lines):
     raw = copy.deepcopy(LLAMA_INPUT)
     raw["HyperParameters"] |= {"epochCount": "0", "batchSize": "many"}
     raw["JobName"] = "bad job"
@@ -261,7 +245,7 @@ def test_table_is_big_enough():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input(case: Case):
+def test_bad_input(case: Case, validate, problem_lines):
     raw, files = build(case)
     if not case.fields:
         validate(raw, files)
@@ -291,7 +275,7 @@ def test_workflow_name_of():
     assert vi.workflow_name_of("not-an-arn") is None
 
 
-def test_non_object_input():
+def test_non_object_input(validate):
     with pytest.raises(InvalidInput, match="^Input: is a list"):
         validate([], {})
 
@@ -352,7 +336,7 @@ def event(raw):
     return {"Input": raw, "ExecutionArn": EXEC_ARN, "ExecutionName": EXEC_NAME}
 
 
-def test_handler_llama_input(aws):
+def test_handler_llama_input(aws, validate):
     upload(aws, ancestor_files())
     result = vi.handler(event(copy.deepcopy(LLAMA_INPUT)), None)
     assert result == validate(copy.deepcopy(LLAMA_INPUT), ancestor_files()).to_state()
@@ -454,7 +438,7 @@ def test_datasets_not_available_are_not_checked():
     assert len(str(caught.value).splitlines()) == 1
 
 
-def test_policy_inputs_reach_the_run_context():
+def test_policy_inputs_reach_the_run_context(validate):
     defaults = validate(copy.deepcopy(NOVA_INPUT), nova_files())
     assert (defaults.KeepThroughputOnWin, defaults.KeepLosingCustomModel) == (True, True)
     raw = copy.deepcopy(NOVA_INPUT)
@@ -463,7 +447,7 @@ def test_policy_inputs_reach_the_run_context():
     assert (run.KeepThroughputOnWin, run.KeepLosingCustomModel) == (False, False)
 
 
-def test_policy_inputs_must_be_booleans():
+def test_policy_inputs_must_be_booleans(validate):
     raw = copy.deepcopy(NOVA_INPUT)
     raw["KeepThroughputOnWin"] = "no"
     with pytest.raises(InvalidInput, match="KeepThroughputOnWin"):
@@ -479,21 +463,21 @@ def _with(**changes) -> dict:
     return raw
 
 
-def test_model_id_without_its_context_suffix_gets_one_short_line():
+def test_model_id_without_its_context_suffix_gets_one_short_line(problem_lines):
     (line,) = problem_lines(_with(BaseModelIdentifier="amazon.nova-micro-v1:0"), nova_files())
     assert line.startswith("BaseModelIdentifier: amazon.nova-micro-v1:0 ")
     assert line.endswith("; add the context suffix: amazon.nova-micro-v1:0:128k")
     assert len(line) < 160 and "use one of" not in line
 
 
-def test_on_demand_id_of_a_known_model_is_pointed_at_its_customization_id():
+def test_on_demand_id_of_a_known_model_is_pointed_at_its_customization_id(problem_lines):
     raw = copy.deepcopy(ANCESTOR_INPUT)
     raw["BaseModelIdentifier"] = "cohere.command-light-text-v14"
     (line,) = problem_lines(raw, ancestor_files())
     assert line.endswith("did you mean cohere.command-light-text-v14:7:4k?") and len(line) < 160
 
 
-def test_unknown_model_of_a_known_family_lists_only_that_family_with_the_right_article():
+def test_unknown_model_of_a_known_family_lists_only_that_family_with_the_right_article(problem_lines):
     (line,) = problem_lines(_with(BaseModelIdentifier="amazon.nova-premier-v1:0:1000k"), nova_files())
     assert "is an Amazon Nova model this module does not know" in line
     assert (
@@ -503,14 +487,14 @@ def test_unknown_model_of_a_known_family_lists_only_that_family_with_the_right_a
     assert "meta." not in line and "AllowUnknownModel" in line
 
 
-def test_unknown_model_lists_stay_short():
+def test_unknown_model_lists_stay_short(problem_lines):
     for base in ("meta.llama3-4-70b-instruct-v1:0", "example.text-model-v1:0:32k"):
         (line,) = problem_lines(_with(BaseModelIdentifier=base), nova_files())
         assert len(line) < 330, line
         assert line.count(":128k") + line.count(":300k") + line.count(":4k") <= 3, line
 
 
-def test_number_hyperparameter_is_also_range_checked():
+def test_number_hyperparameter_is_also_range_checked(problem_lines):
     lines = problem_lines(_with(HyperParameters={"epochCount": 9}), nova_files())
     assert lines == [
         "HyperParameters.epochCount: is a number, but Bedrock expects every hyperparameter as a string; "
@@ -523,7 +507,7 @@ def test_number_hyperparameter_is_also_range_checked():
     assert line.endswith('write it as a string: "2"')
 
 
-def test_problems_of_one_field_are_reported_together():
+def test_problems_of_one_field_are_reported_together(problem_lines):
     raw = _with(HyperParameters={"epochCount": 9}, JobName="bad job")
     raw.pop("CustomModelName")
     lines = problem_lines(raw, nova_files())
@@ -559,7 +543,7 @@ def _local(data: bytes, source: str) -> vi.Fetched:
     return fetched
 
 
-def test_local_files_are_named_by_path_s3_objects_by_key():
+def test_local_files_are_named_by_path_s3_objects_by_key(problem_lines):
     bad = jsonl([{"id": "a", "prompt": "p", "reference": "r"}, {"id": "b", "prompt": "", "reference": "r"}])
     bad += b'{"id": "c", "prompt": "p", "reference": "r\n'
     files = nova_files()
@@ -576,14 +560,14 @@ def test_local_files_are_named_by_path_s3_objects_by_key():
     ]
 
 
-def test_local_reference_file_is_named_in_a_cross_file_problem():
+def test_local_reference_file_is_named_in_a_cross_file_problem(problem_lines):
     files = ancestor_files()
     files[A_REF] = _local(json.dumps(["one", "two"]).encode(), "refs.json")
     (line,) = problem_lines(copy.deepcopy(LLAMA_INPUT), files)
     assert line.startswith("refs.json (ReferenceDataFileName) has 2 references but validation-data.json has 5")
 
 
-def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_context():
+def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_context(validate, problem_lines):
     raw = copy.deepcopy(LLAMA_INPUT)
     raw["JobName"] = "bad job"
     raw["Evaluation"] = {"Policy": {"Guards": [{"Metric": "F1", "MaxLoss": 0.01}, {"Metric": "BLEU", "MaxLoss": 2}]}}
@@ -606,22 +590,11 @@ def test_policy_is_checked_with_every_other_problem_and_carried_to_the_run_conte
 # --- the region the run customizes in ---------------------------------------------------------------------
 
 
-def _validate_in(raw, files, region):
-    return vi.validate_execution_input(
-        raw,
-        settings=settings(),
-        execution_name=EXEC_NAME,
-        execution_arn=EXEC_ARN,
-        fetch=lambda bucket, key: files.get((bucket, key)),
-        region=region,
-    )
-
-
-def test_model_is_checked_against_the_region_with_every_other_problem():
+def test_model_is_checked_against_the_region_with_every_other_problem(validate):
     raw = copy.deepcopy(LLAMA_INPUT)
     raw["HyperParameters"]["epochCount"] = "0"
     with pytest.raises(InvalidInput) as caught:
-        _validate_in(raw, ancestor_files(), "us-east-1")
+        validate(raw, ancestor_files(), "us-east-1")
     lines = str(caught.value).splitlines()
     assert lines[0] == (
         "BaseModelIdentifier: meta.llama3-2-1b-instruct-v1:0:128k (Meta Llama 3.2 1B Instruct) cannot be "
@@ -631,15 +604,15 @@ def test_model_is_checked_against_the_region_with_every_other_problem():
     assert fields_of(lines) == {"BaseModelIdentifier", "HyperParameters.epochCount"}
 
 
-def test_model_in_its_region_and_unchecked_region_pass():
-    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), "us-west-2").RunId == EXEC_NAME
-    assert _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "us-east-1").RunId == EXEC_NAME
-    assert _validate_in(copy.deepcopy(LLAMA_INPUT), ancestor_files(), None).RunId == EXEC_NAME
+def test_model_in_its_region_and_unchecked_region_pass(validate):
+    assert validate(copy.deepcopy(LLAMA_INPUT), ancestor_files(), "us-west-2").RunId == EXEC_NAME
+    assert validate(copy.deepcopy(NOVA_INPUT), nova_files(), "us-east-1").RunId == EXEC_NAME
+    assert validate(copy.deepcopy(LLAMA_INPUT), ancestor_files(), None).RunId == EXEC_NAME
 
 
-def test_region_without_any_customizable_model_names_only_where_the_model_is():
+def test_region_without_any_customizable_model_names_only_where_the_model_is(validate):
     with pytest.raises(InvalidInput) as caught:
-        _validate_in(copy.deepcopy(NOVA_INPUT), nova_files(), "eu-west-1")
+        validate(copy.deepcopy(NOVA_INPUT), nova_files(), "eu-west-1")
     (line,) = str(caught.value).splitlines()
     assert line.endswith("cannot be customized in eu-west-1; deploy the module in us-east-1, where it can be")
 
@@ -664,7 +637,7 @@ def _distill(**distillation):
     return raw, files
 
 
-def test_distillation_builds_the_customization_config():
+def test_distillation_builds_the_customization_config(validate):
     raw, files = _distill(TeacherModelIdentifier="us.amazon.nova-premier-v1:0", MaxResponseLengthForInference=1000)
     run = validate(raw, files)
     assert run.CustomizationType == "DISTILLATION"
@@ -683,7 +656,7 @@ def test_distillation_builds_the_customization_config():
     }
 
 
-def test_distillation_without_a_teacher_or_with_an_unpaired_one_is_refused():
+def test_distillation_without_a_teacher_or_with_an_unpaired_one_is_refused(problem_lines):
     raw, files = _distill()
     (line,) = problem_lines(raw, files)
     assert line.startswith("Distillation: is missing: a DISTILLATION job needs a teacher model; add it, e.g. ")
@@ -698,7 +671,7 @@ def test_distillation_without_a_teacher_or_with_an_unpaired_one_is_refused():
     assert fields_of(problem_lines(raw, files)) == {"Distillation.Temperature"}
 
 
-def test_distillation_for_a_student_without_a_known_pair_is_refused_at_validate_input():
+def test_distillation_for_a_student_without_a_known_pair_is_refused_at_validate_input(problem_lines):
     raw = copy.deepcopy(LLAMA_INPUT) | {
         "CustomizationType": "DISTILLATION",
         "Distillation": {"TeacherModelIdentifier": "us.meta.llama3-1-405b-instruct-v1:0"},
@@ -708,7 +681,7 @@ def test_distillation_for_a_student_without_a_known_pair_is_refused_at_validate_
     assert "Distillation.TeacherModelIdentifier" in fields_of(lines)
 
 
-def test_distillation_settings_without_distillation_type_are_ignored_with_a_warning():
+def test_distillation_settings_without_distillation_type_are_ignored_with_a_warning(validate):
     raw = copy.deepcopy(NOVA_INPUT) | {"Distillation": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
     run = validate(raw, nova_files())
     assert run.CustomizationConfig is None
