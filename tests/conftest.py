@@ -14,9 +14,17 @@ from pathlib import Path
 
 import pytest
 import state_coverage
+from fake_aws import FAKE_AWS_ENV
 from suite_marks import CHECKOV_FILES, SLOW_WORKFLOW_TESTS, XDIST_GROUPS
 
 _worker_records: list[str] = []
+
+
+@pytest.fixture
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region us-east-1 (``fake_aws.FAKE_AWS_ENV``) for code that runs inside moto."""
+    for name, value in FAKE_AWS_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks

@@ -9,7 +9,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bedrock_customize.emulator import moto_patches
 from bedrock_customize.emulator.bedrock import BedrockWorld, TokenBucket, set_active_world
 from bedrock_customize.emulator.config import EmulatorConfig, ModelBehaviour
 from workflow_lambdas import adapters
@@ -39,15 +38,7 @@ SHAPES = {
 
 
 @pytest.fixture
-def world(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    moto_patches.apply()
+def world(emulated_aws):
     config = EmulatorConfig(base=ModelBehaviour(quality=1.0), custom=ModelBehaviour(quality=1.0))
     world = BedrockWorld(config)
     world.teach({PROMPT: REFERENCE})

@@ -12,7 +12,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bedrock_customize.emulator import moto_patches
 from bedrock_customize.emulator.bedrock import BedrockWorld, set_active_world
 from bedrock_customize.emulator.config import EmulatorConfig, ModelBehaviour
 
@@ -22,15 +21,7 @@ REFERENCE = "Ana moved the meeting to Friday."
 TAGS = [{"key": "bedrock-customize:run-id", "value": "run-1"}]
 
 
-def _world(monkeypatch, **config):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    moto_patches.apply()
+def _world(**config):
     world = BedrockWorld(EmulatorConfig(base=ModelBehaviour(quality=1.0), custom=ModelBehaviour(quality=1.0), **config))
     world.teach({PROMPT: REFERENCE})
     set_active_world(world)
@@ -38,8 +29,8 @@ def _world(monkeypatch, **config):
 
 
 @pytest.fixture
-def world(monkeypatch):
-    world = _world(monkeypatch)
+def world(emulated_aws):
+    world = _world()
     with mock_aws():
         yield world
     set_active_world(None)
@@ -138,8 +129,8 @@ def test_same_client_request_token_returns_the_same_job_and_throughput(world):
 
 
 @pytest.mark.parametrize(("outcome", "status"), [("Failed", "Failed"), ("never_active", "Creating")])
-def test_deployment_outcomes(monkeypatch, outcome, status):
-    _world(monkeypatch, deployment_outcome=outcome, deployment_polls=1)
+def test_deployment_outcomes(emulated_aws, outcome, status):
+    _world(deployment_outcome=outcome, deployment_polls=1)
     try:
         with mock_aws():
             bedrock = boto3.client("bedrock", region_name=REGION)
@@ -158,8 +149,8 @@ def test_deployment_outcomes(monkeypatch, outcome, status):
         set_active_world(None)
 
 
-def test_create_deployment_error(monkeypatch):
-    _world(monkeypatch, create_deployment_error=True)
+def test_create_deployment_error(emulated_aws):
+    _world(create_deployment_error=True)
     try:
         with mock_aws():
             bedrock = boto3.client("bedrock", region_name=REGION)

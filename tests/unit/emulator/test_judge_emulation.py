@@ -9,7 +9,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bedrock_customize.emulator import moto_patches
 from bedrock_customize.emulator.bedrock import BedrockWorld, overlap_f1, set_active_world
 from bedrock_customize.emulator.config import EmulatorConfig, ModelBehaviour
 from workflow_lambdas import judge
@@ -21,25 +20,18 @@ GOOD = "Ana moved the weekly meeting to Friday since the room was booked."
 BAD = "A meeting happened at some point."
 
 
-def _world(monkeypatch, **config) -> BedrockWorld:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    moto_patches.apply()
+def _world(**config) -> BedrockWorld:
     world = BedrockWorld(EmulatorConfig(**config))
     set_active_world(world)
     return world
 
 
 @pytest.fixture
-def runtime(monkeypatch):
+def runtime(emulated_aws):
     with mock_aws():
         one_attempt = boto3.session.Config(retries={"mode": "standard", "total_max_attempts": 1})
         yield lambda **config: (
-            _world(monkeypatch, **config),
+            _world(**config),
             boto3.client("bedrock-runtime", region_name=REGION, config=one_attempt),
         )
     set_active_world(None)

@@ -16,8 +16,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bedrock_customize.emulator import moto_patches
-
 REGION = "us-east-1"
 BUCKET = "concurrency-bucket"
 WRITERS = 8
@@ -25,14 +23,7 @@ ROUNDS = 15
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    moto_patches.apply()
+def s3(emulated_aws):
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
         client.create_bucket(Bucket=BUCKET)

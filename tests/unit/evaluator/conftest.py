@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from fake_aws import FAKE_AWS_ENV
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -36,11 +37,7 @@ def evaluator_env(monkeypatch: pytest.MonkeyPatch, minilm_path: str) -> None:
         "BERTSCORE_MODEL": minilm_path,
         "BERTSCORE_NUM_LAYERS": "6",
         "BERTSCORE_IDF": "false",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
+        **FAKE_AWS_ENV,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)

@@ -135,13 +135,7 @@ BUCKET = "artifacts"
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def s3(fake_aws_env):
     with mock_aws():
         reset_clients()
         client = boto3.client("s3", region_name="us-east-1")

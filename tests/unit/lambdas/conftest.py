@@ -15,20 +15,10 @@ from workflow_lambdas import validate_input as vi
 from workflow_lambdas.common.aws import reset_clients
 from workflow_lambdas.contract.errors import InvalidInput
 
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-}
-
 
 @pytest.fixture
-def mocked_s3(monkeypatch) -> Iterator[Any]:
+def mocked_s3(fake_aws_env) -> Iterator[Any]:
     """An S3 client inside moto (us-east-1, fake credentials), the handlers' cached clients reset."""
-    for name, value in FAKE_AWS_ENV.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         reset_clients()
         yield boto3.client("s3", region_name="us-east-1")

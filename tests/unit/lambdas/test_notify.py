@@ -20,13 +20,8 @@ XSS = "<script>alert('x')</script>"
 
 
 @pytest.fixture
-def ses(monkeypatch):
+def ses(monkeypatch, fake_aws_env):
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
         "SENDER_EMAIL": SENDER,
         "DEFAULT_RECIPIENTS": "fallback@example.com, second@example.com",
     }.items():

@@ -59,10 +59,7 @@ def manifest(s3, result: dict) -> list[dict]:
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def s3(fake_aws_env):
     with mock_aws():
         reset_clients()
         client = boto3.client("s3", region_name="us-east-1")

@@ -311,13 +311,10 @@ def test_schema_file_is_valid_and_documented():
 
 
 @pytest.fixture
-def aws(monkeypatch):
+def aws(monkeypatch, fake_aws_env):
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_REGION", raising=False)  # the region check's source is set by each test
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         reset_clients()
         s3 = boto3.client("s3", region_name="us-east-1")
