@@ -479,6 +479,7 @@ class Emulator:
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
+            since = moto_patches.executions_ended()
             description = sfn.describe_execution(executionArn=execution_arn)
             if description["status"] != "RUNNING":
                 # What the run's end triggers (release_stopped_run) belongs to the run's outcome.
@@ -486,7 +487,7 @@ class Emulator:
                 return description
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
-            time.sleep(poll)
+            moto_patches.wait_for_an_execution_end(since, poll)  # woken when an execution ends
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         return executions.history(self.client("stepfunctions"), execution_arn)
@@ -515,6 +516,7 @@ class Emulator:
         shortest, longest = self.FOLLOW_POLL_SECONDS
         pause = shortest
         while True:
+            since = moto_patches.executions_ended()
             description, events = follower.poll()
             for workflow, _arn, event in events:
                 if "stateEnteredEventDetails" in event:
@@ -524,7 +526,7 @@ class Emulator:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
             pause = shortest if events else min(longest, pause * 1.5)
-            time.sleep(pause)
+            moto_patches.wait_for_an_execution_end(since, pause)  # the run's own end is news at once
 
     def run(
         self,

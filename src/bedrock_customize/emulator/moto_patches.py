@@ -34,6 +34,11 @@ Each patch is applied once per process and is tied to the pinned moto version:
    (``ValueError: I/O operation on closed file``), and ``If-None-Match: *`` is a check-then-write that both
    can pass. Every bucket and object request is served under one lock, so one conditional write wins and
    the other gets 412, as in S3.
+14. The interpreter's own waits. A ``.sync`` task (a customization job, a child execution) checked its
+   resource every 0.5 s, so a job that ends at its first poll and a child that has just ended each cost a
+   run up to half a second of idle; the checks now start 20 ms apart and double up to 0.5 s, and a check
+   is made as soon as any execution ends. A Retry's interval is a wait of the service, scaled by
+   ``wait_scale`` as Wait states are (patch 6).
 """
 
 from __future__ import annotations
@@ -74,6 +79,11 @@ ASYNC_INVOCATIONS: list[dict[str, Any]] = []
 ASYNC_THREADS: list[threading.Thread] = []
 _async = threading.Condition(threading.RLock())
 _async_pending = [0]
+# Every execution's end is counted and announced (patch 14): a ``.sync`` check and the emulator's run
+# waiter wake on it instead of sleeping out their poll interval.
+_ended = threading.Condition()
+_ended_count = [0]
+SYNC_CHECK_SECONDS = (0.02, 0.5)  # the first interval between a .sync task's checks, and the longest
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda's two retries of a failed asynchronous invocation
 STATUS_CHANGE = "Step Functions Execution Status Change"
 
@@ -584,6 +594,9 @@ def _patch_execution_status_events() -> None:
             with _async:
                 _async_pending[0] -= 1
                 _async.notify_all()
+            with _ended:
+                _ended_count[0] += 1
+                _ended.notify_all()
 
     def _emit_status_change(execution):
         status = execution.exec_status.value if execution.exec_status is not None else None
@@ -624,6 +637,80 @@ def _patch_wait() -> None:
             env.program_state_event.wait(scaled)
 
     WaitFunction._wait_interval = _wait_interval
+
+
+def executions_ended() -> int:
+    """How many executions have ended in this process: pass it to :func:`wait_for_an_execution_end`."""
+    with _ended:
+        return _ended_count[0]
+
+
+def wait_for_an_execution_end(since: int, timeout: float) -> None:
+    """Sleep ``timeout`` seconds, or less when an execution ends after :func:`executions_ended` said ``since``."""
+    deadline = _time.monotonic() + timeout
+    with _ended:
+        while _ended_count[0] == since:
+            left = deadline - _time.monotonic()
+            if left <= 0 or not _ended.wait(left):
+                return
+
+
+def _patch_interpreter_waits() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback,
+    )
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    class _RetryClock:
+        """``time`` as retrier_decl sees it: its only use is the sleep of a Retry's interval."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(_time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            scaled = float(seconds) * WAIT_SCALE[0]
+            if scaled > 0:
+                _time.sleep(scaled)
+
+    retrier_decl.time = _RetryClock()
+
+    def _eval_sync(self, env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint):
+        # moto 5.2.5's StateTaskServiceCallback._eval_sync, with the fixed 0.5 s sleep between checks
+        # replaced by a doubling interval that an execution's end cuts short.
+        callback_output = None
+        if callback_endpoint is not None:
+
+            def _local_update_wait_for_task_token():
+                nonlocal callback_output
+                callback_output = self._eval_wait_for_task_token(
+                    env=env,
+                    timeout_seconds=timeout_seconds,
+                    callback_endpoint=callback_endpoint,
+                    heartbeat_endpoint=heartbeat_endpoint,
+                )
+
+            thread = threading.Thread(
+                target=_local_update_wait_for_task_token,
+                name=f"WaitForTaskToken_SyncTask_{self.resource.resource_arn}",
+                daemon=True,
+            )
+            TMP_THREADS.append(thread)
+            thread.start()
+
+        sync_result = None
+        interval, longest = SYNC_CHECK_SECONDS
+        while env.is_running():
+            since = executions_ended()
+            sync_result = sync_resolver()
+            if callback_output or sync_result:
+                break
+            wait_for_an_execution_end(since, interval)
+            interval = min(longest, interval * 2)
+        return callback_output or sync_result
+
+    callback.StateTaskServiceCallback._eval_sync = _eval_sync
 
 
 _PARSE_TREES_KEPT = 32
@@ -736,4 +823,5 @@ def apply() -> None:
         _patch_interpreter_clients()
         _patch_asl_parse_cache()
         _patch_s3_atomic_requests()
+        _patch_interpreter_waits()
         _applied = True
