@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import sys
 import tomllib
@@ -108,3 +109,15 @@ def test_every_equivalent_mutant_is_a_mutant_with_a_reason():
     for description, reason in asl_mutation.EQUIVALENT.items():
         assert description in descriptions, f"stale EQUIVALENT entry: {description}"
         assert len(reason.split()) >= 5, f"no reason given for {description}"
+
+
+def test_every_equivalent_mutmut_mutant_names_a_mutated_function_and_a_reason():
+    mutated = {run_mutmut._stem(s): s for s in run_mutmut.staged_config(None)["only_mutate"]}
+    for name, reason in run_mutmut.EQUIVALENT.items():
+        found = re.fullmatch(r"(workflow_lambdas|bertscore_evaluator)\.(\w+)\.x_(\w+?)__mutmut_\d+", name)
+        assert found, f"not a mutmut mutant name: {name}"
+        package, module, function = found.groups()
+        assert module in mutated, f"{name}: {module} is not in [tool.mutmut] only_mutate"
+        source = ROOT / ("lambdas" if package == "workflow_lambdas" else "evaluator") / package / f"{module}.py"
+        assert re.search(rf"^def {function}\(", source.read_text(encoding="utf-8"), re.MULTILINE), name
+        assert len(reason.split()) >= 5, f"no reason given for {name}"
