@@ -40,6 +40,20 @@ NOT_COUNTED = {"skipped", "not checked"}
 # the score. mutmut numbers a function's mutants in order: after an edit of that function, check each entry
 # against the diff this script prints for it (a stale name is reported).
 EQUIVALENT: dict[str, str] = {
+    "bertscore_evaluator.stats.x_bootstrap_ci__mutmut_19": "np.empty(dtype=None) is np.empty's default dtype, float64",
+    "bertscore_evaluator.stats.x_bootstrap_ci__mutmut_21": "np.empty without dtype is the same float64 array",
+    "bertscore_evaluator.stats.x_bootstrap_ci__mutmut_46": (
+        "rng.integers(n, size=...) draws from [0, n) like rng.integers(0, n, size=...), from the same stream"
+    ),
+    "bertscore_evaluator.stats.x_paired_differences__mutmut_7": (
+        "zip(strict=None) over equal lengths: the lengths are compared (ValueError) just before the zip"
+    ),
+    "bertscore_evaluator.stats.x_paired_differences__mutmut_10": (
+        "zip without strict over equal lengths: the lengths are compared (ValueError) just before the zip"
+    ),
+    "bertscore_evaluator.stats.x_paired_differences__mutmut_11": (
+        "zip(strict=False) over equal lengths: the lengths are compared (ValueError) just before the zip"
+    ),
     "workflow_lambdas.resources.x_transient__mutmut_19": (
         "a missing HTTP status read as 1 instead of 0: both are below 500, so neither is transient"
     ),
