@@ -54,6 +54,31 @@ EQUIVALENT: dict[str, str] = {
     "bertscore_evaluator.stats.x_paired_differences__mutmut_11": (
         "zip(strict=False) over equal lengths: the lengths are compared (ValueError) just before the zip"
     ),
+    **{
+        f"workflow_lambdas.release_stopped_run.x__release_one__mutmut_{n}": (
+            "the run id tag's default: both callers pass only tags that carry the run id (owned, or swept by it)"
+        )
+        for n in (3, 5, 6)
+    },
+    **{
+        f"workflow_lambdas.release_stopped_run.x_{fn}__mutmut_{n}": (
+            "the status passed to _release_deployment only reaches its log line (log lines are not mutated)"
+        )
+        for fn, n in (("release_stopped_run", 92), ("sweep", 83))
+    },
+    **{
+        f"workflow_lambdas.release_stopped_run.x_sweep__mutmut_{n}": (
+            "the state machine ARN (SweepEvent's pattern) has a colon-free name after its last colon: any rsplit"
+            " of it ends in that name"
+        )
+        for n in (6, 9, 10)
+    },
+    **{
+        f"workflow_lambdas.release_stopped_run.x_sweep__mutmut_{n}": (
+            "the state machine ARN (SweepEvent's pattern) holds ':stateMachine:' once: any replace count is the same"
+        )
+        for n in (18, 24)
+    },
     "workflow_lambdas.resources.x_transient__mutmut_19": (
         "a missing HTTP status read as 1 instead of 0: both are below 500, so neither is transient"
     ),
