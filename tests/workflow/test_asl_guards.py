@@ -2,9 +2,9 @@
 
 A ``Retry`` is proved by a transient error the run must ride out, a ``Catch`` by a hard error after which
 nothing billed may be left, the cleanup Catch by a release that fails (the email must say so and warn of the
-cost), the Map's ``MaxConcurrencyPath`` by the number of shards in flight. The faults are injected where the
-service would raise them: as the error type of a Lambda invocation (what Step Functions matches a Lambda task's
-``ErrorEquals`` against) or as the error of an emulated Bedrock call.
+cost), a Map's ``MaxConcurrencyPath`` by the number of shards (or sweep candidates) in flight. The faults are
+injected where the service would raise them: as the error type of a Lambda invocation (what Step Functions
+matches a Lambda task's ``ErrorEquals`` against) or as the error of an emulated Bedrock call.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -303,15 +304,34 @@ def test_a_failure_email_that_cannot_be_sent_leaves_the_runs_own_error(emulator_
     assert "DescribeFailure" in emu.entered_states(summary["execution_arn"])
 
 
-# -- the sweep's candidate tasks ride out the transient errors of their service ----------------------------------
+# -- the sweep's candidates: their tasks ride out transient errors, MaxConcurrentJobs, a candidate's own Catch ----
+
+
+def _most_in_flight(history: list[dict[str, Any]], map_state: str) -> int:
+    """The most iterations of the inline Map ``map_state`` under way at once, from the execution's history."""
+    in_flight = most = 0
+    for event in history:
+        started = event.get("mapIterationStartedEventDetails")
+        ended = event.get("mapIterationSucceededEventDetails") or event.get("mapIterationFailedEventDetails")
+        if started and started.get("name") == map_state:
+            in_flight += 1
+            most = max(most, in_flight)
+        elif ended and ended.get("name") == map_state:
+            in_flight -= 1
+    return most
 
 
 def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
     emulator_factory, monkeypatch, no_retry_sleep
 ):
+    """Every candidate's create and poll and a failed candidate's own release (CandidateReleaseAfterFailure:
+    its throughput is deleted at once, not billed through the evaluation) meet every transient error; and no
+    more than MaxConcurrentJobs candidates are under way at once."""
     from test_sweep import CANDIDATES, QUALITIES, by_name, sweep_input
 
-    emu = emulator_factory("better", candidate_qualities=dict(QUALITIES))
+    emu = emulator_factory(
+        "better", candidate_qualities=dict(QUALITIES), candidate_never_ready="bad", throughput_max_polls=2
+    )
     emu.upload_sample()
     emu.upload("validation", "matrix.jsonl", _validation_subset())
     assert emu.deployment is not None
@@ -322,14 +342,55 @@ def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
         monkeypatch.setattr(emu.world, method, faults.bedrock_call(emu.world, method))
 
     summary = emu.run(sweep_input(ValidationDataFileName="matrix.jsonl"), timeout=600)
+    state = emu.final_state(summary["execution_arn"])
 
     assert summary["execution_status"] == "SUCCEEDED", summary
     rows = by_name(summary)
-    assert {name: rows[name]["status"] for name in rows} == {c["Name"]: "served" for c in CANDIDATES}, rows
+    assert {name: rows[name]["status"] for name in rows} == {"good": "served", "bad": "failed", "close": "served"}
+    assert rows["bad"]["error"] == "ThroughputTimeout" and summary["winner"] == "good", rows
     assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0, summary
+    # the failed candidate released its own throughput (its release rode out the transient errors)
+    [bad] = [c for c in state["candidates"] if c["Name"] == "bad"]
+    assert bad["release"].get("Action") == "DELETED", bad["release"]
+    # MaxConcurrentJobs (2 by default): the third candidate waited for one of the first two
+    assert _most_in_flight(emu.history(summary["execution_arn"]), "TrainCandidates") == 2
     # every candidate's create and poll met every transient error (the test cannot pass vacuously)
     for method in ("create_throughput", "get_throughput"):
         for name in BEDROCK_TRANSIENT:
             assert faults.raised[f"{method}:{name}"] >= len(CANDIDATES), faults.raised
     for name in WORKFLOW_TRANSIENT:
-        assert faults.raised[f"release_throughput:{name}"] >= 1, faults.raised  # ReleaseCandidates
+        assert faults.raised[f"release_throughput:{name}"] >= 2, faults.raised  # the candidate's, ReleaseCandidates
+
+
+def test_a_candidates_failed_job_poll_fails_that_candidate_alone(emulator_factory, monkeypatch, no_retry_sleep):
+    """CandidateGetCustomizationJob's Catch: a hard error reading one candidate's job fails that candidate
+    alone (FAILED with the error, through its own release), the sweep goes on with the others."""
+    from moto.bedrock.responses import BedrockResponse
+    from test_sweep import QUALITIES, by_name, sweep_input
+
+    emu = emulator_factory("better", candidate_qualities=dict(QUALITIES))
+    emu.upload_sample()
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    original = BedrockResponse.get_model_customization_job
+    refused: list[str] = []
+
+    def get_job(self: Any) -> Any:
+        name = unquote(self.path.split("/")[-1]).rsplit("/", 1)[-1]
+        job = self.bedrock_backend.get_model_customization_job(job_identifier=name)
+        tags = {t.get("key"): t.get("value") for t in (getattr(job, "job_tags", None) or [])}
+        if tags.get(emulated.CANDIDATE_TAG) == "bad" and not _called_from_a_function():
+            refused.append(name)
+            raise emulated.ValidationException("emulated hard error")
+        return original(self)
+
+    monkeypatch.setattr(BedrockResponse, "get_model_customization_job", get_job)
+    summary = emu.run(sweep_input(ValidationDataFileName="matrix.jsonl"), timeout=300)
+
+    assert refused, "the fault never fired"
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    rows = by_name(summary)
+    assert {name: rows[name]["status"] for name in rows} == {"good": "served", "bad": "failed", "close": "served"}
+    assert rows["bad"]["error"] == "Bedrock.ValidationException", rows
+    assert summary["winner"] == "good"
+    assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0, summary
+    assert len(summary["provisioned_throughputs"]) == 2  # the failed candidate never got one
