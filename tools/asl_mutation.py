@@ -382,8 +382,8 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
         if not chosen and mutant.also:  # no test reaches the handler: the tests that enter the state
             chosen = [n for n, r in tests.items() if mutant.state in r["entered"].get(mutant.workflow, [])]
     # A Retry or a concurrency bound is only exercised by the fault it is there for: the tests written for the
-    # guards first (test_asl_guards.py). A Catch, likewise, by a test in which it fired (its state, then its
-    # handler) and a Choice rule by one that took its branch; then the fastest tests that took the mutated path.
+    # guards first (test_asl_guards.py), for a bound the one named for it. A Catch, likewise, by a test in which
+    # it fired, and a Choice rule by one that took its branch; then the fastest tests that took the mutated path.
     guards_first = mutant.operator in ("remove-retry", "remove-error-name", "concurrency")
     workflow = mutant.workflow or ""
 
@@ -394,8 +394,10 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
             return f"{mutant.state}>{mutant.also[0]}" in tests[n].get("pairs", {}).get(workflow, [])
         return mutant.state in tests[n].get("caught", {}).get(workflow, [])
 
-    def order(n: str) -> tuple[bool, bool, float, str]:
-        return (guards_first and n.split("::", 1)[0] != GUARD_TESTS, not took_it(n), tests[n]["duration"], n)
+    def order(n: str) -> tuple[bool, bool, bool, float, str]:
+        guard = n.split("::", 1)[0] == GUARD_TESTS
+        named = mutant.operator == "concurrency" and "concurrency" in n  # a guard test named for the bound
+        return (guards_first and not guard, not named, not took_it(n), tests[n]["duration"], n)
 
     chosen.sort(key=order)
     return chosen[:limit]

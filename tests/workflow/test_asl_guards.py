@@ -31,6 +31,14 @@ pytestmark = pytest.mark.workflow
 
 RECORDS = 12
 NOVA_2_LITE = "amazon.nova-2-lite-v1:0:256k"  # on-demand deployable in us-east-1
+NOVA_MICRO = "amazon.nova-micro-v1:0:128k"  # a distillation student
+TEACHER = "us.amazon.nova-premier-v1:0"
+JUDGE = {"ModelId": "amazon.nova-pro-v1:0", "Rubric": "summary_quality"}
+DISTILLATION = {
+    "CustomizationType": "DISTILLATION",
+    "Distillation": {"TeacherModelIdentifier": TEACHER, "MaxResponseLengthForInference": 1000},
+    "HyperParameters": {},
+}
 # What AWS documents a Lambda task should retry (the service's own transient errors).
 LAMBDA_TRANSIENT = (
     "Lambda.ServiceException",
@@ -66,6 +74,13 @@ def _start(emulator_factory, scenario: str, base_model: str | None = None, **con
     emu.upload_sample(base_model)
     emu.upload("validation", "matrix.jsonl", _validation_subset())
     return emu
+
+
+def _double_the_training_data(emu) -> None:
+    """A distillation job needs 100 prompts (the sample has 60): the sample twice over."""
+    assert emu.deployment is not None
+    training = emu.client("s3").get_object(Bucket=emu.deployment.buckets["training"], Key="training-data.jsonl")
+    emu.upload("training", "training-data.jsonl", training["Body"].read() * 2)
 
 
 # -- Retry: every task rides out the transient errors of its service ----------------------------------------------
@@ -112,6 +127,31 @@ class TransientFaults:
 
         return call
 
+    def bedrock_request(self, handler: Any):
+        """A moto ``BedrockResponse`` handler that fails each distinct request (body) with every transient error
+        first: a call no ``world`` method stands behind (CreateModelCustomizationJob of the .sync tasks)."""
+
+        def call(response: Any) -> Any:
+            if _called_from_a_function():
+                return handler(response)
+            name = self.next_error(f"{handler.__name__}:{response.body!r}", handler.__name__, BEDROCK_TRANSIENT)
+            if name is not None:
+                raise emulated.JsonRESTError(name, f"emulated transient {name}")
+            return handler(response)
+
+        return call
+
+    def inject(self, emu: Any, monkeypatch: Any) -> None:
+        """Every Lambda of the deployment, the Step Functions SDK tasks' throughput calls and the job create."""
+        from moto.bedrock.responses import BedrockResponse
+
+        for key, name in emu.deployment.function_names.items():
+            monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, name, self.lambda_hook(key))
+        for method in ("create_throughput", "get_throughput"):  # the Step Functions SDK tasks' calls
+            monkeypatch.setattr(emu.world, method, self.bedrock_call(emu.world, method))
+        create_job = BedrockResponse.create_model_customization_job
+        monkeypatch.setattr(BedrockResponse, "create_model_customization_job", self.bedrock_request(create_job))
+
 
 def _called_from_a_function() -> bool:
     """True inside a Lambda handler (moto runs in-process: the handler's frames are on this thread's stack)."""
@@ -134,6 +174,15 @@ PATHS = {
     "on_demand": dict(
         scenario="worse", verdict="NOT_BETTER", status="SUCCEEDED", release="DELETED", base_model=NOVA_2_LITE
     ),
+    # a distillation (CustomizeModelWithConfig) judged by an LLM (JudgeShard)
+    "distillation_judge": dict(
+        scenario="worse",
+        verdict="NOT_BETTER",
+        status="SUCCEEDED",
+        release="DELETED",
+        base_model=NOVA_MICRO,
+        input={**DISTILLATION, "Evaluation": {"Judge": JUDGE}},
+    ),
 }
 
 
@@ -142,15 +191,16 @@ def test_every_task_rides_out_the_transient_errors_of_its_service(emulator_facto
     spec = PATHS[path]
     base_model = spec.get("base_model")
     emu = _start(emulator_factory, spec["scenario"], base_model, **spec.get("config", {}))
+    if "Distillation" in spec.get("input", {}):
+        _double_the_training_data(emu)
     faults = TransientFaults()
     assert emu.deployment is not None
-    for key, name in emu.deployment.function_names.items():
-        monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, name, faults.lambda_hook(key))
-    for method in ("create_throughput", "get_throughput"):  # the Step Functions SDK tasks' calls
-        monkeypatch.setattr(emu.world, method, faults.bedrock_call(emu.world, method))
+    faults.inject(emu, monkeypatch)
 
     extra = {"BaseModelIdentifier": base_model, "HyperParameters": {"epochCount": "2"}} if base_model else {}
-    summary = emu.run(demo_input(ValidationDataFileName="matrix.jsonl", **extra), timeout=300)
+    summary = emu.run(
+        demo_input(ValidationDataFileName="matrix.jsonl", **{**extra, **spec.get("input", {})}), timeout=300
+    )
 
     assert summary["execution_status"] == spec["status"], summary
     assert summary["verdict"] == spec["verdict"], summary
@@ -160,11 +210,16 @@ def test_every_task_rides_out_the_transient_errors_of_its_service(emulator_facto
     assert len(summary["emails"]) == 1, summary
     # the faults did fire, at every function of the path, with every name (the test cannot pass vacuously)
     fired = {where.split(":", 1)[0] for where in faults.raised}
-    expected = {"validate_input", "notify"} | (
+    expected = {"validate_input", "notify", "create_model_customization_job"} | (
         {"plan_shards", "infer", "score", "aggregate"} if spec["verdict"] else set()
     )
-    expected |= {"custom_model_deployment"} if base_model else {"create_throughput", "get_throughput"}
+    on_demand = summary["deployment_mode"] == "on_demand"
+    expected |= {"custom_model_deployment"} if on_demand else {"create_throughput", "get_throughput"}
     assert expected <= fired, faults.raised
+    if "Judge" in spec.get("input", {}).get("Evaluation", {}):  # JudgeShard (the infer function) rode them out
+        assert emu.world.stats["judge"].answered > 0
+    for name in BEDROCK_TRANSIENT:  # CustomizeModel (or CustomizeModelWithConfig) rode them out
+        assert faults.raised[f"create_model_customization_job:{name}"] == 1, faults.raised
     for name in LAMBDA_TRANSIENT:
         assert faults.raised[f"notify:{name}"] >= 1
     for name in WORKFLOW_TRANSIENT:
@@ -219,6 +274,25 @@ def test_a_failed_deployment_poll_still_releases_the_deployment(emulator_factory
     assert [d["status"] for d in summary["custom_model_deployments"]] == ["Deleted"], summary
     assert summary["leaked_deployments"] == 0 and summary["release"] == "DELETED"
     assert len(summary["emails"]) == 1
+
+
+def test_a_failed_distillation_job_is_reported(emulator_factory):
+    """CustomizeModelWithConfig's Catch (a job with a CustomizationConfig): the failed job ends the run with the
+    job's own error, and its email says the training job failed (nothing billed exists yet)."""
+    emu = _start(emulator_factory, "better", NOVA_MICRO, job_outcome="Failed")
+    _double_the_training_data(emu)
+    summary = emu.run(
+        demo_input(ValidationDataFileName="matrix.jsonl", BaseModelIdentifier=NOVA_MICRO, **DISTILLATION),
+        timeout=300,
+    )
+    entered = emu.entered_states(summary["execution_arn"])
+
+    assert summary["execution_status"] == "FAILED", summary
+    assert summary["error"] == "RunFailed.States.TaskFailed", summary
+    assert "CustomizeModelWithConfig" in entered and "NotifyFailure" in entered, entered
+    [email] = summary["emails"]
+    assert "training job failed" in email["subject"], email
+    assert summary["provisioned_throughputs"] == [] and summary["custom_model_deployments"] == []
 
 
 # -- the cleanup Catch: a release that fails is reported, with the cost warning ----------------------------------
@@ -336,10 +410,7 @@ def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
     emu.upload("validation", "matrix.jsonl", _validation_subset())
     assert emu.deployment is not None
     faults = TransientFaults()
-    for key, name in emu.deployment.function_names.items():
-        monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, name, faults.lambda_hook(key))
-    for method in ("create_throughput", "get_throughput"):  # the candidates' Step Functions SDK tasks
-        monkeypatch.setattr(emu.world, method, faults.bedrock_call(emu.world, method))
+    faults.inject(emu, monkeypatch)
 
     summary = emu.run(sweep_input(ValidationDataFileName="matrix.jsonl"), timeout=600)
     state = emu.final_state(summary["execution_arn"])
@@ -355,7 +426,7 @@ def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
     # MaxConcurrentJobs (2 by default): the third candidate waited for one of the first two
     assert _most_in_flight(emu.history(summary["execution_arn"]), "TrainCandidates") == 2
     # every candidate's create and poll met every transient error (the test cannot pass vacuously)
-    for method in ("create_throughput", "get_throughput"):
+    for method in ("create_model_customization_job", "create_throughput", "get_throughput"):
         for name in BEDROCK_TRANSIENT:
             assert faults.raised[f"{method}:{name}"] >= len(CANDIDATES), faults.raised
     for name in WORKFLOW_TRANSIENT:
