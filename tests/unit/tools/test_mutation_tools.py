@@ -99,6 +99,20 @@ def test_a_catch_runs_first_the_tests_in_which_it_fired_and_a_choice_those_that_
     assert asl_mutation.select_tests(choice, recorded, 1) == ["a::branch"]
 
 
+def test_a_concurrency_bound_runs_first_the_guard_test_named_for_it():
+    guards = asl_mutation.GUARD_TESTS
+    entered = {"evaluate": ["Shards"]}
+    recorded = {
+        "tests": {
+            f"{guards}::test_fast": {"entered": entered, "duration": 1.0},
+            f"{guards}::test_the_map_keeps_to_its_concurrency": {"entered": entered, "duration": 5.0},
+            "a::concurrency_elsewhere": {"entered": entered, "duration": 0.5},
+        }
+    }
+    bound = asl_mutation.Mutant("m", "concurrency", "t", "d", "evaluate", "Shards")
+    assert asl_mutation.select_tests(bound, recorded, 1) == [f"{guards}::test_the_map_keeps_to_its_concurrency"]
+
+
 def test_a_catch_that_fired_is_read_from_the_history():
     history = [
         {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Retried"}},
