@@ -433,15 +433,17 @@ def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
         assert faults.raised[f"release_throughput:{name}"] >= 2, faults.raised  # the candidate's, ReleaseCandidates
 
 
-def test_a_candidates_failed_job_poll_fails_that_candidate_alone(emulator_factory, monkeypatch, no_retry_sleep):
-    """CandidateGetCustomizationJob's Catch: a hard error reading one candidate's job fails that candidate
-    alone (FAILED with the error, through its own release), the sweep goes on with the others."""
+def test_a_candidates_hard_errors_fail_that_candidate_alone(emulator_factory, monkeypatch, no_retry_sleep):
+    """A candidate's Catches: a hard error reading one candidate's job (CandidateGetCustomizationJob), a refused
+    release of that candidate (CandidateReleaseAfterFailure's Catch) and a refused throughput create for another
+    (CandidateProvisionThroughput's Catch) each fail that candidate alone, with its own error; the sweep goes on."""
     from moto.bedrock.responses import BedrockResponse
     from test_sweep import QUALITIES, by_name, sweep_input
 
     emu = emulator_factory("better", candidate_qualities=dict(QUALITIES))
     emu.upload_sample()
     emu.upload("validation", "matrix.jsonl", _validation_subset())
+    assert emu.deployment is not None
     original = BedrockResponse.get_model_customization_job
     refused: list[str] = []
 
@@ -454,14 +456,33 @@ def test_a_candidates_failed_job_poll_fails_that_candidate_alone(emulator_factor
             raise emulated.ValidationException("emulated hard error")
         return original(self)
 
+    create_throughput = emu.world.create_throughput
+
+    def create(region: str, account: str, body: dict[str, Any]) -> Any:
+        tags = {t["key"]: t["value"] for t in body.get("tags") or []}
+        if tags.get(emulated.CANDIDATE_TAG) == "close":
+            raise emulated.ServiceQuotaExceededException("emulated quota")
+        return create_throughput(region, account, body)
+
+    def refuse_bads_release(event: dict[str, Any]) -> None:
+        if (event.get("State") or {}).get("Name") == "bad":  # CandidateReleaseAfterFailure of "bad"
+            raise _error("AccessDeniedException")
+
     monkeypatch.setattr(BedrockResponse, "get_model_customization_job", get_job)
+    monkeypatch.setattr(emu.world, "create_throughput", create)
+    release_function = emu.deployment.function_names["release_throughput"]
+    monkeypatch.setitem(moto_patches.LAMBDA_FAULTS, release_function, refuse_bads_release)
     summary = emu.run(sweep_input(ValidationDataFileName="matrix.jsonl"), timeout=300)
+    state = emu.final_state(summary["execution_arn"])
 
     assert refused, "the fault never fired"
     assert summary["execution_status"] == "SUCCEEDED", summary
     rows = by_name(summary)
-    assert {name: rows[name]["status"] for name in rows} == {"good": "served", "bad": "failed", "close": "served"}
+    assert {name: rows[name]["status"] for name in rows} == {"good": "served", "bad": "failed", "close": "failed"}
     assert rows["bad"]["error"] == "Bedrock.ValidationException", rows
+    assert rows["close"]["error"] == "Bedrock.ServiceQuotaExceededException", rows
+    results = {c["Name"]: c for c in state["candidates"]}
+    assert results["bad"]["release"]["Error"] == "AccessDeniedException", results["bad"]
     assert summary["winner"] == "good"
     assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0, summary
-    assert len(summary["provisioned_throughputs"]) == 2  # the failed candidate never got one
+    assert len(summary["provisioned_throughputs"]) == 1  # the failed candidates never got one
