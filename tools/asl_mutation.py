@@ -62,6 +62,8 @@ PROBE_TESTS = [
     "tests/workflow/test_on_demand.py",
 ]
 GUARD_TESTS = "tests/workflow/test_asl_guards.py"
+# What a guard test is named for when it injects the fault an operator's guard is there for (run first).
+NAMED_FOR = {"remove-retry": "transient", "remove-error-name": "transient", "concurrency": "concurrency"}
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
 EVENT_TESTS = ["tests/workflow/test_run_stopped.py"]
 MAP_ENV = "ASL_MUTATION_MAP_OUT"
@@ -389,8 +391,8 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
         if not chosen and mutant.also:  # no test reaches the handler: the tests that enter the state
             chosen = [n for n, r in tests.items() if mutant.state in r["entered"].get(mutant.workflow, [])]
     # A Retry or a concurrency bound is only exercised by the fault it is there for: the tests written for the
-    # guards first (test_asl_guards.py), for a bound the one named for it. A Catch, likewise, by a test in which
-    # it fired, and a Choice rule by one that took its branch; then the fastest tests that took the mutated path.
+    # guards first (test_asl_guards.py), those named for the fault first (NAMED_FOR). A Catch, likewise, by a
+    # test in which it fired, a Choice rule by one that took its branch; then the fastest that took the path.
     guards_first = mutant.operator in ("remove-retry", "remove-error-name", "concurrency")
     workflow = mutant.workflow or ""
 
@@ -403,7 +405,7 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
 
     def order(n: str) -> tuple[bool, bool, bool, float, str]:
         guard = n.split("::", 1)[0] == GUARD_TESTS
-        named = mutant.operator == "concurrency" and "concurrency" in n  # a guard test named for the bound
+        named = NAMED_FOR.get(mutant.operator, "\0") in n
         return (guards_first and not guard, not named, not took_it(n), tests[n]["duration"], n)
 
     chosen.sort(key=order)
