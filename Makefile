@@ -78,7 +78,7 @@ test-terraform: install
 # machine templates and the run-stopped event pattern (a seeded sample of ASL_MUTANTS mutants).
 # MUTATION_MODULES narrows mutmut, e.g. make mutation MUTATION_MODULES="release_throughput stats".
 MUTATION_MODULES ?=
-ASL_MUTANTS ?= 20
+ASL_MUTANTS ?= 40
 ASL_SEED ?= 15
 mutation: install
 	@mkdir -p build

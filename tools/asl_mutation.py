@@ -19,7 +19,9 @@ changed, and the workflow tests run against it. Which tests: the first run recor
 its executions entered (this file is also the pytest plugin that records them, ``-p asl_mutation``); the map is
 cached in ``build/asl_mutation/`` and rebuilt when a template or a workflow test changes. A mutant then runs the
 fastest ``--tests`` tests that entered the mutated state (for a Catch: that also entered its handler), with
-``-x``. A mutant no test reaches survives. A fixed, seeded sample of ``--max`` mutants keeps it practical on 2 cores.
+``-x``; first those that exercise it: for a Retry or a concurrency bound the guard tests, for a Catch the tests
+in which it fired, for a Choice rule those that took its branch. A mutant no test reaches survives. A fixed,
+seeded sample of ``--max`` mutants keeps it practical on 2 cores.
 
     python tools/asl_mutation.py --list              # every mutant, no tests run
     python tools/asl_mutation.py --max 40 --seed 15  # make mutation
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -59,12 +62,22 @@ PROBE_TESTS = [
     "tests/workflow/test_on_demand.py",
 ]
 GUARD_TESTS = "tests/workflow/test_asl_guards.py"
+# What a guard test is named for when it injects the fault an operator's guard is there for (run first).
+NAMED_FOR = {"remove-retry": "transient", "remove-error-name": "transient", "concurrency": "concurrency"}
 # The event pattern decides which stopped runs reach release_stopped_run: its tests.
 EVENT_TESTS = ["tests/workflow/test_run_stopped.py"]
 MAP_ENV = "ASL_MUTATION_MAP_OUT"
+MAP_FORMAT = "2:"  # the cached map's layout (2: with the pairs of states entered in turn, the Catches that fired)
 # Mutants no behaviour can tell from the templates (by description, which survives renumbering), each with
 # its reason. They are not run, they are listed separately and left out of asl_killed: never silently dropped.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "customize TrainCandidates: Catch[0] ['States.ALL'] removed": (
+        "no catchable error leaves a candidate's iteration: each of its Tasks catches States.ALL (its release's "
+        "Catch too) and its Pass and Choice states fail only with States.Runtime, which States.ALL does not catch "
+        "on the service (Step Functions guide, error names); moto would catch it, so an emulated test would "
+        "prove moto, not AWS"
+    ),
+}
 
 
 # -- mutants -----------------------------------------------------------------------------------------------------
@@ -343,7 +356,7 @@ def state_map(workers: int, rerecord_failed: bool = False) -> dict[str, Any]:
     ``rerecord_failed``: the tests that failed when recorded are recorded again."""
     cache = WORK / "state_map.json"
     support = ("tests/workflow/conftest.py", "tests/workflow/workflow_support.py")
-    shared = _digest(*TEMPLATES.values(), EVENT_PATTERN, *support)
+    shared = MAP_FORMAT + _digest(*TEMPLATES.values(), EVENT_PATTERN, *support)
     cached = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
     files = cached.get("files", {}) if cached.get("shared") == shared else {}
     stale = [t for t in PROBE_TESTS if (ROOT / t).exists() and files.get(t, {}).get("digest") != _digest(t)]
@@ -378,9 +391,24 @@ def select_tests(mutant: Mutant, recorded: dict[str, Any], limit: int) -> list[s
         if not chosen and mutant.also:  # no test reaches the handler: the tests that enter the state
             chosen = [n for n, r in tests.items() if mutant.state in r["entered"].get(mutant.workflow, [])]
     # A Retry or a concurrency bound is only exercised by the fault it is there for: the tests written for the
-    # guards first (test_asl_guards.py). Otherwise the fastest tests that took the mutated path.
+    # guards first (test_asl_guards.py), those named for the fault first (NAMED_FOR). A Catch, likewise, by a
+    # test in which it fired, a Choice rule by one that took its branch; then the fastest that took the path.
     guards_first = mutant.operator in ("remove-retry", "remove-error-name", "concurrency")
-    chosen.sort(key=lambda n: (guards_first and n.split("::", 1)[0] != GUARD_TESTS, tests[n]["duration"], n))
+    workflow = mutant.workflow or ""
+
+    def took_it(n: str) -> bool:
+        if not mutant.workflow or not mutant.also:
+            return True
+        if mutant.operator == "choice":
+            return f"{mutant.state}>{mutant.also[0]}" in tests[n].get("pairs", {}).get(workflow, [])
+        return mutant.state in tests[n].get("caught", {}).get(workflow, [])
+
+    def order(n: str) -> tuple[bool, bool, bool, float, str]:
+        guard = n.split("::", 1)[0] == GUARD_TESTS
+        named = NAMED_FOR.get(mutant.operator, "\0") in n
+        return (guards_first and not guard, not named, not took_it(n), tests[n]["duration"], n)
+
+    chosen.sort(key=order)
     return chosen[:limit]
 
 
@@ -399,32 +427,51 @@ def pytest_configure(config: Any) -> None:
     original_entered = Emulator.entered_states
     original_iterations = distributed_map.iteration_states
 
-    def record(arn: str, names: list[str]) -> None:
+    def record(arn: str, names: list[str], caught: list[str] | None = None) -> None:
         nodeid = _current["nodeid"]
         if nodeid is None:
             return
         machine = arn.split(":")[6] if arn.count(":") >= 7 else ""
         workflow = "evaluate" if machine.endswith("evaluate") else "customize"
-        entered = _records.setdefault(nodeid, {"entered": {}, "passed": True, "duration": 0.0})["entered"]
-        entered.setdefault(workflow, set()).update(names)
+        entry = _records.setdefault(nodeid, _new_record())
+        entry["entered"].setdefault(workflow, set()).update(names)
+        if caught is not None:
+            # A state and the one entered right after it: a Choice branch taken (iterations of an inline Map
+            # interleave, so a few pairs are spurious: a preference only); the states whose Catch fired.
+            entry["pairs"].setdefault(workflow, set()).update(f"{a}>{b}" for a, b in itertools.pairwise(names))
+            entry["caught"].setdefault(workflow, set()).update(caught)
 
     def entered_states(self: Any, execution_arn: str) -> list[str]:
         names = original_entered(self, execution_arn)
-        record(execution_arn, names)
+        record(execution_arn, names, _caught(self.history(execution_arn)))
         return names
 
     def iteration_states(execution_arn: str, *args: Any, **kwargs: Any) -> Any:
         names = original_iterations(execution_arn, *args, **kwargs)
-        record(execution_arn, list(names))
+        record(execution_arn, sorted(names))
         return names
 
     Emulator.entered_states = entered_states  # type: ignore[method-assign]
     distributed_map.iteration_states = iteration_states
 
 
+def _new_record() -> dict[str, Any]:
+    return {"entered": {}, "pairs": {}, "caught": {}, "passed": True, "duration": 0.0}
+
+
+def _caught(history: list[dict[str, Any]]) -> list[str]:
+    """The states a Catch left: their last event before the exit is a failure (a retry schedules again)."""
+    caught = []
+    for before, event in itertools.pairwise(history):
+        exited = event.get("stateExitedEventDetails")
+        if exited and before["type"].endswith(("Failed", "TimedOut")):
+            caught.append(exited["name"])
+    return caught
+
+
 def pytest_runtest_setup(item: Any) -> None:
     _current["nodeid"] = item.nodeid
-    _records.setdefault(item.nodeid, {"entered": {}, "passed": True, "duration": 0.0})
+    _records.setdefault(item.nodeid, _new_record())
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -440,7 +487,10 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     out = os.environ.get(MAP_ENV)
     if not out:
         return
-    data = {nodeid: {**r, "entered": {w: sorted(s) for w, s in r["entered"].items()}} for nodeid, r in _records.items()}
+    data = {
+        nodeid: {**r, **{key: {w: sorted(s) for w, s in r[key].items()} for key in ("entered", "pairs", "caught")}}
+        for nodeid, r in _records.items()
+    }
     Path(out, f"{os.getpid()}.json").write_text(json.dumps(data), encoding="utf-8")
 
 

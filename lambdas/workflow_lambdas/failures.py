@@ -123,6 +123,14 @@ FAILURES: dict[str, Kind] = {
         "The evaluation did not finish within evaluation_timeout_seconds; raise it (or evaluate fewer "
         "records) and start a new run.",
     ),
+    "winner_throughput_not_created": Kind(
+        "ProvisionWinnerThroughput",
+        "throughput could not be created",
+        "The winner was to be kept as a provisioned throughput (KeepWinnerAs provisioned_throughput) but Bedrock "
+        "refused CreateProvisionedModelThroughput: check the message (often the provisioned throughput quota in "
+        "Service Quotas > Amazon Bedrock). The custom model is kept and its deployment was released; buy a "
+        "throughput for it by hand or start a new run.",
+    ),
     "release_failed": Kind(
         "ReleaseThroughput",
         "releasing the serving resource failed",
@@ -280,6 +288,13 @@ def failing_kind(state: dict[str, Any]) -> str:
             return "job_rejected"
         return "unknown"
     if state.get("evaluation"):
+        if _get(state, "evaluation", "Result", "KeepWinner") is True and _get(state, "run", "KeepWinnerAs") == (
+            "provisioned_throughput"
+        ):  # the winner's throughput, bought after the verdict (ProvisionWinnerThroughput, GetWinnerThroughput)
+            if not state.get("throughput"):
+                return "winner_throughput_not_created"
+            if _get(state, "throughput_status", "Status") not in (None, "InService"):
+                return "throughput_unreadable"
         return "release_failed"
     parsed = _json(cause)
     if isinstance(parsed, dict) and ":stateMachine:" in str(_pick(parsed, "StateMachineArn") or ""):

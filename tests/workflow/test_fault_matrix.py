@@ -114,6 +114,15 @@ CASES = [
 ]  # fmt: skip
 
 
+def _assert_polled_to_the_limit(summary: dict[str, Any], state: dict[str, Any]) -> None:
+    """A serving resource that never became ready was polled exactly its run's limit of times (each poll is a
+    billed minute of waiting): ThroughputMaxPolls, DeploymentMaxPolls."""
+    if summary["error"] == "RunFailed.ThroughputTimeout":
+        assert state["throughput_status"]["Polls"] == state["run"]["ThroughputMaxPolls"], state["throughput_status"]
+    if summary["error"] == "RunFailed.DeploymentTimeout":
+        assert state["deployment_status"]["Polls"] == state["run"]["DeploymentMaxPolls"], state["deployment_status"]
+
+
 def _validation_subset() -> bytes:
     lines = (paths.sample_data_dir() / "validation.jsonl").read_text(encoding="utf-8").splitlines()
     return ("\n".join([line for line in lines if line.strip()][:RECORDS]) + "\n").encode("utf-8")
@@ -179,6 +188,7 @@ def test_fault_matrix(fault_emulator, case: Case):
     # terminal status and Error
     assert summary["execution_status"] == case.status, summary
     assert summary["error"] == case.error, summary
+    _assert_polled_to_the_limit(summary, state)
     assert summary["verdict"] == case.verdict, summary
     for name in case.states:
         assert name in entered, f"{name} not entered: {entered}"
@@ -334,6 +344,10 @@ OD_CASES = [
     OnDemandCase("od_winner_throughput_never", {"throughput_status": "never_in_service"}, "FAILED",
                  "RunFailed.ThroughputTimeout", "CUSTOM_BETTER", "DELETED", "Deleted", "Deleted",
                  "throughput never became ready", input=WINNER_PT, states=("ThroughputTimedOut", *OD_FAILURE)),
+    OnDemandCase("od_winner_throughput_create_error", {"create_throughput": "error"}, "FAILED",
+                 "RunFailed.Bedrock.ServiceQuotaExceededException", "CUSTOM_BETTER", "DELETED", "Deleted",
+                 subject="throughput could not be created", input=WINNER_PT,
+                 states=("ProvisionWinnerThroughput", *OD_FAILURE)),
     OnDemandCase("od_create_deployment_error", {"create_deployment": "error"}, "FAILED",
                  "RunFailed.ServiceQuotaExceededException", None, "NOT_CREATED", None,
                  subject="deployment could not be created", states=OD_FAILURE),
@@ -373,6 +387,7 @@ def test_on_demand_fault_matrix(fault_emulator, case: OnDemandCase):
     assert summary["deployment_mode"] == "on_demand"
     assert summary["execution_status"] == case.status, summary
     assert summary["error"] == case.error, summary
+    _assert_polled_to_the_limit(summary, state)
     assert summary["verdict"] == case.verdict, summary
     for name in case.states:
         assert name in entered, f"{name} not entered: {entered}"

@@ -154,3 +154,141 @@ def test_the_greedy_matching_batches_as_bert_score_does_by_default():
     import bert_score
 
     assert scoring.GREEDY_BATCH_SIZE == inspect.signature(bert_score.score).parameters["batch_size"].default
+
+
+# -- the interval, the guards' edges and the sentence that explains the verdict (more survivors) -------------
+
+FAIR_COIN = [0.0] * 50 + [1.0] * 50  # a mean of 100 draws with standard error 0.05
+
+
+def test_a_95_percent_interval_leaves_2_5_percent_of_the_resampled_means_on_each_side():
+    low, high = stats.bootstrap_ci(FAIR_COIN, confidence_level=0.95, resamples=4000, seed=7)
+    assert (low, high) == (pytest.approx(0.40), pytest.approx(0.60))  # 0.5 -+ 1.96 * 0.05, on the 0.01 grid
+
+
+def test_the_decision_uses_the_policys_confidence_level_and_seed():
+    diffs = np.random.default_rng(3).normal(0.05, 0.1, size=60)
+    for level, seed in [(0.8, 11), (0.99, 12)]:
+        d = stats.decide(diffs, stats.Policy(confidence_level=level, seed=seed, resamples=300))
+        assert (d.low, d.high) == stats.bootstrap_ci(diffs, confidence_level=level, resamples=300, seed=seed)
+        assert d.confidence_level == level
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: stats.bootstrap_ci([]), "no paired scores to bootstrap"),
+        (lambda: stats.decide([0.1, float("nan")], stats.Policy()), "non-finite score difference"),
+        (
+            lambda: stats.decide([], stats.Policy()),
+            "no record has a score for both models: every record errored for the base or the custom model",
+        ),
+        (lambda: stats.mean([]), "cannot average zero values"),
+    ],
+)
+def test_an_evaluation_that_cannot_be_decided_fails_with_its_cause(call, message):
+    with pytest.raises(EvaluationFailed) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_the_mean_of_scores():
+    assert stats.mean([0.25, 0.5, 1.0]) == pytest.approx(0.5833333333)
+    assert isinstance(stats.mean([1, 2]), float)
+
+
+def test_an_integer_seed_beyond_float_range_is_kept_exactly():
+    assert stats.Policy.from_evaluation({"Seed": 2**1100}).seed == 2**1100
+
+
+ONE_WORSE = [-0.25] * 99 + [-0.5]  # bootstrap interval [-0.2575, -0.25]: its top exactly at -0.25
+
+
+@pytest.mark.parametrize(
+    "diffs, max_loss, significance, holds, clearly",
+    [
+        ([0.0] * 20, 0.0, True, True, False),  # no loss at all holds even with no tolerance
+        (ONE_WORSE, 0.25, True, False, False),  # the interval's top exactly at the tolerance: not beyond doubt
+        (ONE_WORSE, 0.26, True, True, False),
+        # the mean loses less than tolerated, the interval's low end more: holds only without significance
+        ([-0.2, 0.0] * 10, 0.15, True, False, False),
+        ([-0.2, 0.0] * 10, 0.15, False, True, False),
+        ([-0.2, -0.1] * 10, 0.05, False, False, True),
+    ],
+)
+def test_a_guard_holds_when_the_loss_is_shown_within_its_tolerance(diffs, max_loss, significance, holds, clearly):
+    policy = stats.Policy(metric="F1", require_significance=significance, min_pairs=1)
+    check = stats.check_guard(diffs, stats.Guard("ROUGE-L", max_loss), policy)
+    assert (check.holds, check.clearly_fails) == (holds, clearly)
+
+
+WIN = [0.1, 0.12, 0.09, 0.11, 0.1] * 4  # clearly above a margin of 0
+
+
+def _outcome(primary, policy, **guards):
+    return stats.decide_all({"F1": primary, **guards}, policy)
+
+
+def test_too_few_pairs_are_explained_by_the_primary_metric():
+    outcome = _outcome([0.3] * 3, stats.Policy(min_pairs=10))
+    assert outcome.verdict == stats.INCONCLUSIVE and outcome.decided_by == "F1"
+    assert outcome.explanation == f"BERTScore F1: {outcome.reason}" and "MinPairs" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    "diffs, margin, significance, why",
+    [
+        ([0.0] * 20, 0.0, True, "the custom model does not beat the margin 0"),  # the interval's top at the margin
+        ([-0.05, 0.06] * 10, 0.0, True, "the interval straddles the margin 0: not significant"),
+        ([-0.05, 0.06] * 10, 0.02, False, "the mean difference is not above the margin 0.02"),
+    ],
+)
+def test_a_verdict_other_than_better_says_why_with_the_margin(diffs, margin, significance, why):
+    outcome = _outcome(diffs, stats.Policy(margin=margin, require_significance=significance))
+    assert outcome.verdict != stats.CUSTOM_BETTER and outcome.decided_by == "F1"
+    assert outcome.explanation.startswith("BERTScore F1 decided: custom \u2212 base ")
+    assert outcome.explanation.endswith(f"; {why}.")
+
+
+def test_the_interval_in_the_explanation_names_its_confidence_level():
+    outcome = _outcome(WIN, stats.Policy(confidence_level=0.9))
+    assert ", 90% interval [" in outcome.explanation
+
+
+def test_a_win_without_guards_is_explained_without_a_guard_list():
+    outcome = _outcome(WIN, stats.Policy())
+    assert outcome.verdict == stats.CUSTOM_BETTER
+    assert "guard" not in outcome.explanation and outcome.explanation.endswith("above the margin 0).")
+
+
+def test_a_win_lists_every_guard_that_held():
+    policy = stats.Policy(guards=(stats.Guard("ROUGE-L", 0.1), stats.Guard("chrF", 0.2)))
+    outcome = _outcome(WIN, policy, **{"ROUGE-L": [0.0] * 20, "chrF": [0.01] * 20})
+    assert outcome.verdict == stats.CUSTOM_BETTER
+    assert outcome.explanation.endswith("; guards held: ROUGE-L F-measure (loss \u2264 0.1), chrF (loss \u2264 0.2).")
+
+
+def test_a_guard_after_one_that_held_still_vetoes():
+    policy = stats.Policy(guards=(stats.Guard("ROUGE-L", 0.1), stats.Guard("chrF", 0.05)))
+    outcome = _outcome(WIN, policy, **{"ROUGE-L": [0.0] * 20, "chrF": [-0.2] * 20})
+    assert (outcome.verdict, outcome.decided_by) == (stats.NOT_BETTER, "chrF")
+    assert "but loses more than the tolerated 0.05 chrF" in outcome.reason
+
+
+def test_a_guard_that_may_fail_makes_the_win_inconclusive_and_says_may_lose():
+    policy = stats.Policy(guards=(stats.Guard("ROUGE-L", 0.15),))
+    outcome = _outcome(WIN, policy, **{"ROUGE-L": [-0.2, 0.0] * 10})
+    assert (outcome.verdict, outcome.decided_by) == (stats.INCONCLUSIVE, "ROUGE-L")
+    assert "but may lose more than the tolerated 0.15 ROUGE-L F-measure" in outcome.reason
+
+
+@pytest.mark.parametrize("where", ["Primary", "Guard"])
+def test_an_unknown_policy_metric_is_named_in_the_error(where):
+    policy = {"Primary": "BLEU"} if where == "Primary" else {"Guards": [{"Metric": "BLEU", "MaxLoss": 0.1}]}
+    with pytest.raises(EvaluationFailed, match="got 'BLEU'"):
+        stats.Policy.from_evaluation({"Policy": policy})
+
+
+def test_a_guard_without_max_loss_tolerates_no_loss():
+    policy = stats.Policy.from_evaluation({"Policy": {"Guards": [{"Metric": "ROUGE-L"}]}})
+    assert policy.guards == (stats.Guard("ROUGE-L", 0.0),)

@@ -357,3 +357,85 @@ def test_a_throughput_gone_between_listing_and_deletion_is_already_gone(throughp
             lambda s: None,
         )
     assert result == {"Released": [], "AlreadyGone": [PT], "Refused": []}
+
+
+# -- the shared resource functions: listing pages, refusals that name the resource, deployment outcomes -------
+
+
+def test_a_deployment_is_found_by_name_on_a_later_page():
+    bedrock = _client("bedrock")
+    wanted = {"nameContains": "dep-run", "maxResults": 100}
+    summaries = [_deployment_summary(_dep("dep-run-old")), _deployment_summary(_dep("dep-run"))]
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_custom_model_deployments", {"nextToken": "page-2"}, wanted)
+        stub.add_response(
+            "list_custom_model_deployments", {"modelDeploymentSummaries": summaries}, {**wanted, "nextToken": "page-2"}
+        )
+        assert resources.find_deployment_by_name(bedrock, "dep-run") == _dep("dep-run")
+        stub.assert_no_pending_responses()
+
+
+def test_a_deployment_name_on_no_page_is_not_found():
+    bedrock = _client("bedrock")
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
+        assert resources.find_deployment_by_name(bedrock, "dep-run") is None
+        stub.assert_no_pending_responses()
+
+
+class _Listing:
+    """A Bedrock client that lists the given pages of throughput summaries and tags every ARN as this run's."""
+
+    def __init__(self, pages: list[dict]) -> None:
+        self.pages = pages
+        self.calls: list[dict] = []
+
+    def list_provisioned_model_throughputs(self, **kwargs: object) -> dict:
+        self.calls.append(kwargs)
+        return self.pages[len(self.calls) - 1]
+
+    def list_tags_for_resource(self, resourceARN: str) -> dict:
+        return _run_tags(RUN)
+
+
+def test_the_listing_skips_a_summary_without_an_arn_and_reads_every_page():
+    pages = [
+        {"nextToken": "t2"},
+        {"provisionedModelSummaries": [{}, {"provisionedModelArn": _pt("a")}], "nextToken": "t3"},
+        {"provisionedModelSummaries": [{"provisionedModelArn": _pt("b")}]},
+    ]
+    bedrock = _Listing(pages)
+    found = [arn for arn, tags in resources.tagged_throughputs(bedrock) if tags[RUN_ID_TAG] == RUN]
+    assert found == [_pt("a"), _pt("b")]
+    assert [call.get("nextToken") for call in bedrock.calls] == [None, "t2", "t3"]
+
+
+@pytest.mark.parametrize("kind", ["throughput", "deployment"])
+def test_a_resource_of_another_run_is_refused_naming_it_the_run_and_the_workflow(kind):
+    bedrock = _client("bedrock")
+    arn = PT if kind == "throughput" else _dep("a")
+    with Stubber(bedrock) as stub, pytest.raises((rt.ThroughputNotOwned, resources.DeploymentNotOwned)) as caught:
+        stub.add_response("list_tags_for_resource", _run_tags("another-run"), {"resourceARN": arn})
+        if kind == "throughput":
+            resources.release_throughput(bedrock, arn, RUN, MACHINE, details={}, sleep=lambda s: None)
+        else:
+            resources.release_deployment(bedrock, arn, RUN, MACHINE, sleep=lambda s: None)
+    message = str(caught.value)
+    assert arn in message and RUN in message and MACHINE in message and "not deleted" in message
+
+
+@pytest.mark.parametrize("gone_at", [None, "list_tags_for_resource", "delete_custom_model_deployment"])
+def test_a_released_deployment_reports_the_status_deleted(gone_at):
+    bedrock = _client("bedrock")
+    with Stubber(bedrock) as stub:
+        if gone_at == "list_tags_for_resource":
+            stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException")
+        else:
+            stub.add_response("list_tags_for_resource", _run_tags(RUN), {"resourceARN": _dep("a")})
+            if gone_at:
+                stub.add_client_error("delete_custom_model_deployment", "ResourceNotFoundException")
+            else:
+                stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": _dep("a")})
+        outcome = resources.release_deployment(bedrock, _dep("a"), RUN, MACHINE, sleep=lambda s: None)
+        stub.assert_no_pending_responses()
+    assert outcome == (resources.ALREADY_GONE if gone_at else resources.DELETED, "Deleted")

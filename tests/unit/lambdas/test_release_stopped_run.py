@@ -234,3 +234,104 @@ def test_a_bad_sweep_event_is_one_clear_line():
     with pytest.raises(rsr.StoppedRunEventError) as info:
         rsr.handler({"Sweep": True, "StateMachineArn": "prod-customize"})
     assert "\n" not in str(info.value) and str(info.value).startswith("StateMachineArn: ")
+
+
+# -- paths no other test takes (issue 15: release_stopped_run mutants that survived) --------------------------
+
+
+def _my_deployment_listed(stub, params):
+    summary = {
+        "customModelDeploymentArn": DEPLOYMENT,
+        "customModelDeploymentName": "mine",
+        "modelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-micro-v1:0:128k/abc",
+        "createdAt": NOW,
+        "status": "Active",
+    }
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": [summary]}, params)
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": DEPLOYMENT})
+
+
+def _throttled_then_deleted(stub, throughput):
+    """MINE: refused once while still creating, throttled once, then deleted; DEPLOYMENT throttled once."""
+    stub.add_response("get_provisioned_model_throughput", throughput(MINE, "Creating"), {"provisionedModelId": MINE})
+    stub.add_client_error("delete_provisioned_model_throughput", "ConflictException", "still creating", 409)
+    stub.add_client_error("delete_provisioned_model_throughput", "ThrottlingException", "slow down", 429)
+    stub.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": MINE})
+
+
+def _deployment_throttled_then_deleted(stub):
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": DEPLOYMENT})
+    stub.add_client_error("delete_custom_model_deployment", "ThrottlingException", "slow down", 429)
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+
+
+def test_an_event_without_a_start_date_looks_at_every_throughput_and_deployment_and_backs_off(bedrock, throughput):
+    """The wait for a throughput still creating may use the last 30 s before the safety margin."""
+    client, stub = bedrock
+    stub.add_response(
+        "list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, {"maxResults": 100}
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    _throttled_then_deleted(stub, throughput)
+    _my_deployment_listed(stub, {"maxResults": 100})
+    _deployment_throttled_then_deleted(stub)
+    waits: list[float] = []
+    event = _event()
+    del event["detail"]["startDate"]
+    remaining = rsr.SAFETY_MARGIN_MS + int(rsr.POLL_SECONDS * 1000)
+    result = _run(client, event, remaining_ms=lambda: remaining, sleep=waits.append)
+    assert result["Released"] == [MINE, DEPLOYMENT] and result["AlreadyGone"] == []
+    assert waits == [rsr.POLL_SECONDS, 0.5, 0.5]
+
+
+def test_the_sweep_backs_off_the_same_way_and_leaves_a_run_step_functions_cannot_find(bedrock, states, throughput):
+    client, stub = bedrock
+    sfn, sfn_stub = states
+    stub.add_response(
+        "list_provisioned_model_throughputs",
+        {"provisionedModelSummaries": [throughput(MINE), throughput(OTHER_RUN)]},
+        {"maxResults": 100},
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response("list_tags_for_resource", _tags(run="a-gone-run"), {"resourceARN": OTHER_RUN})
+    _my_deployment_listed(stub, {"maxResults": 100})
+    sfn_stub.add_client_error("describe_execution", "ResourceNotFound", "no such execution", 400)
+    _describe(sfn_stub, RUN, "TIMED_OUT")
+    _throttled_then_deleted(stub, throughput)
+    _deployment_throttled_then_deleted(stub)
+    waits: list[float] = []
+    result = rsr.sweep(
+        rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN}),
+        bedrock=client,
+        states=sfn,
+        remaining_ms=lambda: 10**6,
+        sleep=waits.append,
+    )
+    assert result["Unknown"] == [OTHER_RUN] and result["Released"] == [MINE, DEPLOYMENT]
+    assert waits == [rsr.POLL_SECONDS, 0.5, 0.5]
+
+
+def test_the_sweep_names_the_runs_status_when_a_throughput_cannot_be_deleted_yet(bedrock, states, throughput):
+    client, stub = bedrock
+    sfn, sfn_stub = states
+    stub.add_response(
+        "list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput(MINE)]}, {"maxResults": 100}
+    )
+    stub.add_response("list_tags_for_resource", _tags(), {"resourceARN": MINE})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, None)
+    _describe(sfn_stub, RUN, "TIMED_OUT")
+    stub.add_response("get_provisioned_model_throughput", throughput(MINE, "Creating"), {"provisionedModelId": MINE})
+    stub.add_client_error("delete_provisioned_model_throughput", "ConflictException", "still creating", 409)
+    with pytest.raises(rsr.ThroughputStillCreating, match=f"run {RUN} was TIMED_OUT: {MINE} cannot be deleted yet"):
+        rsr.sweep(
+            rsr.SweepEvent.model_validate({"Sweep": True, "StateMachineArn": MACHINE_ARN}),
+            bedrock=client,
+            states=sfn,
+            remaining_ms=lambda: 1000,
+            sleep=lambda _s: None,
+        )
+
+
+def test_an_arn_of_another_step_functions_resource_is_not_an_execution():
+    with pytest.raises(rsr.StoppedRunEventError, match="not a Step Functions execution ARN"):
+        rsr.workflow_name(f"arn:aws:states:us-east-1:123456789012:stateMachine:{MACHINE}:{RUN}")

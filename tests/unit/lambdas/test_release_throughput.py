@@ -470,3 +470,192 @@ def test_on_demand_create_that_failed_after_acceptance_is_found_by_name(bedrock)
     state.pop("deployment")
     result = rt.release(rt.ReleaseEvent.model_validate({"State": state, "Reason": "FAILURE"}), bedrock=client)
     assert result["DeploymentAction"] == "DELETED" and result["CustomModelDeploymentArn"] == DEPLOYMENT
+
+
+# --- the result of every outcome, and the paths no other test takes (issue 15: mutants that survived) -----------
+
+
+def _waits():
+    waits: list[float] = []
+    return waits, waits.append
+
+
+def _release(client, state, reason="VERDICT", sleep=lambda _s: None):
+    return rt.release(rt.ReleaseEvent.model_validate({"State": state, "Reason": reason}), bedrock=client, sleep=sleep)
+
+
+def test_a_throughput_gone_on_get_is_reported_deleted_with_the_decision(bedrock):
+    client, stub = bedrock
+    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    result = _run(client, _state("NOT_BETTER"))
+    assert (result["Action"], result["ProvisionedModelArn"], result["ThroughputStatus"]) == (
+        "ALREADY_GONE",
+        ARN,
+        "Deleted",
+    )
+    assert "not better" in result["Reason"] and "already deleted" in result["Reason"]
+
+
+def test_a_throughput_gone_between_get_and_delete_is_reported_deleted_with_the_decision(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    result = _run(client, _state("NOT_BETTER"))
+    assert (result["Action"], result["ProvisionedModelArn"], result["ThroughputStatus"]) == (
+        "ALREADY_GONE",
+        ARN,
+        "Deleted",
+    )
+    assert "not better" in result["Reason"] and "already deleted" in result["Reason"]
+
+
+def test_a_refused_throughput_is_named_in_the_result(bedrock):
+    client, stub = bedrock
+    _expect_get(stub, commitment="SixMonths")
+    _expect_tags(stub)
+    result = _run(client, _state("NOT_BETTER"))
+    assert (result["Action"], result["ProvisionedModelArn"]) == ("REFUSED", ARN)
+
+
+def test_a_run_without_a_throughput_name_reports_nothing_created_and_why(bedrock):
+    client, _ = bedrock  # nothing queued: no Bedrock call is needed
+    state = _state("NOT_BETTER", arn=None)
+    state["run"].pop("ProvisionedModelName")
+    result = _run(client, state)
+    assert result["Action"] == "NOT_CREATED"
+    assert result["ProvisionedModelArn"] is None and result["ThroughputStatus"] is None
+    assert "no provisioned throughput" in result["Reason"] and "not better" in result["Reason"]
+
+
+def test_no_run_context_reports_why_nothing_was_released(bedrock):
+    client, _ = bedrock
+    result = _run(client, {"error": {"Error": "InvalidInput", "Cause": "bad"}}, reason="FAILURE")
+    assert result["ProvisionedModelArn"] is None and "no run context" in result["Reason"].lower()
+    assert result["Reason"] == result["Reason"].lower()
+
+
+def test_a_throughput_without_a_run_context_names_itself_in_the_error(bedrock):
+    client, _ = bedrock
+    with pytest.raises(ThroughputNotOwned, match=f"{ARN}.*not deleted"):
+        _run(client, {"throughput": {"ProvisionedModelArn": ARN}}, reason="FAILURE")
+
+
+def test_a_losing_custom_model_is_deleted_when_its_throughput_was_already_gone(bedrock):
+    """A retried release finds the throughput ALREADY_GONE: the losing custom model must still go."""
+    client, stub = bedrock
+    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_response("delete_custom_model", {}, {"modelIdentifier": CUSTOM_ARN})
+    result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
+    assert (result["Action"], result["CustomModelDeleted"]) == ("ALREADY_GONE", True)
+
+
+def test_a_throttled_custom_model_delete_backs_off_and_succeeds(bedrock):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_client_error("delete_custom_model", "ThrottlingException", "slow down", 429)
+    stub.add_response("delete_custom_model", {}, {"modelIdentifier": CUSTOM_ARN})
+    waits, sleep = _waits()
+    result = _release(client, _state("NOT_BETTER", KeepLosingCustomModel=False), sleep=sleep)
+    assert result["CustomModelDeleted"] is True and waits == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "note"),
+    [("ResourceNotFoundException", 404, "already gone"), ("AccessDeniedException", 403, "not deleted")],
+)
+def test_a_custom_model_delete_that_fails_is_reported_not_deleted(bedrock, code, status, note):
+    client, stub = bedrock
+    _expect_get(stub)
+    _expect_tags(stub)
+    _expect_delete(stub)
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_client_error("delete_custom_model", code, "no", status)
+    result = _run(client, _state("NOT_BETTER", KeepLosingCustomModel=False))
+    assert (result["Action"], result["CustomModelDeleted"]) == ("DELETED", False)
+    assert f"custom model {CUSTOM_ARN} {note}" in result["Reason"]
+
+
+def test_on_demand_without_a_deployment_reports_nothing_created(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    no_deployments = {"modelDeploymentSummaries": []}
+    stub.add_response("list_custom_model_deployments", no_deployments, {"nameContains": "dep-od-1", "maxResults": 100})
+    state = _od_state(error={"Error": "States.Timeout"})
+    state.pop("deployment")
+    result = _release(client, state, reason="FAILURE")
+    assert (result["Action"], result["DeploymentAction"], result["CustomModelDeploymentArn"]) == (
+        "NOT_CREATED",
+        "NOT_CREATED",
+        None,
+    )
+    assert result["DeploymentStatus"] is None
+
+
+def test_on_demand_winner_whose_deployment_is_gone_reports_it_deleted(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    stub.add_client_error("get_custom_model_deployment", "ResourceNotFoundException", "gone", 404)
+    result = _release(client, _od_state("CUSTOM_BETTER"))
+    assert (result["Action"], result["DeploymentAction"], result["DeploymentStatus"]) == (
+        "ALREADY_GONE",
+        "ALREADY_GONE",
+        "Deleted",
+    )
+    assert result["CustomModelDeploymentArn"] == DEPLOYMENT
+
+
+def test_on_demand_throttled_deployment_delete_backs_off_and_succeeds(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_client_error("delete_custom_model_deployment", "ThrottlingException", "slow down", 429)
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    waits, sleep = _waits()
+    result = _release(client, _od_state(), sleep=sleep)
+    assert result["DeploymentAction"] == "DELETED" and waits == [0.5]
+
+
+def test_on_demand_loser_deletes_its_deployment_then_the_losing_custom_model(bedrock):
+    client, stub = bedrock
+    _no_throughput(stub)
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    _expect_tags(stub, arn=CUSTOM_ARN)
+    stub.add_response("delete_custom_model", {}, {"modelIdentifier": CUSTOM_ARN})
+    state = _od_state()
+    state["run"]["KeepLosingCustomModel"] = False
+    result = _release(client, state)
+    assert (result["Action"], result["CustomModelDeleted"]) == ("DELETED", True)
+
+
+def test_on_demand_the_deployment_action_is_the_action_when_the_throughput_was_already_gone(bedrock):
+    client, stub = bedrock
+    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    state = _od_state()
+    state["throughput"] = {"ProvisionedModelArn": ARN}
+    result = _release(client, state)
+    assert (result["Action"], result["ProvisionedModelArn"], result["DeploymentAction"]) == ("DELETED", ARN, "DELETED")
+    assert "kept as a provisioned throughput" not in result["Reason"]
+
+
+def test_on_demand_winner_kept_as_a_throughput_replaces_its_deployment(bedrock):
+    """KeepWinnerAs provisioned_throughput: the winner's throughput stays, its deployment is deleted."""
+    client, stub = bedrock  # no get_custom_model_deployment queued: keeping the deployment would fail
+    _expect_get(stub)
+    stub.add_response("list_tags_for_resource", {"tags": OWN_TAGS}, {"resourceARN": DEPLOYMENT})
+    stub.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT})
+    state = _od_state("CUSTOM_BETTER")
+    state["run"]["KeepWinnerAs"] = "provisioned_throughput"
+    state["throughput"] = {"ProvisionedModelArn": ARN}
+    result = _release(client, state)
+    assert (result["Action"], result["ProvisionedModelArn"], result["ThroughputStatus"]) == ("KEPT", ARN, "InService")
+    assert (result["DeploymentAction"], result["CustomModelDeploymentArn"]) == ("DELETED", DEPLOYMENT)
+    assert result["Reason"].endswith("kept as a provisioned throughput; deployment deleted")
+    assert "deployment kept" not in result["Reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import sys
 import tomllib
@@ -84,6 +85,49 @@ def test_tests_are_chosen_by_the_states_they_entered():
     assert asl_mutation.select_tests(event, recorded, 4) == ["tests/workflow/test_run_stopped.py::x"]
 
 
+def test_a_catch_runs_first_the_tests_in_which_it_fired_and_a_choice_those_that_took_its_branch():
+    entered = {"customize": ["Decide", "GetThroughput", "KeepThroughput", "ReleaseAfterFailure"]}
+    recorded = {
+        "tests": {
+            "a::fast": {"entered": entered, "duration": 1.0},
+            "a::caught": {"entered": entered, "caught": {"customize": ["GetThroughput"]}, "duration": 5.0},
+            "a::branch": {"entered": entered, "pairs": {"customize": ["Decide>KeepThroughput"]}, "duration": 9.0},
+        }
+    }
+    catch = asl_mutation.Mutant("m", "remove-catch", "t", "d", "customize", "GetThroughput", ["ReleaseAfterFailure"])
+    assert asl_mutation.select_tests(catch, recorded, 1) == ["a::caught"]
+    choice = asl_mutation.Mutant("m", "choice", "t", "d", "customize", "Decide", ["KeepThroughput"])
+    assert asl_mutation.select_tests(choice, recorded, 1) == ["a::branch"]
+
+
+def test_a_concurrency_bound_runs_first_the_guard_test_named_for_it():
+    guards = asl_mutation.GUARD_TESTS
+    entered = {"evaluate": ["Shards"]}
+    recorded = {
+        "tests": {
+            f"{guards}::test_fast": {"entered": entered, "duration": 1.0},
+            f"{guards}::test_the_map_keeps_to_its_concurrency": {"entered": entered, "duration": 5.0},
+            "a::concurrency_elsewhere": {"entered": entered, "duration": 0.5},
+        }
+    }
+    bound = asl_mutation.Mutant("m", "concurrency", "t", "d", "evaluate", "Shards")
+    assert asl_mutation.select_tests(bound, recorded, 1) == [f"{guards}::test_the_map_keeps_to_its_concurrency"]
+
+
+def test_a_catch_that_fired_is_read_from_the_history():
+    history = [
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Retried"}},
+        {"type": "LambdaFunctionFailed"},
+        {"type": "LambdaFunctionScheduled"},
+        {"type": "LambdaFunctionSucceeded"},
+        {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "Retried"}},
+        {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "Caught"}},
+        {"type": "TaskFailed"},
+        {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "Caught"}},
+    ]
+    assert asl_mutation._caught(history) == ["Caught"]
+
+
 def test_the_mutmut_staging_config_keeps_to_existing_modules_and_tests():
     config = run_mutmut.staged_config(None)
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
@@ -108,3 +152,15 @@ def test_every_equivalent_mutant_is_a_mutant_with_a_reason():
     for description, reason in asl_mutation.EQUIVALENT.items():
         assert description in descriptions, f"stale EQUIVALENT entry: {description}"
         assert len(reason.split()) >= 5, f"no reason given for {description}"
+
+
+def test_every_equivalent_mutmut_mutant_names_a_mutated_function_and_a_reason():
+    mutated = {run_mutmut._stem(s): s for s in run_mutmut.staged_config(None)["only_mutate"]}
+    for name, reason in run_mutmut.EQUIVALENT.items():
+        found = re.fullmatch(r"(workflow_lambdas|bertscore_evaluator)\.(\w+)\.x_(\w+?)__mutmut_\d+", name)
+        assert found, f"not a mutmut mutant name: {name}"
+        package, module, function = found.groups()
+        assert module in mutated, f"{name}: {module} is not in [tool.mutmut] only_mutate"
+        source = ROOT / ("lambdas" if package == "workflow_lambdas" else "evaluator") / package / f"{module}.py"
+        assert re.search(rf"^def {function}\(", source.read_text(encoding="utf-8"), re.MULTILINE), name
+        assert len(reason.split()) >= 5, f"no reason given for {name}"
