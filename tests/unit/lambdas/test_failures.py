@@ -36,6 +36,15 @@ def _child_cause(inner_error: str, inner_cause: str) -> str:
     return json.dumps({**child, "Error": inner_error, "Cause": inner_cause})
 
 
+# A run whose on-demand winner is kept as a provisioned throughput bought after the verdict.
+WINNER_AS_THROUGHPUT = {
+    "run": {**RUN, "KeepWinnerAs": "provisioned_throughput"},
+    "customization": CUSTOM,
+    "deployment": {"CustomModelDeploymentArn": "arn:dep"},
+    "evaluation": {"Result": {"Verdict": "CUSTOM_BETTER", "KeepWinner": True}},
+}
+
+
 CASES = [
     # (id, state, kind, state name, subject, message)
     (
@@ -250,10 +259,7 @@ CASES = [
     (
         "winner_throughput_not_created",
         {
-            "run": {**RUN, "KeepWinnerAs": "provisioned_throughput"},
-            "customization": CUSTOM,
-            "deployment": {"CustomModelDeploymentArn": "arn:dep"},
-            "evaluation": {"Result": {"Verdict": "CUSTOM_BETTER", "KeepWinner": True}},
+            **WINNER_AS_THROUGHPUT,
             "error": {"Error": "Bedrock.ServiceQuotaExceededException", "Cause": "quota reached"},
         },
         "winner_throughput_not_created",
@@ -264,10 +270,7 @@ CASES = [
     (
         "winner_throughput_unreadable",
         {
-            "run": {**RUN, "KeepWinnerAs": "provisioned_throughput"},
-            "customization": CUSTOM,
-            "deployment": {"CustomModelDeploymentArn": "arn:dep"},
-            "evaluation": {"Result": {"Verdict": "CUSTOM_BETTER", "KeepWinner": True}},
+            **WINNER_AS_THROUGHPUT,
             "throughput": PT,
             "throughput_status": {"Status": "Creating", "Polls": 1},
             "error": {"Error": "Bedrock.AccessDeniedException", "Cause": "not allowed"},
@@ -280,10 +283,7 @@ CASES = [
     (
         "winner_throughput_release_failed",
         {
-            "run": {**RUN, "KeepWinnerAs": "provisioned_throughput"},
-            "customization": CUSTOM,
-            "deployment": {"CustomModelDeploymentArn": "arn:dep"},
-            "evaluation": {"Result": {"Verdict": "CUSTOM_BETTER", "KeepWinner": True}},
+            **WINNER_AS_THROUGHPUT,
             "throughput": PT,
             "throughput_status": {"Status": "InService", "Polls": 1},
             "error": {"Error": "DeploymentNotOwned", "Cause": _lambda_cause("not tagged", "DeploymentNotOwned")},

@@ -484,23 +484,15 @@ def _release(client, state, reason="VERDICT", sleep=lambda _s: None):
     return rt.release(rt.ReleaseEvent.model_validate({"State": state, "Reason": reason}), bedrock=client, sleep=sleep)
 
 
-def test_a_throughput_gone_on_get_is_reported_deleted_with_the_decision(bedrock):
+@pytest.mark.parametrize("gone_on", ["get", "delete"])
+def test_a_throughput_gone_is_reported_deleted_with_the_decision(bedrock, gone_on):
     client, stub = bedrock
-    stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
-    result = _run(client, _state("NOT_BETTER"))
-    assert (result["Action"], result["ProvisionedModelArn"], result["ThroughputStatus"]) == (
-        "ALREADY_GONE",
-        ARN,
-        "Deleted",
-    )
-    assert "not better" in result["Reason"] and "already deleted" in result["Reason"]
-
-
-def test_a_throughput_gone_between_get_and_delete_is_reported_deleted_with_the_decision(bedrock):
-    client, stub = bedrock
-    _expect_get(stub)
-    _expect_tags(stub)
-    stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    if gone_on == "get":
+        stub.add_client_error("get_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
+    else:  # gone between the get and the delete
+        _expect_get(stub)
+        _expect_tags(stub)
+        stub.add_client_error("delete_provisioned_model_throughput", "ResourceNotFoundException", "gone", 404)
     result = _run(client, _state("NOT_BETTER"))
     assert (result["Action"], result["ProvisionedModelArn"], result["ThroughputStatus"]) == (
         "ALREADY_GONE",
