@@ -272,6 +272,11 @@ def failing_kind(state: dict[str, Any]) -> str:
         return "deployment_timeout"
     if not isinstance(state.get("run"), dict):  # before ValidateInput wrote $.run: nothing to read
         return "unknown"
+    parsed = _json(cause)
+    if isinstance(parsed, dict) and ":stateMachine:" in str(_pick(parsed, "StateMachineArn") or ""):
+        # the child evaluation's failure, whatever the sections say (a sweep keeps its jobs and serving
+        # resources in $.candidates, not in $.customization / $.throughput / $.deployment)
+        return "evaluation_timeout" if name == "States.Timeout" else "evaluation_failed"
     customization = _job(state) or None
     job_status = _job_status(state, cause)
     job_done = (
@@ -296,9 +301,6 @@ def failing_kind(state: dict[str, Any]) -> str:
             if _get(state, "throughput_status", "Status") not in (None, "InService"):
                 return "throughput_unreadable"
         return "release_failed"
-    parsed = _json(cause)
-    if isinstance(parsed, dict) and ":stateMachine:" in str(_pick(parsed, "StateMachineArn") or ""):
-        return "evaluation_timeout" if name == "States.Timeout" else "evaluation_failed"  # the child's failure
     serving = state.get("throughput") or state.get("deployment")
     if not serving:
         text = f"{name} {cause}".lower()

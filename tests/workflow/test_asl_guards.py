@@ -433,6 +433,36 @@ def test_every_sweep_candidate_rides_out_the_transient_errors_of_its_service(
         assert faults.raised[f"release_throughput:{name}"] >= 2, faults.raised  # the candidate's, ReleaseCandidates
 
 
+def test_every_on_demand_sweep_candidate_rides_out_the_transient_errors_of_its_service(
+    emulator_factory, monkeypatch, no_retry_sleep
+):
+    """On demand, a candidate is served by custom_model_deployment (CandidateCreateDeployment, then its poll):
+    every create and poll meets every transient Lambda and Bedrock error and still serves; no candidate fails."""
+    from test_sweep import CANDIDATES, QUALITIES, by_name, sweep_input
+
+    emu = emulator_factory("better", base_model=NOVA_2_LITE, candidate_qualities=dict(QUALITIES))
+    emu.upload_sample(NOVA_2_LITE)
+    emu.upload("validation", "matrix.jsonl", _validation_subset())
+    assert emu.deployment is not None
+    faults = TransientFaults()
+    faults.inject(emu, monkeypatch)
+
+    run_input = sweep_input(
+        BaseModelIdentifier=NOVA_2_LITE, HyperParameters={"epochCount": "2"}, ValidationDataFileName="matrix.jsonl"
+    )
+    summary = emu.run(run_input, timeout=600)
+
+    assert summary["execution_status"] == "SUCCEEDED", summary
+    rows = by_name(summary)
+    assert {name: rows[name]["status"] for name in rows} == {"good": "served", "bad": "served", "close": "served"}
+    assert summary["winner"] == "good", rows
+    assert sorted(d["status"] for d in summary["custom_model_deployments"]) == ["Active", "Deleted", "Deleted"]
+    assert summary["leaked_throughputs"] == 0 and summary["leaked_deployments"] == 0, summary
+    # each candidate's deployment create and poll met every transient error (the test cannot pass vacuously)
+    for name in LAMBDA_TRANSIENT + WORKFLOW_TRANSIENT:
+        assert faults.raised[f"custom_model_deployment:{name}"] >= 2 * len(CANDIDATES), faults.raised
+
+
 def test_a_candidates_hard_errors_fail_that_candidate_alone(emulator_factory, monkeypatch, no_retry_sleep):
     """A candidate's Catches: a hard error reading one candidate's job (CandidateGetCustomizationJob), a refused
     release of that candidate (CandidateReleaseAfterFailure's Catch) and a refused throughput create for another

@@ -103,6 +103,12 @@ def test_evaluator_crash_mid_sweep_releases_every_candidate(emulator_factory):
     summary = emu.run(sweep_input())
     assert summary["execution_status"] == "FAILED", summary
     assert "ReleaseAfterFailure" in emu.entered_states(summary["execution_arn"])
+    # EvaluateCandidates' Catch keeps the child's error at $.error: the run fails with it and the email says so
+    assert summary["error"] == "RunFailed.States.TaskFailed", summary
+    notification = emu.final_state(summary["execution_arn"])["notification"]
+    assert "evaluation failed" in notification["Subject"], notification
+    [email] = summary["emails"]
+    assert email["subject"] == notification["Subject"]
     assert [pt["status"] for pt in summary["provisioned_throughputs"]] == ["Deleted"] * 3
     assert_no_leak(summary)
 

@@ -387,6 +387,23 @@ def test_a_child_execution_cause_is_an_evaluation_failure_whatever_the_sections_
     assert failures.describe_failure(state).kind == "evaluation_failed"
 
 
+@pytest.mark.parametrize("error", ["States.TaskFailed", "States.Timeout"])
+def test_a_sweeps_child_execution_failure_is_an_evaluation_failure_not_a_job_failure(error):
+    """A sweep's state has no $.customization or serving section (its candidates carry them): the child's
+    failure must still read as the evaluation's, not as a training job that failed."""
+    cause = _child_cause("States.TaskFailed", _lambda_cause("scorer crashed"))
+    cause = json.dumps({**json.loads(cause), "StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:x-evaluate"})
+    state = {
+        "run": RUN,
+        "candidates": [{"Name": "good", "Status": "SERVED"}, {"Name": "bad", "Status": "SERVED"}],
+        "error": {"Error": error, "Cause": cause},
+    }
+    failure = failures.describe_failure(state)
+    expected = "evaluation_timeout" if error == "States.Timeout" else "evaluation_failed"
+    assert (failure.kind, failure.subject) == (expected, failures.FAILURES[expected].subject)
+    assert failure.message == "scorer crashed"
+
+
 def test_a_camel_case_failure_message_in_customization_is_found_too():
     state = {
         "run": RUN,
