@@ -16,6 +16,7 @@ while the unit, Terraform and browser tests alone cover the shipped packages abo
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.checkov)
         if item.nodeid in SLOW_WORKFLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+
+    # Longest first, so that the two workers end together instead of one finishing a long test alone:
+    # checkov's group (one worker runs it whole), then the files with the most tests that load the
+    # BERTScore model, then the other workflow files, then the short unit and static tests that fill the
+    # gaps. A stable sort by file: each file's tests stay together and in order (module fixtures).
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    slow_tests = Counter(file_of(item) for item in items if item.get_closest_marker("slow") is not None)
+
+    def cost_rank(item: pytest.Item) -> tuple[bool, int, bool]:
+        path = file_of(item)
+        return (path not in CHECKOV_FILES, -slow_tests[path], not path.startswith("tests/workflow/"))
+
+    items.sort(key=cost_rank)
 
 
 @pytest.hookimpl(hookwrapper=True)
