@@ -101,6 +101,11 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (185, 188, 189)
     },
+    # scoring
+    **{
+        f"bertscore_evaluator.scoring.x_{fn}__mutmut_{n}": "read_text(encoding='UTF-8') is the same codec as 'utf-8'"
+        for fn, n in (("read_model_info", 9), ("local_model_type", 13))
+    },
 }
 
 
