@@ -1,0 +1,997 @@
+"""The validation rules line by line (issue 15: mutants of ``validation/`` that no test caught).
+
+Each bad input is reported by its exact line (the field, where in the file, what is wrong, how to fix it),
+every problem of an input at once and in line order; values exactly at a limit are accepted, the next
+refused; each record format is told apart by the key or shape that names it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workflow_lambdas import model_families as mf
+from workflow_lambdas.contract.errors import InvalidInput
+from workflow_lambdas.validation import check as ck
+from workflow_lambdas.validation import dataset_text as dt
+from workflow_lambdas.validation import hyperparameters as hp
+from workflow_lambdas.validation import problems as pr
+from workflow_lambdas.validation import training_data as td
+from workflow_lambdas.validation import validation_data as vd
+from workflow_lambdas.validation.problems import Problem
+
+T = "TrainingDataFileName"
+CONV_FIX = f"write each record as {mf.FORMAT_HINTS[mf.CONVERSATION]}"
+ANTH_FIX = f"write each record as {mf.FORMAT_HINTS[mf.ANTHROPIC_MESSAGES]}"
+PC_FIX = f"write each record as {mf.FORMAT_HINTS[mf.PROMPT_COMPLETION]}"
+
+
+def jsonl(rows: list) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def pc(n: int) -> list[dict]:
+    return [{"prompt": f"question {i}", "completion": f"answer {i}"} for i in range(n)]
+
+
+def turn(role: str, text: str = "hello") -> dict:
+    return {"role": role, "content": [{"text": text}]}
+
+
+def conv(n: int, **extra) -> list[dict]:
+    return [{"messages": [turn("user", f"q{i}"), turn("assistant", f"a{i}")], **extra} for i in range(n)]
+
+
+def anth(n: int) -> list[dict]:
+    return [
+        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+        for i in range(n)
+    ]
+
+
+def training(data: bytes, family: str | None, ctype: str = mf.FINE_TUNING, **kwargs) -> list[str]:
+    return [str(p) for p in td.check_training(data, family, ctype, name="t", **kwargs)]
+
+
+def one_bad_record(record: dict, family: str, *, good: list[dict], ctype: str = mf.FINE_TUNING) -> list[str]:
+    """The lines of a file whose first record is ``record`` and whose others are ``good``."""
+    return training(jsonl([record, *good]), family, ctype)
+
+
+# --- the format of a record ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"messages": [], "schemaVersion": "x"}, mf.CONVERSATION),
+        ({"messages": [{"role": "user", "content": "s"}], "schemaVersion": "x"}, mf.CONVERSATION),
+        ({"messages": [{"role": "user", "content": "s"}], "system": []}, mf.CONVERSATION),
+        ({"messages": [{"role": "user", "content": "s"}], "system": "s"}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": [{"role": "user", "content": "s"}]}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": ["not a dict", {"content": "s"}]}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": [{"content": []}, {"content": "s"}]}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": [{"content": ["x"]}, {"content": "s"}]}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": [{"content": 3}, {"content": [{"type": "text", "text": "s"}]}]}, mf.ANTHROPIC_MESSAGES),
+        ({"messages": [{"content": [{"text": "s"}]}, {"content": "s"}]}, mf.CONVERSATION),
+        ({"messages": [{"content": 3}]}, mf.CONVERSATION),
+        ({"messages": "x"}, mf.CONVERSATION),
+        ({"messages": None, "prompt": "p"}, mf.CONVERSATION),
+        ({"prompt": "p"}, mf.PROMPT_COMPLETION),
+        ({"completion": "c"}, mf.PROMPT_COMPLETION),
+        ({"completion": "c", "input": "i"}, mf.PROMPT_COMPLETION),
+        ({"input": "i"}, mf.CONTINUED_INPUT),
+        ({"text": "i"}, None),
+        ({}, None),
+    ],
+)
+def test_the_format_of_a_record_is_named_by_its_keys_and_shape(record, expected):
+    assert td.detect_format(record) == expected
+
+
+@pytest.mark.parametrize(
+    ("record", "found"),
+    [
+        ({"prompt": "p", "completion": "c"}, "prompt/completion"),
+        ({"input": "i"}, "continued pre-training (input)"),
+        ({"messages": [{"role": "user", "content": "q"}]}, "Anthropic messages"),
+    ],
+)
+def test_a_record_in_another_format_names_both_formats(record, found):
+    assert one_bad_record(record, mf.NOVA, good=conv(8)) == [
+        f"{T}: t line 1: is in the {found} format, the Bedrock conversation (bedrock-conversation-2024) format is"
+        f" expected; {CONV_FIX}"
+    ]
+
+
+def test_a_record_of_no_known_format_is_checked_against_the_expected_one():
+    assert one_bad_record({"text": "x"}, mf.COHERE, good=pc(1)) == [
+        f'{T}: t line 1: missing "prompt"; {PC_FIX}',
+        f'{T}: t line 1: missing "completion"; {PC_FIX}',
+    ]
+    cpt_fix = f"write each record as {mf.FORMAT_HINTS[mf.CONTINUED_INPUT]}"
+    assert one_bad_record({"text": "x"}, mf.TITAN, good=[{"input": "i"}], ctype=mf.CONTINUED_PRE_TRAINING) == [
+        f'{T}: t line 1: missing "input"; {cpt_fix}'
+    ]
+
+
+# --- the file as a whole ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "  \n [1]", "[]"])
+def test_a_json_array_is_refused_as_such(text):
+    assert training(text.encode(), mf.COHERE) == [
+        f"{T}: t is a JSON array, but Bedrock reads JSON Lines; write one JSON object per line, e.g. jq -c '.[]'"
+        " data.json > data.jsonl"
+    ]
+
+
+def test_lines_of_arrays_and_a_broken_array_are_json_lines():
+    """Two arrays on two lines are not one JSON array; a ``[`` that does not parse is a bad line."""
+    assert training(b"[1]\n[2]\n", mf.COHERE) == [f"{T}: t lines 1, 2: not a JSON object; {PC_FIX}"]
+    (line,) = training(b"[1, \n", mf.COHERE)
+    assert line.startswith(f"{T}: t line 1: not valid JSON (") and line.endswith(
+        "; write exactly one complete JSON object per line"
+    )
+
+
+def test_a_json_object_that_is_not_a_list_starting_with_a_bracket_is_not_an_array():
+    assert td._is_json_array("[1]")
+    assert td._is_json_array(" \n[1]")
+    assert not td._is_json_array('{"a": [1]}')
+    assert not td._is_json_array("[1")
+    assert not td._is_json_array("")
+
+
+def test_empty_and_blank_files_name_the_fix():
+    expected = [f"{T}: t is empty; upload a JSONL file with one training record per line"]
+    assert training(b"", mf.COHERE) == expected
+    assert training(b" \n\t\n", mf.COHERE) == expected
+
+
+def test_a_non_object_line_is_told_how_to_write_the_first_expected_format():
+    lines = training(jsonl([*pc(2), "text", 3]), mf.LLAMA)
+    assert lines == [f"{T}: t lines 3, 4: not a JSON object; {PC_FIX}"]
+    assert training(jsonl([*conv(8), []]), mf.NOVA) == [f"{T}: t line 9: not a JSON object; {CONV_FIX}"]
+
+
+def test_bad_json_lines_and_non_objects_count_towards_the_records():
+    data = b"{oops\n" + jsonl([*conv(6), "x"])
+    lines = training(data, mf.NOVA)
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{T}: t line 1: not valid JSON (Expecting property name")
+    assert lines[1] == f"{T}: t line 8: not a JSON object; {CONV_FIX}"
+    (line,) = training(b"{oops\n" + jsonl(conv(6)), mf.NOVA)[1:]
+    assert line == f"{T}: t has 7 records, fewer than the 8 Bedrock requires; provide at least 8 records"
+
+
+# --- the record count and size --------------------------------------------------------------------------
+
+
+def test_the_most_records_bedrock_accepts_are_fine_and_one_more_is_refused():
+    rows = [{"prompt": "p", "completion": "c"}]
+    assert training(jsonl(rows * 10_000), mf.COHERE) == []
+    assert training(jsonl(rows * 10_001), mf.COHERE) == [
+        f"{T}: t has 10001 records, more than the 10000 Bedrock accepts (default quota); use at most 10000"
+        " records, or raise the account quota first"
+    ]
+
+
+def test_too_few_records_names_the_minimum():
+    assert training(jsonl(conv(7)), mf.NOVA) == [
+        f"{T}: t has 7 records, fewer than the 8 Bedrock requires; provide at least 8 records"
+    ]
+
+
+def test_a_prefix_with_more_records_than_the_maximum_says_at_least():
+    data = jsonl([{"prompt": "p", "completion": "c"}] * 10_001)
+    assert training(data, mf.COHERE, total_size=len(data) + 10) == [
+        f"{T}: t has at least 10001 records, more than the 10000 Bedrock accepts (default quota); use at most"
+        " 10000 records, or raise the account quota first"
+    ]
+
+
+def test_a_whole_file_read_at_once_is_not_a_prefix():
+    """``total_size`` equal to (or below) the bytes read: the last line counts and the minimum applies."""
+    data = jsonl(conv(8))[:-1]  # no newline at the end
+    assert training(data, mf.NOVA, total_size=len(data)) == []
+    assert training(data, mf.NOVA, total_size=len(data) - 1) == []
+    short = jsonl(conv(7))
+    assert training(short, mf.NOVA, total_size=len(short)) == [
+        f"{T}: t has 7 records, fewer than the 8 Bedrock requires; provide at least 8 records"
+    ]
+
+
+def test_a_prefix_ignores_its_partial_last_line_and_the_minimum():
+    data = jsonl(conv(3)) + b'{"messages": [{"role'
+    assert training(data, mf.NOVA, total_size=len(data) + 1000) == []
+
+
+def test_a_prefix_without_a_newline_keeps_its_text():
+    data = json.dumps(conv(1)[0]).encode()
+    assert training(data, mf.NOVA, total_size=len(data) * 10) == []
+    assert training(b'{"prompt": "p"}', mf.COHERE, total_size=100) == [f'{T}: t line 1: missing "completion"; {PC_FIX}']
+
+
+def test_a_file_at_the_size_limit_is_fine_and_one_byte_more_is_refused():
+    data = jsonl(pc(1))
+    assert training(data, mf.COHERE, total_size=mf.GIB) == []
+    assert training(data, mf.COHERE, total_size=mf.GIB + 1) == [
+        f"{T}: t is 1.00 GiB, more than the 1 GiB Bedrock accepts; use fewer or shorter records"
+    ]
+    assert training(data, mf.TITAN, mf.CONTINUED_PRE_TRAINING, total_size=mf.GIB * 11) != []
+    (line,) = training(jsonl([{"input": "i"}]), mf.TITAN, mf.CONTINUED_PRE_TRAINING, total_size=mf.GIB * 11)
+    assert line == f"{T}: t is 11.00 GiB, more than the 10 GiB Bedrock accepts; use fewer or shorter records"
+
+
+def test_an_unknown_model_checks_only_the_records():
+    """No rules: no size, count or reserved keyword check; every known format accepted."""
+    assert training(jsonl(pc(1)), None, total_size=mf.GIB * 100) == []
+    assert training(jsonl(pc(20_000)[:1] * 20_000), None) == []
+    assert training(jsonl(conv(1)), None) == []
+    assert training(jsonl(anth(1)), None) == []
+    assert training(jsonl([{"input": "x"}]), None, mf.CONTINUED_PRE_TRAINING) == []
+    assert training(jsonl([{"messages": [turn("user")]}]), None, mf.DISTILLATION) == []
+    lines = training(jsonl([{"input": "x"}]), None)
+    assert lines == [
+        f"{T}: t line 1: is in the continued pre-training (input) format, the prompt/completion format is expected;"
+        f" {PC_FIX}"
+    ]
+
+
+def test_the_first_record_picks_the_format_the_file_is_checked_against():
+    rows = [*conv(1), *pc(1)]
+    assert training(jsonl(rows), mf.LLAMA) == [
+        f"{T}: t line 2: is in the prompt/completion format, the Bedrock conversation (bedrock-conversation-2024)"
+        f" format is expected; {CONV_FIX}"
+    ]
+    rows = [*pc(1), *conv(1)]
+    assert training(jsonl(rows), mf.LLAMA) == [
+        f"{T}: t line 2: is in the Bedrock conversation (bedrock-conversation-2024) format, the prompt/completion"
+        f" format is expected; {PC_FIX}"
+    ]
+    # a first record in a format the model does not read: the model's first format
+    rows = [*anth(1), *conv(1)]
+    assert training(jsonl(rows), mf.LLAMA) == [
+        f"{T}: t line 1: is in the Anthropic messages format, the prompt/completion format is expected; {PC_FIX}",
+        f"{T}: t line 2: is in the Bedrock conversation (bedrock-conversation-2024) format, the prompt/completion"
+        f" format is expected; {PC_FIX}",
+    ]
+
+
+def test_every_record_with_an_issue_is_summarised_only_above_the_listed_count():
+    rows = [{"prompt": "p"}] * 6
+    assert training(jsonl(rows), mf.COHERE) == [f'{T}: t: every record missing "completion"; {PC_FIX}']
+    assert training(jsonl(rows[:5]), mf.COHERE) == [f'{T}: t lines 1, 2, 3, 4, 5: missing "completion"; {PC_FIX}']
+    assert training(jsonl([*rows, *pc(1)]), mf.COHERE) == [
+        f'{T}: t lines 1, 2, 3, 4, 5 and 1 more: missing "completion"; {PC_FIX}'
+    ]
+
+
+# --- conversation records ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "issues"),
+    [
+        (
+            {"schemaVersion": "bedrock-conversation-2023", "messages": conv(1)[0]["messages"]},
+            ['"schemaVersion" is not "bedrock-conversation-2024"'],
+        ),
+        ({"schemaVersion": None, "messages": conv(1)[0]["messages"]}, []),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": conv(1)[0]["messages"]}, []),
+        (
+            {"system": [{"text": "s"}, {"text": 3}], "messages": conv(1)[0]["messages"]},
+            ['"system" is not a list of {"text": ...} blocks'],
+        ),
+        (
+            {"system": [{"text": "s"}, "s"], "messages": conv(1)[0]["messages"]},
+            ['"system" is not a list of {"text": ...} blocks'],
+        ),
+        ({"system": [], "messages": conv(1)[0]["messages"]}, []),
+        ({"system": None, "schemaVersion": "bedrock-conversation-2024", "messages": conv(1)[0]["messages"]}, []),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": "x"}, ['missing "messages" list']),
+        ({"schemaVersion": "bedrock-conversation-2024", "messages": []}, ['"messages" is empty']),
+        ({"messages": [turn("assistant"), turn("user")]}, ["the first message is not from the user"]),
+        (
+            {"messages": [turn("user"), turn("user"), turn("assistant")]},
+            ["user and assistant messages do not alternate"],
+        ),
+        (
+            {"messages": [turn("user"), turn("assistant"), turn("assistant")]},
+            ["user and assistant messages do not alternate"],
+        ),
+        ({"messages": [turn("user"), turn("assistant"), turn("user")]}, ["the last message is not from the assistant"]),
+        (
+            {"messages": [turn("user"), {"role": "system", "content": [{"text": "x"}]}]},
+            ['a message has no "role" of "user" or "assistant"'],
+        ),
+        ({"messages": [turn("user"), turn("assistant"), "x"]}, ['a message has no "role" of "user" or "assistant"']),
+        (
+            {"messages": [{"role": "user", "content": []}, turn("assistant")]},
+            ['a message "content" is not a non-empty list of blocks'],
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"text": "q"}, "x"]}, turn("assistant")]},
+            ['a message "content" is not a non-empty list of blocks'],
+        ),
+        (
+            {"messages": [{"role": "user"}, turn("assistant")]},
+            ['a message "content" is not a non-empty list of blocks'],
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"text": 3}]}, turn("assistant")]},
+            ['a content "text" is not a string'],
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"text": " "}, {"text": ""}]}, turn("assistant")]},
+            ["a message has empty text"],
+        ),
+        ({"messages": [{"role": "user", "content": [{"text": " "}, {"text": "q"}]}, turn("assistant")]}, []),
+        ({"messages": [{"role": "user", "content": [{"image": {}}]}, turn("assistant")]}, []),
+        ({"messages": [turn("user", " "), turn("assistant", "a")]}, ["a message has empty text"]),
+    ],
+)
+def test_a_conversation_record_issue_is_reported_on_its_line(record, issues):
+    lines = one_bad_record(record, mf.NOVA, good=conv(8))
+    assert lines == [f"{T}: t line 1: {issue}; {CONV_FIX}" for issue in dict.fromkeys(issues)]
+
+
+def test_every_issue_of_one_conversation_record_is_reported():
+    record = {
+        "schemaVersion": "v1",
+        "system": "not a list",
+        "messages": [
+            {"role": "user", "content": [{"text": 1}]},
+            {"role": "assistant", "content": [{"text": " "}]},
+            {"role": "tool"},
+        ],
+    }
+    assert one_bad_record(record, mf.NOVA, good=conv(8)) == [
+        f'{T}: t line 1: "schemaVersion" is not "bedrock-conversation-2024"; {CONV_FIX}',
+        f'{T}: t line 1: "system" is not a list of {{"text": ...}} blocks; {CONV_FIX}',
+        f'{T}: t line 1: a content "text" is not a string; {CONV_FIX}',
+        f"{T}: t line 1: a message has empty text; {CONV_FIX}",
+        f'{T}: t line 1: a message has no "role" of "user" or "assistant"; {CONV_FIX}',
+    ]
+
+
+def test_a_bad_content_stops_the_checks_of_that_record():
+    record = {
+        "messages": [{"role": "user", "content": "plain"}, {"role": "user", "content": [{"text": 1}]}],
+        "schemaVersion": "bedrock-conversation-2024",
+    }
+    assert one_bad_record(record, mf.NOVA, good=conv(8)) == [
+        f'{T}: t line 1: a message "content" is not a non-empty list of blocks; {CONV_FIX}'
+    ]
+
+
+def test_a_distillation_prompt_needs_no_answer_but_a_fine_tuning_one_does():
+    prompts = [{"messages": [turn("user", f"q{i}")]} for i in range(100)]
+    assert training(jsonl(prompts), mf.NOVA, mf.DISTILLATION) == []
+    assert training(jsonl(prompts[:99]), mf.NOVA, mf.DISTILLATION) == [
+        f"{T}: t has 99 records, fewer than the 100 Bedrock requires; provide at least 100 records"
+    ]
+    lines = training(jsonl(prompts[:8]), mf.NOVA)
+    assert lines == [f"{T}: t: every record the last message is not from the assistant; {CONV_FIX}"]
+    # distillation still wants alternating turns that start with the user
+    bad = [{"messages": [turn("assistant", "a")]}, *prompts[:99]]
+    assert training(jsonl(bad), mf.NOVA, mf.DISTILLATION) == [
+        f"{T}: t line 1: the first message is not from the user; {CONV_FIX}"
+    ]
+
+
+# --- Anthropic messages records --------------------------------------------------------------------------
+
+
+def a_turn(role: str, content="hello") -> dict:
+    return {"role": role, "content": content}
+
+
+@pytest.mark.parametrize(
+    ("record", "issues"),
+    [
+        ({"system": "s", "messages": [a_turn("user"), a_turn("assistant")]}, []),
+        (
+            {"system": "s", "messages": [a_turn("user"), a_turn("assistant")], "id": 1, "meta": 2},
+            ["unexpected keys id, meta (only system and messages are allowed)"],
+        ),
+        ({"system": 3, "messages": [a_turn("user"), a_turn("assistant")]}, ['"system" is not a string']),
+        ({"system": None, "messages": [a_turn("user"), a_turn("assistant")]}, ['"system" is not a string']),
+        ({"messages": [a_turn("user", [{"type": "text", "text": "q"}]), a_turn("assistant")]}, []),
+        (
+            {"messages": [a_turn("user", [{"type": "text", "text": " "}, "x"]), a_turn("assistant")]},
+            ['a message has empty or missing "content"'],
+        ),
+        (
+            {"messages": [a_turn("user", [{"type": "text", "text": ""}, {"type": "text"}]), a_turn("assistant")]},
+            ['a message has empty or missing "content"'],
+        ),
+        (
+            {"messages": [a_turn("user", [{"type": "image"}]), a_turn("assistant")]},
+            ['a message has empty or missing "content"'],
+        ),
+        ({"messages": [a_turn("user", [{"type": "text", "text": "q"}, {"text": "r"}]), a_turn("assistant")]}, []),
+        ({"messages": [{"role": "user"}, a_turn("assistant")]}, ['a message has empty or missing "content"']),
+        ({"messages": [a_turn("user", 3), a_turn("assistant")]}, ['a message has empty or missing "content"']),
+        ({"messages": [a_turn("user", " "), a_turn("assistant")]}, ['a message has empty or missing "content"']),
+        ({"messages": [a_turn("user")]}, ["fewer than two messages", "the last message is not from the assistant"]),
+        ({"messages": [a_turn("user"), a_turn("user")]}, ["user and assistant messages do not alternate"]),
+        ({"messages": [a_turn("assistant"), a_turn("user")]}, ["the first message is not from the user"]),
+        (
+            {"messages": [a_turn("user"), a_turn("assistant"), a_turn("user")]},
+            ["the last message is not from the assistant"],
+        ),
+        ({"messages": [a_turn("user"), a_turn("bot")]}, ['a message has no "role" of "user" or "assistant"']),
+        (
+            {"messages": [a_turn("user", ""), "x"]},
+            [
+                'a message has empty or missing "content"',
+                'a message has no "role" of "user" or "assistant"',
+            ],
+        ),
+        ({"system": "s"}, ['missing "messages" list']),
+    ],
+)
+def test_an_anthropic_record_issue_is_reported_on_its_line(record, issues):
+    lines = one_bad_record(record, mf.CLAUDE, good=anth(1))
+    assert lines == [f"{T}: t line 1: {issue}; {ANTH_FIX}" for issue in issues]
+
+
+# --- Nova reserved keywords ------------------------------------------------------------------------------
+
+
+def test_reserved_keywords_are_looked_for_in_system_and_user_text_blocks_only():
+    rows = conv(8)
+    rows[0]["system"] = [{"text": "fine"}, {"text": "Bot: hi"}]
+    rows[1]["messages"][0]["content"] = [{"text": "fine"}, {"image": {}}, {"text": "<video>"}]
+    rows[2]["messages"][1]["content"] = [{"text": "System: the answer"}]  # the assistant's text
+    lines = training(jsonl(rows), mf.NOVA)
+    assert lines == [
+        f'{T}: t line 1: uses "Bot:", a keyword Amazon Nova reserves (the training job fails on it); reword the'
+        ' prompt or system text without "Bot:"',
+        f'{T}: t line 2: uses "<video>", a keyword Amazon Nova reserves (the training job fails on it); reword the'
+        ' prompt or system text without "<video>"',
+    ]
+
+
+def test_reserved_keywords_in_table_order_and_not_for_other_formats_or_families():
+    record = {"messages": [turn("user", "[EOS] User: x"), turn("assistant")]}
+    assert td._reserved_in(record) == ["User:", "[EOS]"]
+    assert td._reserved_in({"system": [{"text": "Assistant:"}, "x", {"text": 1}], "messages": "x"}) == ["Assistant:"]
+    assert td._reserved_in({"system": "User:", "messages": [{"role": "user", "content": "User:"}, "x"]}) == []
+    llama = [{"messages": [turn("user", "User: x"), turn("assistant")]}]
+    assert training(jsonl(llama), mf.LLAMA) == []
+
+
+def test_problems_of_a_file_come_in_line_order_whole_file_last():
+    rows = conv(6)
+    rows[4]["messages"] = [turn("assistant")]
+    rows[1]["messages"][0]["content"] = [{"text": "User: x"}]
+    lines = training(b"{bad\n" + jsonl(rows), mf.NOVA)
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "t line 1",
+        "t line 3",
+        "t line 6",
+        "t has 7 records, fewer than the 8 Bedrock requires; provide at least 8 records",
+    ]
+    assert 'uses "User:"' in lines[1] and "the first message is not from the user" in lines[2]
+
+
+def test_problem_at_moves_a_problem_to_another_field():
+    problem = Problem("A", "is bad", "fix it")
+    assert str(problem.at("B")) == "B: is bad; fix it"
+    assert problem.at("B").named is False
+
+
+# --- hyperparameters -------------------------------------------------------------------------------------
+
+CLAUDE_3 = mf.lookup("anthropic.claude-3-haiku-20240307-v1:0:200k")
+TITAN_X = mf.lookup("amazon.titan-text-express-v1:0:8k")
+NOVA_MICRO = mf.lookup("amazon.nova-micro-v1:0:128k")
+
+
+def hp_lines(hps: dict, model=CLAUDE_3, skip=frozenset(), prefix: str = "") -> list[str]:
+    assert model is not None
+    return [str(p) for p in hp.hyperparameter_problems(hps, model, skip, prefix)]
+
+
+@pytest.mark.parametrize("value", ["true", "false", "TRUE", " False ", True, False])
+def test_a_boolean_hyperparameter_takes_true_or_false_in_any_case(value):
+    assert hp_lines({"earlyStoppingEnabled": value}) == []
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "", "truee"])
+def test_a_boolean_hyperparameter_refuses_anything_else(value):
+    assert hp_lines({"earlyStoppingEnabled": value}) == [
+        f'HyperParameters.earlyStoppingEnabled: is {json.dumps(value)}, not a boolean; use "true" or "false"'
+    ]
+
+
+def test_a_number_given_as_a_json_number_is_checked_as_its_text():
+    assert hp_lines({"epochCount": 3, "learningRateMultiplier": 1.5}) == []
+    assert hp_lines({"epochCount": 11}) == [
+        "HyperParameters.epochCount: is 11, outside the range Anthropic Claude 3 Haiku accepts; use epochCount (a"
+        " whole number from 1 to 10)"
+    ]
+    assert hp_lines({"epochCount": 2.5}) == [
+        'HyperParameters.epochCount: is "2.5", not a whole number; use epochCount (a whole number from 1 to 10)'
+    ]
+    # a JSON boolean for a number is "true", not a number
+    assert hp_lines({"epochCount": True}) == [
+        'HyperParameters.epochCount: is "true", not a number; use epochCount (a whole number from 1 to 10)'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("abc", "not a number"),
+        ("", "not a number"),
+        ("inf", "not a finite number"),
+        ("nan", "not a finite number"),
+        ("-inf", "not a finite number"),
+        ("1e1", "not a whole number"),
+        ("2.0", "not a whole number"),
+    ],
+)
+def test_a_whole_number_hyperparameter_refuses_other_text(value, what):
+    assert hp_lines({"epochCount": value}) == [
+        f"HyperParameters.epochCount: is {json.dumps(value)}, {what}; use epochCount (a whole number from 1 to 10)"
+    ]
+
+
+@pytest.mark.parametrize("value", [" 3 ", "3", "+3", "10", "1"])
+def test_a_whole_number_with_spaces_or_a_sign_is_read(value):
+    assert hp_lines({"epochCount": value}) == []
+
+
+def test_a_number_just_outside_a_range_shows_the_value_as_given():
+    assert hp_lines({"earlyStoppingThreshold": " 0.11"}) == [
+        "HyperParameters.earlyStoppingThreshold: is  0.11, outside the range Anthropic Claude 3 Haiku accepts; use"
+        " earlyStoppingThreshold (a number from 0 to 0.1)"
+    ]
+    assert hp_lines({"earlyStoppingThreshold": "-0.0001"}) != []
+    assert hp_lines({"earlyStoppingThreshold": "0"}) == []
+    assert hp_lines({"earlyStoppingThreshold": "0.1"}) == []
+
+
+def test_an_exclusive_minimum_refuses_the_minimum_itself():
+    assert hp_lines({"learningRate": "0"}, TITAN_X) == [
+        "HyperParameters.learningRate: is 0, outside the range Amazon Titan Text G1 - Express accepts; use"
+        " learningRate (a number above 0 to 1)"
+    ]
+    assert hp_lines({"learningRate": "-0.5"}, TITAN_X) != []
+    assert hp_lines({"learningRate": "0.000001"}, TITAN_X) == []
+    assert hp_lines({"learningRate": "1"}, TITAN_X) == []
+    assert hp_lines({"learningRate": "1.0001"}, TITAN_X) != []
+
+
+def test_an_inclusive_minimum_accepts_the_minimum():
+    assert hp_lines({"learningRateWarmupSteps": "0"}, TITAN_X) == []
+    assert hp_lines({"learningRateWarmupSteps": "-1"}, TITAN_X) == [
+        "HyperParameters.learningRateWarmupSteps: is -1, outside the range Amazon Titan Text G1 - Express accepts;"
+        " use learningRateWarmupSteps (a whole number from 0 to 250)"
+    ]
+
+
+def test_an_unknown_hyperparameter_gets_the_closest_name_and_the_accepted_ones():
+    accepted = ", ".join(s.describe() for s in mf.hyperparameters_for(NOVA_MICRO))
+    assert hp_lines({"epochs": "2"}, NOVA_MICRO) == [
+        f"HyperParameters.epochs: is not a hyperparameter of Amazon Nova Micro; did you mean epochCount? Amazon Nova"
+        f" Micro accepts {accepted}"
+    ]
+    assert hp_lines({"batchSize": 1}, NOVA_MICRO) == [
+        f"HyperParameters.batchSize: is not a hyperparameter of Amazon Nova Micro; Amazon Nova Micro accepts {accepted}"
+    ]
+    # a name only somewhat like one (below the 0.6 cutoff) gets no suggestion
+    (line,) = hp_lines({"rateX": "1"}, NOVA_MICRO)
+    assert "did you mean" not in line
+    (line,) = hp_lines({"learningRat": "1"}, NOVA_MICRO)
+    assert "did you mean learningRate? " in line
+
+
+def test_every_hyperparameter_problem_is_reported_with_its_prefix():
+    hps = {"epochCount": "0", "learningRateMultiplier": "x", "earlyStoppingEnabled": "no", "batchSize": "64"}
+    assert hp_lines(hps, prefix="Candidates[1].") == [
+        "Candidates[1].HyperParameters.epochCount: is 0, outside the range Anthropic Claude 3 Haiku accepts; use"
+        " epochCount (a whole number from 1 to 10)",
+        'Candidates[1].HyperParameters.learningRateMultiplier: is "x", not a number; use learningRateMultiplier (a'
+        " number from 0.1 to 2)",
+        'Candidates[1].HyperParameters.earlyStoppingEnabled: is "no", not a boolean; use "true" or "false"',
+    ]
+
+
+def test_values_the_schema_refused_or_that_are_not_text_are_skipped():
+    assert hp_lines({"epochCount": "0"}, skip={"HyperParameters.epochCount"}) == []
+    assert (
+        hp_lines({"epochCount": "0"}, skip={"Candidates[0].HyperParameters.epochCount"}, prefix="Candidates[0].") == []
+    )
+    assert hp_lines({"epochCount": "0"}, skip={"Candidates[0].HyperParameters.epochCount"}) != []
+    assert hp_lines({"epochCount": ["1"], "batchSize": None}) == []
+    # a number or a boolean is checked even when the schema refused its type
+    assert hp_lines({"epochCount": 0}, skip={"HyperParameters.epochCount"}) != []
+    assert hp_lines({"earlyStoppingEnabled": False}, skip={"HyperParameters.earlyStoppingEnabled"}) == []
+
+
+# --- validation data and references ----------------------------------------------------------------------
+
+V = "ValidationDataFileName"
+R = "ReferenceDataFileName"
+RECORD_FIX = 'write each record as {"id": "...", "prompt": "...", "reference": "..."}'
+
+
+def v_lines(validation: bytes, references: bytes | None = None, **kwargs) -> list[str]:
+    with pytest.raises(vd.DatasetProblems) as caught:
+        vd.parse_validation(validation, references, validation_name="v", reference_name="r", **kwargs)
+    assert str(caught.value) == "\n".join(str(p) for p in caught.value.problems)
+    return [str(p) for p in caught.value.problems]
+
+
+def records(validation: bytes, references: bytes | None = None, **kwargs) -> list[tuple[str, str, str]]:
+    out = vd.parse_validation(validation, references, validation_name="v", reference_name="r", **kwargs)
+    return [(r.id, r.prompt, r.reference) for r in out]
+
+
+def test_an_empty_or_blank_validation_file_names_the_fix():
+    expected = [f"{V}: v is empty; upload the validation prompts and references"]
+    assert v_lines(b"") == expected
+    assert v_lines(b" \n ") == expected
+    assert v_lines(b"\xef\xbb\xbf") == expected  # a BOM alone
+
+
+@pytest.mark.parametrize("data", [b"[]", b"  []", b"\n\n"[:0] + b"[ ]"])
+def test_a_validation_file_without_records_asks_for_one(data):
+    assert v_lines(data) == [f"{V}: v holds no records; add at least one prompt"]
+
+
+def test_a_broken_json_array_names_its_line_and_column():
+    assert v_lines(b'\n[{"prompt": "a"},\n') == [
+        f"{V}: v is not valid JSON (Expecting value at line 3, column 1); fix the JSON array, or write JSON Lines"
+        " with one record per line"
+    ]
+
+
+def test_a_bracket_that_opens_no_array_is_read_as_json_lines():
+    """A file starting with ``[`` that loads as something else is not possible; JSON Lines of arrays are
+    lines that are not objects."""
+    assert v_lines(b"[1]\n[2]\n") == [
+        f"{V}: v is not valid JSON (Extra data at line 2, column 1); fix the JSON array, or write JSON Lines with"
+        " one record per line"
+    ]
+
+
+def test_bad_json_lines_are_reported_and_the_other_lines_still_checked():
+    data = b'{"prompt": "p", "reference": "r"}\n{oops\n{"prompt": "", "reference": "r"}\n{x\n'
+    assert v_lines(data) == [
+        f"{V}: v lines 2, 4: not valid JSON (Expecting property name enclosed in double quotes at column 2); write"
+        ' one {"id": ..., "prompt": ..., "reference": ...} object per line',
+        f'{V}: v line 3: empty "prompt"; give every record a non-empty "prompt" string',
+    ]
+
+
+def test_only_bad_json_lines_report_no_other_problem():
+    assert v_lines(b"{x\n") == [
+        f"{V}: v line 1: not valid JSON (Expecting property name enclosed in double quotes at column 2); write one"
+        ' {"id": ..., "prompt": ..., "reference": ...} object per line'
+    ]
+
+
+def test_an_item_that_is_not_an_object_is_reported_once():
+    assert v_lines(b'[{"prompt": "a"}, "b", 3]', b'["ra", "rb", "rc"]') == [
+        f"{V}: v items 2, 3: not a JSON object; {RECORD_FIX}"
+    ]
+    assert v_lines(b'{"prompt": "a", "reference": "r"}\n"b"\n') == [f"{V}: v line 2: not a JSON object; {RECORD_FIX}"]
+
+
+def test_ids_are_all_or_none():
+    data = jsonl(
+        [
+            {"id": "a", "prompt": "p", "reference": "r"},
+            {"prompt": "p", "reference": "r"},
+            {"prompt": "p", "reference": "r"},
+        ]
+    )
+    assert v_lines(data) == [
+        f'{V}: v lines 2, 3: missing "id" (other records have one); give every record a unique id, or remove all'
+        " ids to have them generated"
+    ]
+    # a line that is not an object is reported as such, not as missing an id
+    data = jsonl([{"id": "a", "prompt": "p", "reference": "r"}, "x"])
+    assert v_lines(data) == [f"{V}: v line 2: not a JSON object; {RECORD_FIX}"]
+
+
+@pytest.mark.parametrize("bad", ["", " ", True, None, 1.5, ["a"]])
+def test_an_id_that_is_not_a_non_empty_string_or_a_number_is_refused(bad):
+    data = jsonl([{"id": bad, "prompt": "p", "reference": "r"}, {"id": "b", "prompt": "p", "reference": "r"}])
+    assert v_lines(data) == [f'{V}: v line 1: "id" is not a non-empty string; use string ids like "q-001"']
+
+
+def test_ids_keep_their_text_and_numbers_become_text():
+    data = jsonl([{"id": 0, "prompt": "p0", "reference": "r0"}, {"id": " x ", "prompt": "p1", "reference": "r1"}])
+    assert records(data) == [("0", "p0", "r0"), (" x ", "p1", "r1")]
+
+
+def test_duplicate_ids_name_the_first_one_repeated():
+    data = jsonl(
+        [
+            {"id": "a", "prompt": "p", "reference": "r"},
+            {"id": "b", "prompt": "p", "reference": "r"},
+            {"id": 7, "prompt": "p", "reference": "r"},
+            {"id": "b", "prompt": "p", "reference": "r"},
+            {"id": "7", "prompt": "p", "reference": "r"},
+            {"id": "a", "prompt": "p", "reference": "r"},
+        ]
+    )
+    assert v_lines(data) == [f"{V}: v lines 4, 5, 6: duplicate id (first: 'b'); give every record a unique id"]
+
+
+def test_generated_ids_count_from_one_with_five_digits():
+    data = jsonl([{"prompt": f"p{i}", "reference": f"r{i}"} for i in range(3)])
+    assert [r[0] for r in records(data)] == ["rec-00001", "rec-00002", "rec-00003"]
+
+
+def test_a_prompt_at_the_length_limit_is_fine_and_one_more_character_is_refused():
+    data = jsonl([{"prompt": "x" * 10, "reference": "r"}, {"prompt": "y" * 11, "reference": "r"}])
+    assert v_lines(data, max_prompt_chars=10) == [
+        f"{V}: v line 2: prompt longer than 10 characters; shorten the prompt or drop the record"
+    ]
+    assert len(records(data, max_prompt_chars=11)) == 2
+    long = jsonl([{"prompt": "x" * 100_000, "reference": "r"}])
+    assert records(long)[0][1] == "x" * 100_000
+    assert v_lines(jsonl([{"prompt": "x" * 100_001, "reference": "r"}])) == [
+        f"{V}: v line 1: prompt longer than 100000 characters; shorten the prompt or drop the record"
+    ]
+
+
+def test_every_prompt_issue_has_its_fix():
+    data = jsonl(
+        [
+            {"reference": "r"},
+            {"prompt": 3, "reference": "r"},
+            {"prompt": " ", "reference": "r"},
+            {"prompt": "xx", "reference": "r"},
+        ]
+    )
+    assert v_lines(data, max_prompt_chars=1) == [
+        f'{V}: v line 1: missing "prompt"; give every record a non-empty "prompt" string',
+        f'{V}: v line 2: "prompt" is not a string; give every record a non-empty "prompt" string',
+        f'{V}: v line 3: empty "prompt"; give every record a non-empty "prompt" string',
+        f"{V}: v line 4: prompt longer than 1 characters; shorten the prompt or drop the record",
+    ]
+
+
+def test_own_references_must_all_be_non_empty_strings():
+    data = jsonl(
+        [
+            {"prompt": "p", "reference": "r"},
+            {"prompt": "p"},
+            {"prompt": "p", "reference": 1},
+            {"prompt": "p", "reference": ""},
+        ]
+    )
+    assert v_lines(data, b'["ignored"]') == [
+        f'{V}: v line 2: missing "reference"; give every record a non-empty "reference" string',
+        f'{V}: v line 3: "reference" is not a string; give every record a non-empty "reference" string',
+        f'{V}: v line 4: empty "reference"; give every record a non-empty "reference" string',
+    ]
+
+
+def test_without_references_and_without_a_reference_file():
+    assert v_lines(jsonl([{"prompt": "p"}])) == [
+        f'{R}: v has no "reference" values and no reference file was found; add "reference" to every record, or'
+        " upload a JSON array of reference strings (ReferenceDataFileName)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("references", "what"),
+    [
+        (b"", "r is empty"),
+        (b" \n", "r is empty"),
+        (b"\xef\xbb\xbf", "r is empty"),
+        (b'{"a": 1}', "r is not a JSON array"),
+        (b'"a"', "r is not a JSON array"),
+        (b'["a",', "r is not valid JSON (Expecting value at line 1, column 6)"),
+        (b'"a"\n"b', "r is not valid JSON (Extra data at line 2, column 1)"),
+    ],
+)
+def test_a_reference_file_that_is_not_an_array_of_strings(references, what):
+    assert v_lines(jsonl([{"prompt": "p"}]), references) == [
+        f"{R}: {what}; write a JSON array of reference strings, one per prompt"
+    ]
+
+
+def test_a_reference_file_in_json_lines_is_told_to_wrap_its_values():
+    assert v_lines(jsonl([{"prompt": "p"}, {"prompt": "q"}]), b'"a"\n\n"b"\n') == [
+        f"{R}: r is JSON Lines, but a JSON array of reference strings is expected; wrap the values in [ ] separated"
+        ' by commas, or put a "reference" on each validation record'
+    ]
+
+
+def test_a_reference_file_with_the_bom_and_its_references_by_position():
+    assert records(jsonl([{"prompt": "p"}, {"prompt": "q"}]), b'\xef\xbb\xbf["a", "b"]') == [
+        ("rec-00001", "p", "a"),
+        ("rec-00002", "q", "b"),
+    ]
+
+
+def test_every_reference_file_problem_at_once():
+    assert v_lines(jsonl([{"prompt": "p"}] * 3), b'["a", 1, " ", null]') == [
+        f"{R}: r items 2, 4: not a string; write each reference as a JSON string",
+        f"{R}: r item 3: empty reference; give every prompt a non-empty reference",
+        f"{R}: r has 4 references but v has 3 prompts; give exactly one reference per prompt, in the same order",
+    ]
+
+
+def test_a_reference_file_without_a_name_is_the_reference_file():
+    with pytest.raises(vd.DatasetProblems) as caught:
+        vd.parse_validation(jsonl([{"prompt": "p"}]), b"[]", validation_name="v")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{R}: the reference file has 0 references but v has 1 prompts; give exactly one reference per prompt, in"
+        " the same order"
+    ]
+
+
+def test_references_are_needed_only_when_no_record_carries_one():
+    assert vd.references_needed(jsonl([{"prompt": "p"}, {"prompt": "q", "reference": "r"}])) is False
+    assert vd.references_needed(b'[{"prompt": "p"}, "x"]') is True
+    assert vd.references_needed(b'["x"]') is True
+    assert vd.references_needed(b"[]") is False
+    assert vd.references_needed(b"[") is False
+
+
+def test_eval_record_json_keeps_non_ascii_text():
+    record = vd.EvalRecord("é-1", "¿qué?", "sí")
+    assert record.to_json() == '{"id": "é-1", "prompt": "¿qué?", "reference": "sí"}'
+
+
+# --- problems, the shared dataset text helpers, one input check -----------------------------------------
+
+
+def test_problems_are_grouped_by_field_in_first_seen_order_and_duplicates_dropped():
+    problems = [
+        Problem("B", "b1", "f"),
+        Problem("A", "a1", "f"),
+        Problem("B", "b2", "f"),
+        Problem("B", "b1", "f"),
+        Problem("A", "named a2", "f", named=True),
+    ]
+    assert pr.format_problems(problems) == "B: b1; f\nB: b2; f\nA: a1; f\nnamed a2; f"
+
+
+def test_at_most_sixty_problems_are_listed_then_how_many_more():
+    problems = [Problem("F", f"p{i}", "fix") for i in range(62)]
+    lines = pr.format_problems(problems).splitlines()
+    assert len(lines) == 61
+    assert lines[59] == "F: p59; fix"
+    assert lines[60] == "Input: 2 more problems not shown; fix these first"
+    assert pr.format_problems(problems[:60]).splitlines()[-1] == "F: p59; fix"
+    assert len(pr.format_problems(problems[:61]).splitlines()) == 61
+    assert pr.format_problems(problems[:61]).splitlines()[-1] == "Input: 1 more problems not shown; fix these first"
+
+
+def test_problems_collect_relabel_and_raise():
+    problems = pr.Problems([Problem("A", "a", "f")])
+    problems.add("B", "b", "g")
+    problems.append(Problem("C", "c", "h"))
+    problems.extend([Problem("D", "d", "i"), Problem("A", "e", "j")])
+    assert len(problems) == 5
+    assert problems.fields() == {"A", "B", "C", "D"}
+    problems.relabel(lambda p: p.at("X." + p.field))
+    assert [str(p) for p in problems] == ["X.A: a; f", "X.B: b; g", "X.C: c; h", "X.D: d; i", "X.A: e; j"]
+    with pytest.raises(InvalidInput) as caught:
+        problems.raise_if_any()
+    assert str(caught.value) == "X.A: a; f\nX.A: e; j\nX.B: b; g\nX.C: c; h\nX.D: d; i"
+    pr.Problems().raise_if_any()  # nothing to raise
+
+
+def test_dataset_problems_keep_their_list_and_read_one_per_line():
+    error = pr.DatasetProblems(iter([Problem("A", "a", "f"), Problem("B", "b", "g")]))
+    assert [p.field for p in error.problems] == ["A", "B"]
+    assert str(error) == "A: a; f\nB: b; g"
+    assert isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("locations", "label", "text"),
+    [
+        ([4], "line", "line 4"),
+        ([4, 9], "item", "items 4, 9"),
+        ([1, 2, 3, 4, 5], "line", "lines 1, 2, 3, 4, 5"),
+        ([1, 2, 3, 4, 5, 6], "line", "lines 1, 2, 3, 4, 5 and 1 more"),
+    ],
+)
+def test_where_names_up_to_five_locations(locations, label, text):
+    assert dt.where(locations, label) == text
+
+
+def test_problems_are_ordered_by_the_first_line_or_item_they_name():
+    messages = [
+        "t: every record bad",
+        "t lines 12, 13: x",
+        "t line 3: y",
+        "t item 7: z",
+        "t items 2, 9: w",
+        "t has 3 records",
+        "t online 1: v",
+    ]
+    ordered = dt.by_location(Problem("F", m, "f") for m in messages)
+    assert [p.message for p in ordered] == [
+        "t items 2, 9: w",
+        "t line 3: y",
+        "t item 7: z",
+        "t lines 12, 13: x",
+        "t: every record bad",
+        "t has 3 records",
+        "t online 1: v",
+    ]
+
+
+def test_a_file_that_is_not_utf8_names_the_byte_its_offset_and_line():
+    text, problems = dt.decode(b"ok\nstill ok\n\xe9t\xe9", "F", "n", allow_bom=True)
+    assert text is None
+    assert [str(p) for p in problems] == [
+        "F: n is not UTF-8 text (invalid byte 0xe9 at offset 12, line 3); save the file with UTF-8 encoding"
+    ]
+    _, problems = dt.decode(b"\x80", "F", "n", allow_bom=False)
+    assert "invalid byte 0x80 at offset 0, line 1)" in problems[0].message
+
+
+def test_a_byte_order_mark_is_dropped_or_refused():
+    assert dt.decode("\ufeffab".encode(), "F", "n", allow_bom=True) == ("ab", [])
+    assert dt.decode(b"ab", "F", "n", allow_bom=False) == ("ab", [])
+    text, problems = dt.decode("\ufeffab".encode(), "F", "n", allow_bom=False)
+    assert text is None
+    assert [str(p) for p in problems] == [
+        "F: n starts with a UTF-8 byte order mark, which breaks the first JSON line; save the file as UTF-8 without BOM"
+    ]
+
+
+def test_json_lines_keep_their_numbers_and_the_first_error():
+    values, bad, first = dt.json_lines('{"a": 1}\n\n  \n{x\n[2]\n{"b"\n')
+    assert values == [(1, {"a": 1}), (5, [2])]
+    assert bad == [4, 6]
+    assert first == "Expecting property name enclosed in double quotes at column 2"
+    assert dt.json_lines("1\n2") == ([(1, 1), (2, 2)], [], None)
+
+
+def test_json_errors_name_the_place_once():
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads('\n\n  {"a" 1}')
+    assert dt.json_error(caught.value) == "Expecting ':' delimiter at column 8"
+    assert dt.json_error(caught.value, line=True) == "Expecting ':' delimiter at line 3, column 8"
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads('"abc')
+    assert dt.json_error(caught.value, line=True) == "Unterminated string starting at line 1, column 1"
+
+
+@pytest.mark.parametrize(
+    ("record", "issue"),
+    [
+        ({}, 'missing "k"'),
+        ({"k": None}, '"k" is not a string'),
+        ({"k": 1}, '"k" is not a string'),
+        ({"k": ""}, 'empty "k"'),
+        ({"k": " \n\t"}, 'empty "k"'),
+        ({"k": " x "}, None),
+    ],
+)
+def test_string_field(record, issue):
+    assert dt.string_field(record, "k") == issue
+
+
+def test_an_input_check_starts_with_the_schema_problems_and_their_top_fields():
+    raw = {"JobName": 3, "Candidates": [{"Name": 5}], "BaseModelIdentifier": "x"}
+    check = ck.InputCheck.of(raw)
+    assert check.raw is raw
+    assert "JobName" in check.bad_paths and "Candidates[0].Name" in check.bad_paths
+    assert {"JobName", "Candidates"} <= check.bad_top
+    assert all("." not in top and "[" not in top for top in check.bad_top)
+    assert check.problems.fields() == check.bad_paths
+    assert len(check.warnings) == 0
+    assert not check.given("JobName")  # refused by the schema
+    assert not check.given("Candidates")
+    assert check.given("BaseModelIdentifier")
+    assert not check.given("Distillation")  # not in the input
