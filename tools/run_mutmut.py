@@ -82,6 +82,27 @@ EQUIVALENT: dict[str, str] = {
     "workflow_lambdas.resources.x_transient__mutmut_19": (
         "a missing HTTP status read as 1 instead of 0: both are below 500, so neither is transient"
     ),
+    # validation
+    **{
+        f"workflow_lambdas.validation.hyperparameters.x__hyperparameter_problem__mutmut_{n}": (
+            "the problem's field: its only caller (hyperparameter_problems) reports it at the prefixed field"
+            " (Problem.at), whatever field it was built with"
+        )
+        for n in (1, 12, 23, 32, 43, 63)
+    },
+    **{
+        f"workflow_lambdas.validation.training_data.x__check_turns__mutmut_{n}": (
+            "zip(strict=False) of roles and roles[1:]: strict=None and no strict are the same non-strict zip"
+        )
+        for n in (14, 17)
+    },
+    **{
+        f"workflow_lambdas.validation.hyperparameters.x_hyperparameter_problems__mutmut_{n}": (
+            "difflib.get_close_matches with n=1 and cutoff=0.6 (its defaults are n=3, cutoff=0.6): the hint uses"
+            " only close[0], the best match, the same for any n"
+        )
+        for n in (25, 26, 28)
+    },
 }
 
 

@@ -995,3 +995,12 @@ def test_an_input_check_starts_with_the_schema_problems_and_their_top_fields():
     assert not check.given("Candidates")
     assert check.given("BaseModelIdentifier")
     assert not check.given("Distillation")  # not in the input
+
+
+def test_a_skipped_or_unknown_hyperparameter_does_not_stop_the_check_of_the_next_ones():
+    assert hp_lines({"epochCount": ["1"], "batchSize": "0"}) == [
+        "HyperParameters.batchSize: is 0, outside the range Anthropic Claude 3 Haiku accepts; use batchSize (a whole"
+        " number from 4 to 256)"
+    ]
+    lines = hp_lines({"epochs": "1", "batchSize": "0"})
+    assert [line.split(":")[0] for line in lines] == ["HyperParameters.epochs", "HyperParameters.batchSize"]
