@@ -7,19 +7,35 @@ refused; each record format is told apart by the key or shape that names it.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 
 import pytest
+from validation_cases import (
+    CLAUDE_INPUT,
+    LLAMA_INPUT,
+    NOVA_INPUT,
+    TRAIN,
+    VALID,
+    ancestor_files,
+    conversation_rows,
+    nova_files,
+    pc_rows,
+)
 
 from workflow_lambdas import model_families as mf
 from workflow_lambdas.contract.errors import InvalidInput
 from workflow_lambdas.validation import check as ck
+from workflow_lambdas.validation import dataset_inputs as di
 from workflow_lambdas.validation import dataset_text as dt
 from workflow_lambdas.validation import hyperparameters as hp
 from workflow_lambdas.validation import problems as pr
 from workflow_lambdas.validation import training_data as td
 from workflow_lambdas.validation import validation_data as vd
+from workflow_lambdas.validation.fetch import MAX_SHARDS, VALIDATION_READ_CAP, Fetched
 from workflow_lambdas.validation.problems import Problem
+from workflow_lambdas.validation.run_context import InferenceSettings
 
 T = "TrainingDataFileName"
 CONV_FIX = f"write each record as {mf.FORMAT_HINTS[mf.CONVERSATION]}"
@@ -1004,3 +1020,174 @@ def test_a_skipped_or_unknown_hyperparameter_does_not_stop_the_check_of_the_next
     ]
     lines = hp_lines({"epochs": "1", "batchSize": "0"})
     assert [line.split(":")[0] for line in lines] == ["HyperParameters.epochs", "HyperParameters.batchSize"]
+
+
+# --- the datasets an input names (dataset_inputs) ------------------------------------------------------------
+
+NOVA_TRAIN, NOVA_VALID = (TRAIN, "nova/train.jsonl"), (VALID, "nova/validation.jsonl")
+
+
+def nova_input(**changes) -> dict:
+    raw = copy.deepcopy(NOVA_INPUT)
+    raw.update(changes)
+    return raw
+
+
+def fetched(data: bytes, total_size: int | None = None, source: str | None = None) -> Fetched:
+    out = Fetched(data)
+    out.total_size = len(data) if total_size is None else total_size
+    out.source = source
+    return out
+
+
+def test_a_dataset_named_by_an_s3_uri_or_a_leading_slash_is_refused_before_any_read(problem_lines):
+    raw = nova_input(TrainingDataFileName="s3://bc-training/nova/train.jsonl", ValidationDataFileName="/v.jsonl")
+    assert problem_lines(raw, {}) == [
+        "TrainingDataFileName: s3://bc-training/nova/train.jsonl is an S3 URI, but a key in the bucket bc-training"
+        " is expected; upload the file to bc-training and give its key, e.g. train.jsonl",
+        "ValidationDataFileName: /v.jsonl starts with '/'; give the key without a leading '/'",
+    ]
+
+
+def test_missing_datasets_name_their_bucket_and_default_keys(problem_lines):
+    raw = copy.deepcopy(LLAMA_INPUT)
+    assert problem_lines(raw, {}) == [
+        "TrainingDataFileName: s3://bc-training/training-data.jsonl does not exist (or is not readable); upload the"
+        " file to the bucket bc-training or correct the name",
+        "ValidationDataFileName: s3://bc-validation/validation-data.json does not exist (or is not readable); upload"
+        " the file to the bucket bc-validation or correct the name",
+    ]
+    files = ancestor_files()
+    del files[(VALID, "reference-inference.json")]
+    assert problem_lines(raw, files) == [
+        "ReferenceDataFileName: s3://bc-validation/reference-inference.json does not exist (or is not readable);"
+        " upload the file to the bucket bc-validation or correct the name"
+    ]
+
+
+def test_a_named_reference_file_is_read_from_the_validation_bucket(validate, problem_lines):
+    raw = copy.deepcopy(LLAMA_INPUT)
+    raw["ReferenceDataFileName"] = "refs/r.json"
+    files = ancestor_files()
+    files[(VALID, "refs/r.json")] = files.pop((VALID, "reference-inference.json"))
+    assert validate(raw, files).ValidationData.ReferenceKey == "refs/r.json"
+    files[(VALID, "refs/r.json")] = b'["only one"]'
+    assert problem_lines(raw, files) == [
+        "ReferenceDataFileName: refs/r.json has 1 references but validation-data.json has 5 prompts; give exactly"
+        " one reference per prompt, in the same order"
+    ]
+
+
+def test_a_reference_file_next_to_records_with_references_is_ignored_with_a_warning(validate):
+    context = validate(nova_input(ReferenceDataFileName="r.json"), nova_files())
+    assert context.ValidationData.ReferenceKey is None
+    assert [str(w) for w in context._warnings] == [
+        "ReferenceDataFileName: is ignored: the records of nova/validation.jsonl carry their own reference; leave"
+        " ReferenceDataFileName out"
+    ]
+    assert validate(nova_input(), nova_files())._warnings == []
+
+
+def test_a_reference_file_the_schema_refused_is_not_read(problem_lines):
+    raw = copy.deepcopy(LLAMA_INPUT)
+    raw["ReferenceDataFileName"] = 3
+    lines = problem_lines(raw, ancestor_files())
+    assert [line.split(":")[0] for line in lines] == ["ReferenceDataFileName"]
+
+
+def test_a_validation_file_the_schema_refused_is_not_read(problem_lines):
+    lines = problem_lines(nova_input(ValidationDataFileName=3), {})
+    assert [line.split(":")[0] for line in lines] == ["ValidationDataFileName", "TrainingDataFileName"]
+    assert "does not exist" not in lines[0] and "does not exist" in lines[1]
+
+
+def test_a_validation_file_larger_than_the_read_cap_is_refused_unparsed(validate, problem_lines):
+    files = nova_files()
+    data = files[NOVA_VALID]
+    files[NOVA_VALID] = fetched(data + b"{broken", total_size=len(data) + 8)
+    assert problem_lines(nova_input(), files) == [
+        f"ValidationDataFileName: nova/validation.jsonl is larger than {VALIDATION_READ_CAP // (1024 * 1024)} MiB;"
+        " evaluate on a smaller validation set (a few hundred to a few thousand records)"
+    ]
+    files[NOVA_VALID] = fetched(data, total_size=len(data))
+    assert validate(nova_input(), files).ValidationData.Key == "nova/validation.jsonl"
+
+
+def test_a_training_prefix_is_checked_as_a_prefix(validate, problem_lines):
+    files = nova_files()
+    data = jsonl(conversation_rows(3)) + b'{"schemaVersion": "bedr'
+    files[NOVA_TRAIN] = fetched(data, total_size=len(data) * 100)
+    validate(nova_input(), files)  # neither the partial line nor the minimum of 8 records counts
+    files[NOVA_TRAIN] = fetched(data)
+    lines = problem_lines(nova_input(), files)
+    assert [line.split(":")[0] for line in lines] == ["TrainingDataFileName"] * 2
+    assert "nova/train.jsonl line 4: not valid JSON" in lines[0]
+    assert lines[1] == (
+        "TrainingDataFileName: nova/train.jsonl has 4 records, fewer than the 8 Bedrock requires; provide at least 8"
+        " records"
+    )
+
+
+def test_training_data_is_not_checked_when_the_customization_type_was_refused(problem_lines):
+    files = nova_files()
+    files[NOVA_TRAIN] = b"not json"
+    lines = problem_lines(nova_input(CustomizationType=5), files)
+    assert all(line.startswith("CustomizationType:") for line in lines), lines
+
+
+def test_training_data_of_an_unknown_model_is_checked_for_any_format(validate, problem_lines):
+    raw = nova_input(BaseModelIdentifier="example.text-model-v1:0:32k", AllowUnknownModel=True)
+    raw.pop("HyperParameters")
+    files = nova_files()
+    files[NOVA_TRAIN] = jsonl(pc_rows(2))  # two records: no minimum without the family's rules
+    validate(raw, files)
+    files[NOVA_TRAIN] = jsonl([{"prompt": "p"}])
+    lines = problem_lines(raw, files)
+    assert lines == [
+        'TrainingDataFileName: nova/train.jsonl line 1: missing "completion"; write each record as {"prompt":'
+        ' "...", "completion": "..."}'
+    ]
+
+
+def test_local_files_are_labelled_by_path_only_in_their_own_problems():
+    labels = di.LocalLabels()
+    assert labels.label(V, "k.jsonl", b"x") == "k.jsonl"
+    assert labels.label(V, "k.jsonl", fetched(b"x", source="local.jsonl")) == "local.jsonl (ValidationDataFileName)"
+    own = Problem(V, "local.jsonl (ValidationDataFileName) line 1: bad", "fix")
+    other = Problem(V, "k.jsonl line 1: bad", "fix")
+    elsewhere = Problem(R, "local.jsonl (ValidationDataFileName) line 1: bad", "fix")
+    assert labels.named(own).named is True
+    assert labels.named(other).named is False
+    assert labels.named(elsewhere).named is False
+    assert str(labels.named(own)) == "local.jsonl (ValidationDataFileName) line 1: bad; fix"
+    assert di.LocalLabels().named(own).named is False
+
+
+def test_the_longest_prompt_fits_the_context_beside_the_output_tokens():
+    nova, claude = mf.lookup(NOVA_INPUT["BaseModelIdentifier"]), mf.lookup(CLAUDE_INPUT["BaseModelIdentifier"])
+    assert nova is not None and claude is not None
+    assert di.max_prompt_chars(None, InferenceSettings()) == 100_000
+    assert di.max_prompt_chars(nova, InferenceSettings()) == 100_000  # 128k tokens: the cap
+    small = dataclasses.replace(nova, context_tokens=10_000)
+    assert di.max_prompt_chars(small, InferenceSettings(MaxTokens=1_000)) == 36_000
+    assert di.max_prompt_chars(small, InferenceSettings(MaxTokens=9_800)) == 1_000  # the floor
+    assert di.max_prompt_chars(small, InferenceSettings(MaxTokens=9_700)) == 1_200
+    assert di.max_prompt_chars(dataclasses.replace(nova, context_tokens=25_001), InferenceSettings(MaxTokens=0)) == (
+        100_000
+    )
+    assert di.max_prompt_chars(dataclasses.replace(nova, context_tokens=24_999), InferenceSettings(MaxTokens=0)) == (
+        99_996
+    )
+
+
+def test_the_shard_cap_names_the_smallest_shard_size_that_fits():
+    check = ck.InputCheck.of({})
+    check.problems = pr.Problems()
+    di._shard_problems(check, MAX_SHARDS * 3, 3)
+    assert len(check.problems) == 0
+    di._shard_problems(check, MAX_SHARDS * 3 + 1, 3)
+    assert [str(p) for p in check.problems] == [
+        f"Evaluation.ShardSize: {MAX_SHARDS * 3 + 1} records in shards of 3 make {MAX_SHARDS + 1} shards, more than"
+        f" the {MAX_SHARDS} one run can finish (PlanShards writes and Aggregate reads every shard within their"
+        f" Lambda timeouts); use a ShardSize of at least 4"
+    ]
