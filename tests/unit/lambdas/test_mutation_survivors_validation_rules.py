@@ -29,6 +29,7 @@ from workflow_lambdas.contract.errors import InvalidInput
 from workflow_lambdas.validation import check as ck
 from workflow_lambdas.validation import dataset_inputs as di
 from workflow_lambdas.validation import dataset_text as dt
+from workflow_lambdas.validation import evaluation_checks as ec
 from workflow_lambdas.validation import hyperparameters as hp
 from workflow_lambdas.validation import problems as pr
 from workflow_lambdas.validation import training_data as td
@@ -1191,3 +1192,131 @@ def test_the_shard_cap_names_the_smallest_shard_size_that_fits():
         f" the {MAX_SHARDS} one run can finish (PlanShards writes and Aggregate reads every shard within their"
         f" Lambda timeouts); use a ShardSize of at least 4"
     ]
+
+
+# --- Evaluation.Judge and the policy's use of it (evaluation_checks) -------------------------------------------
+
+J = "Evaluation.Judge.ModelId"
+NOT_AN_ID_FIX = (
+    "use a model id (amazon.nova-pro-v1:0), an inference profile id (us.anthropic.claude-3-5-haiku-20241022-v1:0)"
+    " or an inference profile ARN"
+)
+NEEDS_JUDGE = (
+    "Judge needs the LLM judge, but Evaluation.Judge is not set; add Evaluation.Judge, e.g."
+    ' {"ModelId": "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Rubric": "summary_quality"}, or use another metric'
+)
+RUBRIC = "Evaluation.Judge.Rubric"
+
+
+def judge_lines(evaluation: dict, bad_paths=frozenset()) -> list[str]:
+    return [str(p) for p in ec.judge_problems(evaluation, bad_paths)]
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "us.amazon.nova-pro-v1:0",
+        " amazon.nova-pro-v1:0 ",
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "eu-west.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0",
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0",
+        "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:application-inference-profile/abc123",
+        "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p1",
+    ],
+)
+def test_a_judge_model_id_or_arn_is_accepted(model_id):
+    assert judge_lines({"Judge": {"ModelId": model_id}}) == []
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "arn:aws:bedrock:us-east-1:123:foundation-model/amazon.nova-pro-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:custom-model/m",
+        "arn:aws:bedrock:us-east-1:123456789012:foundation-model/a/b",
+        "arn:aws:bedrock:us-east-1:123456789012:foundation-model/a b",
+        "my favourite model",
+        "Amazon.nova-pro-v1:0",
+        "amazon.nova-pro-v1:0:x",
+        "nova",
+    ],
+)
+def test_anything_else_is_not_a_judge_model_id(model_id):
+    assert judge_lines({"Judge": {"ModelId": model_id}}) == [
+        f"{J}: {json.dumps(model_id)} is not a Bedrock model id or inference profile; {NOT_AN_ID_FIX}"
+    ]
+
+
+def test_a_long_bad_judge_id_is_cut_in_its_problem():
+    (line,) = judge_lines({"Judge": {"ModelId": "x" * 100}})
+    assert line == f'{J}: "{"x" * 79} is not a Bedrock model id or inference profile; {NOT_AN_ID_FIX}'
+
+
+@pytest.mark.parametrize(
+    ("model_id", "plain"),
+    [
+        ("amazon.nova-pro-v1:0:300k", "amazon.nova-pro-v1:0"),
+        ("anthropic.claude-3-haiku-20240307-v1:0:48k", "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("us.amazon.nova-lite-v1:0:300k", "us.amazon.nova-lite-v1:0"),
+        ("amazon.titan-text-express-v1:8k", "amazon.titan-text-express-v1"),
+    ],
+)
+def test_a_judge_id_with_a_context_suffix_gets_the_id_without_it(model_id, plain):
+    assert judge_lines({"Judge": {"ModelId": model_id}}) == [
+        f"{J}: {model_id} has a context suffix, which only customization jobs take; give the model id Converse"
+        f" takes: {plain}"
+    ]
+
+
+def test_a_cohere_judge_cannot_converse():
+    assert judge_lines({"Judge": {"ModelId": "cohere.command-text-v14:7:4k"}}) == [
+        f"{J}: cohere.command-text-v14:7:4k (legacy Cohere Command) does not support the Converse API the judge"
+        " uses; use a model that does, e.g. us.anthropic.claude-3-5-haiku-20241022-v1:0 or amazon.nova-pro-v1:0"
+    ]
+
+
+def test_a_rubric_is_a_shipped_name_or_text_of_forty_characters():
+    judge = {"ModelId": "amazon.nova-pro-v1:0"}
+    assert judge_lines({"Judge": {**judge, "Rubric": "summary_quality"}}) == []
+    assert judge_lines({"Judge": {**judge, "Rubric": " summary_quality "}}) == []
+    assert judge_lines({"Judge": {**judge, "Rubric": "y " * 19 + "yy"}}) == []  # 40 characters
+    assert judge_lines({"Judge": {**judge, "Rubric": "y " * 19 + "y"}}) == [
+        f'{RUBRIC}: "{"y " * 19}y" is 39 characters, too short for a rubric; say what makes one output better (at'
+        " least 40 characters)"
+    ]
+    assert judge_lines({"Judge": {**judge, "Rubric": "summary_qualty"}}) == [
+        f'{RUBRIC}: "summary_qualty" is not a shipped rubric; use summary_quality, or write the rubric text itself'
+        " (at least 40 characters)"
+    ]
+    assert judge_lines({"Judge": {**judge, "Rubric": "a-b.c_D9"}})[0].startswith(f'{RUBRIC}: "a-b.c_D9" is not a')
+    assert judge_lines({"Judge": {**judge, "Rubric": "a b"}})[0].startswith(f'{RUBRIC}: "a b" is 3 characters')
+    assert judge_lines({"Judge": {**judge, "Rubric": "a/b"}})[0].startswith(f'{RUBRIC}: "a/b" is 3 characters')
+
+
+def test_a_rubric_or_model_id_the_schema_refused_is_not_checked_again():
+    assert judge_lines({"Judge": {"ModelId": "amazon.nova-pro-v1:0", "Rubric": 3}}) == []
+    assert judge_lines({"Judge": {"ModelId": "x y", "Rubric": "bad"}}, {J, RUBRIC}) == []
+    assert judge_lines({"Judge": {"ModelId": "x y", "Rubric": "bad"}}, {J}) == [
+        f'{RUBRIC}: "bad" is not a shipped rubric; use summary_quality, or write the rubric text itself (at least 40'
+        " characters)"
+    ]
+    assert len(judge_lines({"Judge": {"ModelId": "x y", "Rubric": "bad"}}, {RUBRIC})) == 1
+    assert judge_lines({"Judge": {"ModelId": 3}}) == []
+    assert judge_lines({"Judge": {"ModelId": ""}}) == []
+
+
+def test_every_use_of_the_judge_without_one_is_reported():
+    policy = {"Primary": "Judge", "Guards": [{"Metric": "Judge"}, "x", {"Metric": "ROUGE-L"}, {"Metric": "Judge"}]}
+    assert judge_lines({"Policy": policy}) == [
+        f"Evaluation.Policy.Primary: {NEEDS_JUDGE}",
+        f"Evaluation.Policy.Guards[0].Metric: {NEEDS_JUDGE}",
+        f"Evaluation.Policy.Guards[3].Metric: {NEEDS_JUDGE}",
+    ]
+    assert judge_lines({"Policy": {"Primary": "ROUGE-L", "Guards": [{"Metric": "Judge"}]}}) == [
+        f"Evaluation.Policy.Guards[0].Metric: {NEEDS_JUDGE}"
+    ]
+    assert judge_lines({"Policy": {"Primary": "Judge", "Guards": "x"}}) == [f"Evaluation.Policy.Primary: {NEEDS_JUDGE}"]
+    assert judge_lines({"Policy": "x"}) == []
+    assert judge_lines({"Judge": "x", "Policy": policy}) == []  # the schema refuses the judge itself
+    assert judge_lines({"Judge": {"ModelId": "amazon.nova-pro-v1:0"}, "Policy": policy}) == []
