@@ -25,6 +25,7 @@ from validation_cases import (
 )
 
 from workflow_lambdas import model_families as mf
+from workflow_lambdas import validate_input as vi
 from workflow_lambdas.contract.errors import InvalidInput
 from workflow_lambdas.validation import check as ck
 from workflow_lambdas.validation import dataset_inputs as di
@@ -1320,3 +1321,47 @@ def test_every_use_of_the_judge_without_one_is_reported():
     assert judge_lines({"Policy": "x"}) == []
     assert judge_lines({"Judge": "x", "Policy": policy}) == []  # the schema refuses the judge itself
     assert judge_lines({"Judge": {"ModelId": "amazon.nova-pro-v1:0"}, "Policy": policy}) == []
+
+
+def eval_settings(evaluation: dict | None, **settings) -> tuple[object, list[str]]:
+    raw = {} if evaluation is None else {"Evaluation": evaluation}
+    check = ck.InputCheck(raw, set(), set(), pr.Problems())
+    env = vi.Settings(training_bucket="bct", validation_bucket="bcv", artifacts_bucket="bca", **settings)
+    result = ec.evaluation_settings(check, env)
+    return result, [str(p) for p in check.problems]
+
+
+def test_evaluation_defaults_come_from_the_deployment():
+    evaluation, lines = eval_settings(None, shard_size=7, inference_max_concurrency=9, score_max_concurrency=30)
+    assert (evaluation.ShardSize, evaluation.MaxConcurrency, evaluation.ScoreConcurrency) == (7, 9, 30)
+    assert lines == []
+    evaluation, _ = eval_settings(None, score_max_concurrency=41)
+    assert evaluation.ScoreConcurrency == 40
+    evaluation, _ = eval_settings({"ShardSize": 3, "MaxConcurrency": 2, "ScoreConcurrency": 5})
+    assert (evaluation.ShardSize, evaluation.MaxConcurrency, evaluation.ScoreConcurrency) == (3, 2, 5)
+
+
+def test_a_score_concurrency_above_the_deployment_limit_is_refused_and_capped():
+    evaluation, lines = eval_settings({"ScoreConcurrency": 30}, score_max_concurrency=30)
+    assert lines == [] and evaluation.ScoreConcurrency == 30
+    evaluation, lines = eval_settings({"ScoreConcurrency": 31}, score_max_concurrency=30)
+    assert evaluation.ScoreConcurrency == 30
+    assert lines == [
+        "Evaluation.ScoreConcurrency: is 31, more than the 30 score functions this deployment allows at once"
+        " (Terraform score_max_concurrency); use at most 30, or raise score_max_concurrency (up to 960)"
+    ]
+
+
+def test_a_guard_of_the_primary_metric_or_a_metric_guarded_twice_is_refused():
+    guards = [{"Metric": m, "MaxLoss": 0.1} for m in ("ROUGE-L", "Recall", "ROUGE-L", "F1", "ROUGE-L")]
+    _, lines = eval_settings({"Metric": "Recall", "Policy": {"Guards": guards}})
+    fix = "guard each metric other than the primary one at most once"
+    assert lines == [
+        f"Evaluation.Policy.Guards[1].Metric: Recall is the primary metric; {fix}",
+        f"Evaluation.Policy.Guards[2].Metric: ROUGE-L is guarded twice; {fix}",
+        f"Evaluation.Policy.Guards[4].Metric: ROUGE-L is guarded twice; {fix}",
+    ]
+    _, lines = eval_settings({"Metric": "Recall", "Policy": {"Primary": "ROUGE-L", "Guards": guards[:2]}})
+    assert lines == [f"Evaluation.Policy.Guards[0].Metric: ROUGE-L is the primary metric; {fix}"]
+    _, lines = eval_settings({"Policy": {"Guards": [{"Metric": "F1", "MaxLoss": 0.1}]}})
+    assert lines == [f"Evaluation.Policy.Guards[0].Metric: F1 is the primary metric; {fix}"]
