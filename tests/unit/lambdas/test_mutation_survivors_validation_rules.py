@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import json
 
 import pytest
@@ -32,6 +33,7 @@ from workflow_lambdas.validation import dataset_inputs as di
 from workflow_lambdas.validation import dataset_text as dt
 from workflow_lambdas.validation import evaluation_checks as ec
 from workflow_lambdas.validation import hyperparameters as hp
+from workflow_lambdas.validation import names as nm
 from workflow_lambdas.validation import problems as pr
 from workflow_lambdas.validation import training_data as td
 from workflow_lambdas.validation import validation_data as vd
@@ -1365,3 +1367,97 @@ def test_a_guard_of_the_primary_metric_or_a_metric_guarded_twice_is_refused():
     assert lines == [f"Evaluation.Policy.Guards[0].Metric: ROUGE-L is the primary metric; {fix}"]
     _, lines = eval_settings({"Policy": {"Guards": [{"Metric": "F1", "MaxLoss": 0.1}]}})
     assert lines == [f"Evaluation.Policy.Guards[0].Metric: F1 is the primary metric; {fix}"]
+
+
+# --- names of the run (names) --------------------------------------------------------------------------------
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_run_suffix_hashes_the_arn_or_else_the_name():
+    assert nm.run_suffix("arn:x", "n") == sha("arn:x")[:8]
+    assert nm.run_suffix("", "n") == sha("n")[:8]
+
+
+def test_a_unique_name_fits_the_limit_and_drops_trailing_separators():
+    assert nm.unique_name("job", "12345678") == "job-12345678"
+    long = nm.unique_name("a" * 70, "12345678")
+    assert long == "a" * 54 + "-12345678" and len(long) == 63
+    assert nm.unique_name("a" * 54, "12345678") == "a" * 54 + "-12345678"
+    assert nm.unique_name("a" * 53 + "-.+x", "12345678") == "a" * 53 + "-12345678"
+    assert nm.unique_name("abc", "s", limit=4) == "ab-s"
+    assert nm.unique_name("x...", "s") == "x-s"
+    assert nm.unique_name("-.", "s") == "--s"
+
+
+def test_served_names_keep_letters_and_digits_within_63_characters():
+    assert nm.provisioned_model_name("my model!!", "s1") == "my-model-pt-s1"
+    assert nm.deployment_name("--my__model--", "s1") == "my-model-od-s1"
+    assert nm.provisioned_model_name("!!!", "s1") == "custom-model-pt-s1"
+    long = nm.deployment_name("a" * 70, "12345678")
+    assert long == "a" * 51 + "-od-12345678" and len(long) == 63
+    assert nm.provisioned_model_name("a" * 50 + "-b", "12345678") == "a" * 50 + "-pt-12345678"
+
+
+def test_request_tokens_derive_from_the_execution_and_the_candidate():
+    digest = sha("arn:x")[:40]
+    assert nm.client_request_tokens("arn:x", "n").model_dump() == {
+        "Job": f"job-{digest}",
+        "Throughput": f"pt-{digest}",
+        "Deployment": f"deploy-{digest}",
+        "WinnerThroughput": f"winner-pt-{digest}",
+    }
+    assert nm.client_request_tokens("", "n").Job == f"job-{sha('n')[:40]}"
+    assert (
+        nm.candidate_tokens("arn:x", "n", "c1").Job == f"job-{sha('arn:x' + chr(0) + 'candidate' + chr(0) + 'c1')[:40]}"
+    )
+    assert nm.candidate_tokens("", "n", "c1").Throughput == f"pt-{sha('n' + chr(0) + 'candidate' + chr(0) + 'c1')[:40]}"
+
+
+@pytest.mark.parametrize(
+    ("arn", "region"),
+    [
+        ("arn:aws:states:eu-west-1:123456789012:execution:m:n", "eu-west-1"),
+        ("arn:aws:states::123456789012:execution:m:n", None),
+        ("arn:aws:states", None),
+        ("a:b:c:d", "d"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_region_is_the_fourth_part_of_the_arn(arn, region):
+    assert nm.region_of(arn) == region
+
+
+@pytest.mark.parametrize(
+    ("arn", "machine"),
+    [
+        ("arn:aws:states:us-east-1:123456789012:execution:bc-customize:run-1", "bc-customize"),
+        ("arn:aws:states:us-east-1:123456789012:express:bc-customize:run-1:abc", "bc-customize"),
+        ("arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:m:n", "m"),
+        ("arn:aws:states:us-east-1:12345678901:execution:m:n", None),
+        ("arn:aws:states:us-east-1:123456789012:stateMachine:m", None),
+        ("xarn:aws:states:us-east-1:123456789012:execution:m:n", None),
+        ("", None),
+    ],
+)
+def test_the_workflow_name_is_read_from_an_execution_arn(arn, machine):
+    assert nm.workflow_name_of(arn) == machine
+
+
+def test_a_bad_execution_arn_and_names_tags_cannot_carry_are_reported_at_once():
+    problems = pr.Problems()
+    assert nm.execution_workflow("bad", "n!", problems) == "unknown"
+    assert [str(p) for p in problems] == [
+        "ExecutionArn: 'bad' is not a Step Functions execution ARN; pass $$.Execution.Id as ExecutionArn in the"
+        " ValidateInput payload",
+        "ExecutionName: 'n!' has characters Bedrock tags do not accept; use letters, digits, spaces and . _ : / = + @"
+        " - only",
+    ]
+    problems = pr.Problems()
+    arn = "arn:aws:states:us-east-1:123456789012:execution:m#1:n"
+    assert nm.execution_workflow(arn, "a b._:/=+@-Z9", problems) == "m#1"
+    assert [str(p).split(":")[0] for p in problems] == ["WorkflowName"]
+    assert "'m#1' has characters Bedrock tags do not accept" in str(next(iter(problems)))
