@@ -31,6 +31,7 @@ from workflow_lambdas.contract.errors import InvalidInput
 from workflow_lambdas.validation import check as ck
 from workflow_lambdas.validation import dataset_inputs as di
 from workflow_lambdas.validation import dataset_text as dt
+from workflow_lambdas.validation import deployment as dp
 from workflow_lambdas.validation import evaluation_checks as ec
 from workflow_lambdas.validation import hyperparameters as hp
 from workflow_lambdas.validation import names as nm
@@ -1461,3 +1462,79 @@ def test_a_bad_execution_arn_and_names_tags_cannot_carry_are_reported_at_once():
     assert nm.execution_workflow(arn, "a b._:/=+@-Z9", problems) == "m#1"
     assert [str(p).split(":")[0] for p in problems] == ["WorkflowName"]
     assert "'m#1' has characters Bedrock tags do not accept" in str(next(iter(problems)))
+
+
+def test_a_reference_file_that_is_not_utf8_is_named_in_its_problem():
+    assert v_lines(jsonl([{"prompt": "p"}]), b'["a", "\xff"]') == [
+        f"{R}: r is not UTF-8 text (invalid byte 0xff at offset 7, line 1); save the file with UTF-8 encoding"
+    ]
+
+
+# --- serving (deployment) ------------------------------------------------------------------------------------
+
+MICRO = mf.lookup("amazon.nova-micro-v1:0:128k")
+HAIKU = mf.lookup("anthropic.claude-3-haiku-20240307-v1:0:200k")
+
+
+def deployment_of(raw: dict, model, region: str | None = "us-east-1", default: str = "auto", bad_top=()):
+    check = ck.InputCheck(raw, set(), set(bad_top), pr.Problems())
+    settings = vi.Settings(
+        training_bucket="bct", validation_bucket="bcv", artifacts_bucket="bca", default_deployment=default
+    )
+    env = ck.Env(settings, lambda b, k: None, region, region)
+    result = dp.resolve_deployment(check, env, model)
+    return tuple(result), [str(p) for p in check.problems]
+
+
+def test_auto_serves_on_demand_where_the_model_can_be_and_provisioned_elsewhere():
+    assert deployment_of({}, MICRO) == (("auto", "on_demand", "deployment"), [])
+    assert deployment_of({}, MICRO, region="us-west-2") == (("auto", "provisioned", "provisioned_throughput"), [])
+    assert deployment_of({}, MICRO, region=None) == (("auto", "provisioned", "provisioned_throughput"), [])
+    assert deployment_of({}, None) == (("auto", "provisioned", "provisioned_throughput"), [])
+    assert deployment_of({}, MICRO, default="provisioned") == (
+        ("provisioned", "provisioned", "provisioned_throughput"),
+        [],
+    )
+    assert deployment_of({"Deployment": "provisioned"}, MICRO) == (
+        ("provisioned", "provisioned", "provisioned_throughput"),
+        [],
+    )
+    assert deployment_of({"Deployment": "x"}, MICRO, bad_top={"Deployment"}) == (
+        ("auto", "on_demand", "deployment"),
+        [],
+    )
+
+
+def test_on_demand_where_the_model_cannot_be_deployed_so_is_refused():
+    assert deployment_of({"Deployment": "on_demand"}, MICRO) == (("on_demand", "on_demand", "deployment"), [])
+    assert deployment_of({"Deployment": "on_demand"}, HAIKU, region="us-west-2")[1] == [
+        "Deployment: on_demand: Anthropic Claude 3 Haiku cannot be deployed for on-demand inference in us-west-2; use"
+        ' "provisioned" (a no-commitment provisioned throughput) or "auto"'
+    ]
+    assert deployment_of({"Deployment": "on_demand", "BaseModelIdentifier": "x.y"}, None, region=None)[1] == [
+        'Deployment: on_demand: x.y cannot be deployed for on-demand inference in this region; use "provisioned" (a'
+        ' no-commitment provisioned throughput) or "auto"'
+    ]
+    assert deployment_of({}, HAIKU, region="us-west-2", default="on_demand")[1] != []
+
+
+def test_a_provisioned_run_cannot_keep_its_winner_as_a_deployment():
+    assert deployment_of({"KeepWinnerAs": "provisioned_throughput"}, MICRO) == (
+        ("auto", "on_demand", "provisioned_throughput"),
+        [],
+    )
+    assert deployment_of({"Deployment": "provisioned", "KeepWinnerAs": "deployment"}, MICRO) == (
+        ("provisioned", "provisioned", "deployment"),
+        [
+            "KeepWinnerAs: deployment: this run is served by a provisioned throughput (Deployment provisioned); leave"
+            ' KeepWinnerAs out (the winner keeps its throughput) or use Deployment "on_demand"'
+        ],
+    )
+    assert deployment_of({"KeepWinnerAs": "deployment"}, MICRO, region="us-west-2")[1] == [
+        "KeepWinnerAs: deployment: this run is served by a provisioned throughput (Deployment auto); leave"
+        ' KeepWinnerAs out (the winner keeps its throughput) or use Deployment "on_demand"'
+    ]
+    assert deployment_of({"KeepWinnerAs": 3}, MICRO, bad_top={"KeepWinnerAs"}) == (
+        ("auto", "on_demand", "deployment"),
+        [],
+    )
