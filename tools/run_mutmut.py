@@ -106,6 +106,25 @@ EQUIVALENT: dict[str, str] = {
     "workflow_lambdas.validation.validation_data.xǁEvalRecordǁto_json__mutmut_2": (
         "json.dumps(ensure_ascii=None): ensure_ascii is only tested for truth, None is False"
     ),
+    "workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_3": (
+        "first_duplicate starting as '' instead of None: 'first_duplicate or value' takes the value either way"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_{n}": (
+            "zip(strict=True) of the records and their ids: _ids appends exactly one id per record, equal lengths"
+        )
+        for n in (6, 9)
+    },
+    "workflow_lambdas.validation.validation_data.x__ids__mutmut_21": (
+        "the records with an id or those without: 'non-empty and not all records' holds for both or neither"
+        " (the missing ones are listed separately)"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x_references_needed__mutmut_{n}": (
+            "the field and name given to _load_validation only reach its problems, which references_needed drops"
+        )
+        for n in (3, 4, 8, 9)
+    },
 }
 
 
