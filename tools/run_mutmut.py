@@ -113,8 +113,28 @@ EQUIVALENT: dict[str, str] = {
         f"workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_{n}": (
             "zip(strict=True) of the records and their ids: _ids appends exactly one id per record, equal lengths"
         )
-        for n in (6, 9)
+        for n in (6, 9, 10)
     },
+    "workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_17": (
+        "the line stored for a seen id: seen is only tested for membership"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x__load_validation__mutmut_{n}": (
+            "the location label returned with no items: parse_validation raises on no items before using it, and"
+            " references_needed ignores it"
+        )
+        for n in (12, 13, 15, 16, 30, 31)
+    },
+    **{
+        f"workflow_lambdas.validation.validation_data.x_parse_validation__mutmut_{n}": (
+            "zip(strict=True) of records, ids and references: they differ in length only with a problem (missing"
+            " reference file, count mismatch), which raises before the zip"
+        )
+        for n in (99, 103, 104)
+    },
+    "workflow_lambdas.validation.validation_data.x_parse_validation__mutmut_62": (
+        "the references without a reference file: that case always adds a problem, which raises before they are read"
+    ),
     "workflow_lambdas.validation.validation_data.x__ids__mutmut_21": (
         "the records with an id or those without: 'non-empty and not all records' holds for both or neither"
         " (the missing ones are listed separately)"

@@ -1538,3 +1538,23 @@ def test_a_provisioned_run_cannot_keep_its_winner_as_a_deployment():
         ("auto", "on_demand", "deployment"),
         [],
     )
+
+
+def test_a_validation_file_that_is_not_utf8_is_named_in_its_problem():
+    assert v_lines(b'{"prompt": "\xff"}') == [
+        f"{V}: v is not UTF-8 text (invalid byte 0xff at offset 12, line 1); save the file with UTF-8 encoding"
+    ]
+
+
+def test_a_record_without_a_usable_id_does_not_stop_the_duplicate_check():
+    data = jsonl(
+        [
+            {"id": "a", "prompt": "p", "reference": "r"},
+            {"id": "", "prompt": "p", "reference": "r"},
+            {"id": "a", "prompt": "p", "reference": "r"},
+        ]
+    )
+    assert v_lines(data) == [
+        f'{V}: v line 2: "id" is not a non-empty string; use string ids like "q-001"',
+        f"{V}: v line 3: duplicate id (first: 'a'); give every record a unique id",
+    ]
