@@ -103,6 +103,9 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (25, 26, 28)
     },
+    "workflow_lambdas.validation.training_data.x__format_of__mutmut_2": (
+        "a model of one format: the first record's format is used only when it is that one format, formats[0]"
+    ),
     "workflow_lambdas.validation.validation_data.xǁEvalRecordǁto_json__mutmut_2": (
         "json.dumps(ensure_ascii=None): ensure_ascii is only tested for truth, None is False"
     ),

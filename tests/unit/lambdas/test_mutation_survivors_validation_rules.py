@@ -1558,3 +1558,10 @@ def test_a_record_without_a_usable_id_does_not_stop_the_duplicate_check():
         f'{V}: v line 2: "id" is not a non-empty string; use string ids like "q-001"',
         f"{V}: v line 3: duplicate id (first: 'a'); give every record a unique id",
     ]
+
+
+def test_a_training_file_not_utf8_or_without_objects_is_reported_for_a_model_of_several_formats():
+    assert training(b'{"prompt": "\xff"}\n', mf.LLAMA) == [
+        f"{T}: t is not UTF-8 text (invalid byte 0xff at offset 12, line 1); save the file with UTF-8 encoding"
+    ]
+    assert training(b"[1]\n", mf.LLAMA) == [f"{T}: t line 1: not a JSON object; {PC_FIX}"]
