@@ -1565,3 +1565,10 @@ def test_a_training_file_not_utf8_or_without_objects_is_reported_for_a_model_of_
         f"{T}: t is not UTF-8 text (invalid byte 0xff at offset 12, line 1); save the file with UTF-8 encoding"
     ]
     assert training(b"[1]\n", mf.LLAMA) == [f"{T}: t line 1: not a JSON object; {PC_FIX}"]
+
+
+def test_the_line_of_an_invalid_byte_counts_only_the_newlines_before_it():
+    _, problems = dt.decode(b"\nok\n\xe9\nmore\n\n", "F", "n", allow_bom=True)
+    assert [p.message for p in problems] == ["n is not UTF-8 text (invalid byte 0xe9 at offset 4, line 3)"]
+    _, problems = dt.decode(b"\n\xff", "F", "n", allow_bom=True)
+    assert [p.message for p in problems] == ["n is not UTF-8 text (invalid byte 0xff at offset 1, line 2)"]
