@@ -1564,7 +1564,7 @@ def test_a_training_file_not_utf8_or_without_objects_is_reported_for_a_model_of_
     assert training(b'{"prompt": "\xff"}\n', mf.LLAMA) == [
         f"{T}: t is not UTF-8 text (invalid byte 0xff at offset 12, line 1); save the file with UTF-8 encoding"
     ]
-    assert training(b"[1]\n", mf.LLAMA) == [f"{T}: t line 1: not a JSON object; {PC_FIX}"]
+    assert training(b"1\n", mf.LLAMA) == [f"{T}: t line 1: not a JSON object; {PC_FIX}"]
 
 
 def test_the_line_of_an_invalid_byte_counts_only_the_newlines_before_it():
