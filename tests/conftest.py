@@ -6,10 +6,17 @@ different folders can share plain modules such as ``validation_cases`` (the tabl
 It also runs the state-coverage check (``state_coverage.py``) at session end: each process (each
 pytest-xdist worker, or the single process) reports the states its workflow tests entered, and the
 process that prints the summary merges them and reports missing states as a failed test.
+
+Line coverage (``make test``: ``--cov``) is paused while a workflow-marked test runs, fixtures included:
+the workflow tests execute the handlers in-process, and tracing them made those tests about 80% slower,
+while the unit, Terraform and browser tests alone cover the shipped packages above the Makefile's floor.
+``COVER_WORKFLOW=1`` traces them too (the full figure, slower).
 """
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,6 +25,7 @@ from fake_aws import FAKE_AWS_ENV
 from suite_marks import CHECKOV_FILES, SLOW_WORKFLOW_TESTS, XDIST_GROUPS
 
 _worker_records: list[str] = []
+_COVER_WORKFLOW = os.environ.get("COVER_WORKFLOW") == "1"
 
 
 @pytest.fixture
@@ -31,12 +39,46 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
+        if path.startswith("tests/workflow/"):  # -m workflow, and the coverage pause below, rely on it
+            item.add_marker(pytest.mark.workflow)
         if path in XDIST_GROUPS:
             item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[path]))
         if path in CHECKOV_FILES:
             item.add_marker(pytest.mark.checkov)
         if item.nodeid in SLOW_WORKFLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+
+    # Longest first, so that the two workers end together instead of one finishing a long test alone:
+    # checkov's group (one worker runs it whole), then the files with the most tests that load the
+    # BERTScore model, then the other workflow files, then the short unit and static tests that fill the
+    # gaps. A stable sort by file: each file's tests stay together and in order (module fixtures).
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    slow_tests = Counter(file_of(item) for item in items if item.get_closest_marker("slow") is not None)
+
+    def cost_rank(item: pytest.Item) -> tuple[bool, int, bool]:
+        path = file_of(item)
+        return (path not in CHECKOV_FILES, -slow_tests[path], not path.startswith("tests/workflow/"))
+
+    items.sort(key=cost_rank)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  # noqa: ANN201 - a hookwrapper
+    """Pause line coverage around a workflow test: setup, call and teardown (see the module docstring)."""
+    paused = None
+    if not _COVER_WORKFLOW and item.get_closest_marker("workflow") is not None:
+        import coverage
+
+        paused = coverage.Coverage.current()
+        if paused is not None:
+            paused.stop()
+    try:
+        yield
+    finally:
+        if paused is not None:
+            paused.start()
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:

@@ -102,6 +102,7 @@ class Emulator:
         self.deployment: Deployment | None = None
         self._events: list[dict[str, Any]] = []  # captured EventBridge events, drained from the capture queue
         self._capture_queue: str | None = None
+        self._clients: dict[str, Any] = {}  # service -> client, made under the mock, forgotten at stop
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Emulator:
@@ -162,6 +163,8 @@ class Emulator:
             moto_patches.wait_for_async_invocations(30.0)  # before the mock goes: they call AWS APIs
             self._mock.stop()
             self._mock = None
+        with _client_lock:
+            self._clients.clear()
         moto_patches.clear_async_invocations()
         moto_patches.clear_interpreter_clients()
         moto_patches.LAMBDA_ENTRYPOINTS.clear()
@@ -231,9 +234,12 @@ class Emulator:
                 reset()
 
     def client(self, service: str):
-        # boto3's default session is not thread safe: callers wait for runs from several threads.
+        """This emulator's client for ``service``, made once (a client is thread safe; a session is not)."""
         with _client_lock:
-            return boto3.client(service, region_name=self.config.region)
+            found = self._clients.get(service)
+            if found is None:
+                found = self._clients[service] = boto3.client(service, region_name=self.config.region)
+            return found
 
     # -- deployment ----------------------------------------------------------------------------
     def _name(self, suffix: str) -> str:
