@@ -34,6 +34,7 @@ from workflow_lambdas.validation import dataset_text as dt
 from workflow_lambdas.validation import deployment as dp
 from workflow_lambdas.validation import evaluation_checks as ec
 from workflow_lambdas.validation import hyperparameters as hp
+from workflow_lambdas.validation import model_checks as mc
 from workflow_lambdas.validation import names as nm
 from workflow_lambdas.validation import problems as pr
 from workflow_lambdas.validation import training_data as td
@@ -1572,3 +1573,100 @@ def test_the_line_of_an_invalid_byte_counts_only_the_newlines_before_it():
     assert [p.message for p in problems] == ["n is not UTF-8 text (invalid byte 0xe9 at offset 4, line 3)"]
     _, problems = dt.decode(b"\n\xff", "F", "n", allow_bom=True)
     assert [p.message for p in problems] == ["n is not UTF-8 text (invalid byte 0xff at offset 1, line 2)"]
+
+
+# --- the base model, its teacher and inference settings (model_checks) ----------------------------------------
+
+B = "BaseModelIdentifier"
+ALLOW = "or set AllowUnknownModel to true to skip the model-specific checks"
+
+
+def input_check(raw: dict) -> ck.InputCheck:
+    return ck.InputCheck(raw, set(), set(), pr.Problems())
+
+
+def base_model_of(raw: dict, base: str, ctype: str | None = mf.FINE_TUNING, region: str | None = None):
+    check = input_check(raw)
+    model = mc.base_model(check, base, ctype, region)
+    return (model.identifier if model else None), [str(p) for p in check.problems], [str(w) for w in check.warnings]
+
+
+def test_an_unknown_model_gets_the_nearest_fix():
+    assert str(mc.unknown_model_problem("amazon.nova-micro-v1:0")) == (
+        f"{B}: amazon.nova-micro-v1:0 has no context suffix, which customization jobs need; add the context suffix:"
+        " amazon.nova-micro-v1:0:128k"
+    )
+    assert str(mc.unknown_model_problem("cohere.command-light-text-v14")) == (
+        f"{B}: cohere.command-light-text-v14 is not a model id this module knows; did you mean"
+        " cohere.command-light-text-v14:7:4k?"
+    )
+    nova = ", ".join(mf.models_of(mf.NOVA))
+    assert str(mc.unknown_model_problem("amazon.nova-premier-v1:0:1000k")) == (
+        f"{B}: amazon.nova-premier-v1:0:1000k is an Amazon Nova model this module does not know; use one of {nova},"
+        f" {ALLOW}"
+    )
+    assert str(mc.unknown_model_problem("meta.llama3-4-70b-instruct-v1:0")) == (
+        f"{B}: meta.llama3-4-70b-instruct-v1:0 is a Meta Llama 3.x Instruct model this module does not know; use a"
+        " known id such as meta.llama3-3-70b-instruct-v1:0:128k, meta.llama3-1-70b-instruct-v1:0:128k,"
+        f" meta.llama3-2-90b-instruct-v1:0:128k, {ALLOW}"
+    )
+    families = ", ".join(f.display.removesuffix(" (legacy)") for f in mf.FAMILY_RULES.values())
+    assert str(mc.unknown_model_problem("example.text-model-v1:0:32k")) == (
+        f"{B}: example.text-model-v1:0:32k is not a model this module knows; use a model of a known family"
+        f" ({families}), e.g. {next(iter(mf.BASE_MODELS))}, {ALLOW}"
+    )
+
+
+def test_a_model_not_customizable_in_the_region_names_where_it_is_and_what_is_here():
+    assert base_model_of({}, "amazon.nova-micro-v1:0:128k", mf.CONTINUED_PRE_TRAINING, "us-west-2") == (
+        "amazon.nova-micro-v1:0:128k",
+        [
+            f"{B}: amazon.nova-micro-v1:0:128k (Amazon Nova Micro) cannot be customized in us-west-2; deploy the"
+            " module in us-east-1, where it can be, or pick a model customizable in us-west-2, e.g."
+            " meta.llama3-1-8b-instruct-v1:0:128k",
+            "CustomizationType: CONTINUED_PRE_TRAINING is not offered for Amazon Nova Micro; use FINE_TUNING or"
+            " DISTILLATION",
+        ],
+        [],
+    )
+    assert base_model_of({}, "amazon.nova-micro-v1:0:128k", region="mars-1")[1] == [
+        f"{B}: amazon.nova-micro-v1:0:128k (Amazon Nova Micro) cannot be customized in mars-1; deploy the module in"
+        " us-east-1, where it can be"
+    ]
+    assert base_model_of({}, "amazon.nova-micro-v1:0:128k", region="us-east-1")[1] == []
+    assert base_model_of({}, "amazon.nova-micro-v1:0:128k", ctype=None)[1] == []
+
+
+def test_a_model_no_longer_customizable_is_refused_in_one_line_and_not_checked_further():
+    assert base_model_of({}, "cohere.command-light-text-v14:7:4k", mf.DISTILLATION, "us-west-2") == (
+        None,
+        [
+            f"{B}: cohere.command-light-text-v14:7:4k (Cohere Command Light) can no longer be customized: the"
+            " Bedrock fine-tuning table no longer lists it; pick a current model instead, e.g."
+            f" {mf.successors_of(mf.lookup('cohere.command-light-text-v14:7:4k'))}, with its hyperparameters and"
+            " data format"
+        ],
+        [],
+    )
+
+
+def test_a_model_note_is_a_warning_unless_an_inference_id_is_given():
+    note = mf.lookup("meta.llama3-2-1b-instruct-v1:0:128k").note
+    assert base_model_of({}, "meta.llama3-2-1b-instruct-v1:0:128k")[2] == [
+        f"InferenceModelId: {note}; set InferenceModelId if the default id is refused"
+    ]
+    assert base_model_of({"InferenceModelId": "x"}, "meta.llama3-2-1b-instruct-v1:0:128k")[2] == []
+
+
+def test_an_unknown_model_is_a_warning_when_allowed_and_a_missing_suffix_checks_the_model_meant():
+    assert base_model_of({"AllowUnknownModel": True}, "x.y") == (
+        None,
+        [],
+        [
+            f"{B}: x.y is not a model this module knows; hyperparameters and training data format are not checked"
+            " (AllowUnknownModel)"
+        ],
+    )
+    assert base_model_of({"AllowUnknownModel": "yes"}, "x.y")[1] != []
+    assert base_model_of({}, "amazon.nova-micro-v1:0")[0] == "amazon.nova-micro-v1:0:128k"
+    assert base_model_of({}, "cohere.command-light-text-v14")[0] is None
