@@ -1670,3 +1670,85 @@ def test_an_unknown_model_is_a_warning_when_allowed_and_a_missing_suffix_checks_
     assert base_model_of({"AllowUnknownModel": "yes"}, "x.y")[1] != []
     assert base_model_of({}, "amazon.nova-micro-v1:0")[0] == "amazon.nova-micro-v1:0:128k"
     assert base_model_of({}, "cohere.command-light-text-v14")[0] is None
+
+
+def distill(raw: dict, ctype: str | None, model, bad_top=()):
+    check = ck.InputCheck(raw, set(), set(bad_top), pr.Problems())
+    config = mc.distillation(check, ctype, model)
+    return config, [str(p) for p in check.problems], [str(w) for w in check.warnings]
+
+
+def test_distillation_settings_outside_a_distillation_run_are_ignored_with_a_warning():
+    raw = {"Distillation": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}
+    fix = 'set CustomizationType to "DISTILLATION" to distill, or leave Distillation out'
+    assert distill(raw, mf.FINE_TUNING, MICRO) == (
+        None,
+        [],
+        [f"Distillation: is ignored: CustomizationType is FINE_TUNING; {fix}"],
+    )
+    assert distill(raw, None, MICRO)[2] == [f"Distillation: is ignored: CustomizationType is not valid; {fix}"]
+    assert distill({}, mf.FINE_TUNING, MICRO) == (None, [], [])
+    assert distill({"Distillation": 3}, mf.FINE_TUNING, MICRO, bad_top={"Distillation"}) == (None, [], [])
+
+
+def test_a_distillation_run_needs_a_teacher_paired_with_its_student():
+    assert distill({}, mf.DISTILLATION, MICRO) == (
+        None,
+        [
+            "Distillation: is missing: a DISTILLATION job needs a teacher model; add it, e.g."
+            ' {"TeacherModelIdentifier": "us.amazon.nova-premier-v1:0", "MaxResponseLengthForInference": 1000}'
+        ],
+        [],
+    )
+    assert distill({"Distillation": 3}, mf.DISTILLATION, MICRO, bad_top={"Distillation"}) == (None, [], [])
+    spec = {"TeacherModelIdentifier": "us.amazon.nova-pro-v1:0", "MaxResponseLengthForInference": 500}
+    assert distill({"Distillation": spec}, mf.DISTILLATION, MICRO) == (
+        {"DistillationConfig": {"TeacherModelConfig": spec}},
+        [],
+        [],
+    )
+    config, problems, _ = distill({"Distillation": {"TeacherModelIdentifier": "x.y"}}, mf.DISTILLATION, MICRO)
+    assert config == {"DistillationConfig": {"TeacherModelConfig": {"TeacherModelIdentifier": "x.y"}}}
+    assert problems == [
+        "Distillation.TeacherModelIdentifier: x.y is not a distillation teacher this module knows; use a teacher"
+        f" paired with Amazon Nova Micro: {', '.join(mf.teachers_for(MICRO))} (or its us. inference profile)"
+    ]
+    assert distill({"Distillation": {"TeacherModelIdentifier": "amazon.nova-pro-v1:0"}}, mf.DISTILLATION, HAIKU)[1] == [
+        "Distillation.TeacherModelIdentifier: amazon.nova-pro-v1:0 (Amazon Nova Pro) is not paired with Anthropic"
+        " Claude 3 Haiku as student; Anthropic Claude 3 Haiku is no distillation student; use FINE_TUNING"
+    ]
+    assert distill({"Distillation": {"TeacherModelIdentifier": "x.y"}}, mf.DISTILLATION, None)[1] == []
+
+
+def test_max_tokens_up_to_what_the_model_generates():
+    check = input_check({"InferenceConfig": {"MaxTokens": 10_001, "Temperature": 0.5}})
+    config = mc.inference_config(check, MICRO)
+    assert (config.MaxTokens, config.Temperature) == (10_001, 0.5)
+    assert [str(p) for p in check.problems] == [
+        "InferenceConfig.MaxTokens: is 10001, more than the 10000 tokens Amazon Nova Micro generates; use at most 10000"
+    ]
+    check = input_check({"InferenceConfig": {"MaxTokens": 99_999}})
+    assert mc.inference_config(check, None).MaxTokens == 99_999 and len(check.problems) == 0
+    refused = ck.InputCheck({"InferenceConfig": {"MaxTokens": "x"}}, set(), {"InferenceConfig"}, pr.Problems())
+    assert mc.inference_config(refused, MICRO) == InferenceSettings()
+
+
+def test_the_inference_model_is_of_the_base_model_family():
+    def inference_id(raw, base, model):
+        check = input_check(raw)
+        return mc.inference_model_id(check, base, model), [str(p) for p in check.problems]
+
+    assert inference_id({}, "amazon.nova-micro-v1:0:128k", MICRO) == ("amazon.nova-micro-v1:0", [])
+    assert inference_id({}, None, None) == ("", [])
+    fix = "compare against the same base model (leave InferenceModelId out for the default)"
+    llama = "us.meta.llama3-2-1b-instruct-v1:0"
+    assert inference_id({"InferenceModelId": llama}, "amazon.nova-micro-v1:0:128k", MICRO) == (
+        llama,
+        [f"InferenceModelId: {llama} is a llama model, the base model is nova; {fix}"],
+    )
+    assert inference_id({"InferenceModelId": llama}, "amazon.nova-x", None)[1] == [
+        f"InferenceModelId: {llama} is a llama model, the base model is nova; {fix}"
+    ]
+    assert inference_id({"InferenceModelId": "us.amazon.nova-lite-v1:0"}, "amazon.nova-micro-v1:0:128k", MICRO)[1] == []
+    assert inference_id({"InferenceModelId": "x.y"}, "amazon.nova-micro-v1:0:128k", MICRO) == ("x.y", [])
+    assert inference_id({"InferenceModelId": llama}, None, None) == (llama, [])
