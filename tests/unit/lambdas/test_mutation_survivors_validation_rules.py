@@ -37,6 +37,7 @@ from workflow_lambdas.validation import hyperparameters as hp
 from workflow_lambdas.validation import model_checks as mc
 from workflow_lambdas.validation import names as nm
 from workflow_lambdas.validation import problems as pr
+from workflow_lambdas.validation import schema_messages as sm
 from workflow_lambdas.validation import training_data as td
 from workflow_lambdas.validation import validation_data as vd
 from workflow_lambdas.validation.fetch import MAX_SHARDS, VALIDATION_READ_CAP, Fetched
@@ -1752,3 +1753,127 @@ def test_the_inference_model_is_of_the_base_model_family():
     assert inference_id({"InferenceModelId": "us.amazon.nova-lite-v1:0"}, "amazon.nova-micro-v1:0:128k", MICRO)[1] == []
     assert inference_id({"InferenceModelId": "x.y"}, "amazon.nova-micro-v1:0:128k", MICRO) == ("x.y", [])
     assert inference_id({"InferenceModelId": llama}, None, None) == (llama, [])
+
+
+# --- the schema's errors as problems (schema_messages) ------------------------------------------------------
+
+
+def schema_lines(**changes) -> list[str]:
+    raw = copy.deepcopy(NOVA_INPUT)
+    for key, value in changes.items():
+        if value is ...:
+            raw.pop(key)
+        else:
+            raw[key] = value
+    return list(dict.fromkeys(str(p) for p in sm.schema_problems(raw)))
+
+
+def test_the_valid_input_has_no_schema_problem():
+    assert schema_lines() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "lines"),
+    [
+        (
+            {"JobName": ..., "CustomModelName": ...},
+            [
+                'CustomModelName: is missing; add it, e.g. "support-summarizer"',
+                'JobName: is missing; add it, e.g. "support-summarizer-job"',
+            ],
+        ),
+        (
+            {"HyperParameters": {"epochCount": True, "learningRate": 0.5}},
+            [
+                "HyperParameters.epochCount: is a boolean, but Bedrock expects every hyperparameter as a string; write"
+                ' it as a string: "true"',
+                "HyperParameters.learningRate: is a number, but Bedrock expects every hyperparameter as a string;"
+                ' write it as a string: "0.5"',
+            ],
+        ),
+        (
+            {"ProvisionedModelUnits": "2"},
+            ['ProvisionedModelUnits: is a string ("2"), expected integer; use integer, e.g. 1'],
+        ),
+        (
+            {"Deployment": "fast"},
+            ['Deployment: is "fast", not one of auto, on_demand, provisioned; use one of auto, on_demand, provisioned'],
+        ),
+        (
+            {"ProvisionedModelUnits": 0},
+            ["ProvisionedModelUnits: is 0, outside the allowed range; use a value from 1 to 100"],
+        ),
+        (
+            {"JobName": "bad job"},
+            [
+                "JobName: \"bad job\" has characters Bedrock does not accept; use 1-63 letters, digits, '-', '+' or"
+                " '.', starting with a letter or digit"
+            ],
+        ),
+        (
+            {"JobName": "a" * 64},
+            ["JobName: is 64 characters long, more than 63; shorten it (a run suffix is added within the limit)"],
+        ),
+        ({"TrainingDataFileName": ""}, ['TrainingDataFileName: is empty; give a value, e.g. "training-data.jsonl"']),
+        (
+            {"NotificationEmail": 3},
+            [
+                "NotificationEmail: 3 is not an email address or a list of addresses; use"
+                ' "ml-team@example.com" or ["a@example.com", "b@example.com"]'
+            ],
+        ),
+        (
+            {
+                "Candidates": [
+                    {"Name": "bad name", "HyperParameters": {"epochCount": 2}},
+                    {"Name": "b", "HyperParameters": {}},
+                ]
+            },
+            [
+                "Candidates[0].HyperParameters.epochCount: is a number, but Bedrock expects every hyperparameter as a"
+                ' string; write it as a string: "2"',
+                'Candidates[0].Name: "bad name" cannot be part of resource names; use 1-20 letters, digits and single'
+                " '-', starting and ending with a letter or digit",
+            ],
+        ),
+        (
+            {"Candidates": []},
+            [
+                'Candidates: [] is too short; fix the list, e.g. [{"Name": "lr-low", "HyperParameters":'
+                ' {"learningRate": "0.000005"}}, {"Name": "lr-high", "HyperParameters": {"learningRate":'
+                ' "0.00005"}}]'
+            ],
+        ),
+    ],
+)
+def test_a_schema_error_reads_as_the_field_what_is_wrong_and_the_fix(changes, lines):
+    assert schema_lines(**changes) == lines
+
+
+def test_an_unknown_field_gets_the_close_name_or_the_known_fields():
+    known = ", ".join(sm.load_schema()["properties"])
+    assert schema_lines(JobNam="x", Zzzqqq=1) == [
+        "JobNam: is not a known field; did you mean JobName?",
+        f"Zzzqqq: is not a known field; remove it (known fields: {known})",
+    ]
+
+
+def test_a_range_with_an_exclusive_maximum_says_so():
+    evaluation = {**NOVA_INPUT["Evaluation"], "Margin": 5, "ConfidenceLevel": 1}
+    assert schema_lines(Evaluation=evaluation) == [
+        "Evaluation.ConfidenceLevel: is 1, outside the allowed range; use a value from 0.5 to 1 (exclusive)",
+        "Evaluation.Margin: is 5, outside the allowed range; use a value from 0 to 1",
+    ]
+
+
+def test_an_input_that_is_not_an_object_is_one_problem():
+    assert [str(p) for p in sm.schema_problems([])] == ["Input: is a list ([]), expected object; use object"]
+
+
+def test_field_paths_and_json_types():
+    assert sm.field_path(["Candidates", 0, "Name"]) == "Candidates[0].Name"
+    assert sm.field_path(["A", "B"]) == "A.B"
+    assert sm.field_path([]) == ""
+    assert sm.field_path([0, "x"]) == "[0].x"
+    types = [sm.json_type(v) for v in (True, 1, 1.5, "s", None, [], {})]
+    assert types == ["a boolean", "a number", "a number", "a string", "null", "a list", "an object"]
