@@ -33,6 +33,7 @@ from workflow_lambdas.validation import dataset_inputs as di
 from workflow_lambdas.validation import dataset_text as dt
 from workflow_lambdas.validation import deployment as dp
 from workflow_lambdas.validation import evaluation_checks as ec
+from workflow_lambdas.validation import fetch as fe
 from workflow_lambdas.validation import hyperparameters as hp
 from workflow_lambdas.validation import model_checks as mc
 from workflow_lambdas.validation import names as nm
@@ -1877,3 +1878,88 @@ def test_field_paths_and_json_types():
     assert sm.field_path([0, "x"]) == "[0].x"
     types = [sm.json_type(v) for v in (True, 1, 1.5, "s", None, [], {})]
     assert types == ["a boolean", "a number", "a number", "a string", "null", "a list", "an object"]
+
+
+# --- reading the datasets (fetch) ---------------------------------------------------------------------------
+
+
+class _NoSuchKey(Exception):
+    pass
+
+
+class _ClientError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self) -> bytes:
+        return self.data
+
+
+class FakeS3:
+    """``get_object`` of an S3 client: the objects by key, or the error to raise."""
+
+    class exceptions:  # noqa: N801 - boto3's attribute name
+        NoSuchKey = _NoSuchKey
+
+    def __init__(self, objects: dict[str, bytes], error: Exception | None = None) -> None:
+        self.objects, self.error, self.calls = objects, error, []
+
+    def get_object(self, *, Bucket: str, Key: str, Range: str) -> dict:  # noqa: N803 - boto3's names
+        self.calls.append((Bucket, Key, Range))
+        if self.error is not None:
+            raise self.error
+        if Key not in self.objects:
+            raise _NoSuchKey(Key)
+        data = self.objects[Key]
+        end = int(Range.removeprefix("bytes=0-"))
+        return {"Body": _Body(data[: end + 1]), "ContentRange": f"bytes 0-{min(end, len(data) - 1)}/{len(data)}"}
+
+
+def test_the_s3_reader_reads_a_capped_prefix_with_the_whole_size():
+    s3 = FakeS3({"k": b"0123456789"})
+    data = fe.s3_fetcher(s3, 4)("b", "k")
+    assert s3.calls == [("b", "k", "bytes=0-3")]
+    assert (bytes(data), data.total_size, data.source) == (b"0123", 10, None)
+    whole = fe.s3_fetcher(s3, 100)("b", "k")
+    assert (bytes(whole), whole.total_size) == (b"0123456789", 10)
+    assert fe.s3_fetcher(s3, 4)("b", "missing") is None
+
+
+def test_the_s3_reader_without_a_content_range_takes_the_body_size():
+    class NoRange(FakeS3):
+        def get_object(self, **kwargs) -> dict:
+            return {"Body": _Body(b"abc")}
+
+    data = fe.s3_fetcher(NoRange({}), 10)("b", "k")
+    assert (bytes(data), data.total_size) == (b"abc", 3)
+
+    class OddRange(FakeS3):
+        def get_object(self, **kwargs) -> dict:
+            return {"Body": _Body(b"abc"), "ContentRange": "bytes 0-2"}
+
+    assert fe.s3_fetcher(OddRange({}), 10)("b", "k").total_size == 3
+
+
+@pytest.mark.parametrize("code", ["404", "NoSuchKey", "NotFound", "403", "AccessDenied", "NoSuchBucket"])
+def test_a_missing_or_unreadable_object_reads_as_none(code):
+    assert fe.s3_fetcher(FakeS3({}, _ClientError(code)), 10)("b", "k") is None
+
+
+def test_an_empty_object_is_read_as_empty_and_other_errors_are_raised():
+    empty = fe.s3_fetcher(FakeS3({}, _ClientError("InvalidRange")), 10)("b", "k")
+    assert (bytes(empty), empty.total_size) == (b"", 0)
+    with pytest.raises(_ClientError):
+        fe.s3_fetcher(FakeS3({}, _ClientError("SlowDown")), 10)("b", "k")
+    with pytest.raises(RuntimeError):
+        fe.s3_fetcher(FakeS3({}, RuntimeError("boom")), 10)("b", "k")
+
+
+def test_not_checked_names_itself():
+    assert repr(fe.NOT_CHECKED) == "NOT_CHECKED"
+    assert fe.TRAINING_READ_CAP == 32 * 1024 * 1024
