@@ -1963,3 +1963,24 @@ def test_an_empty_object_is_read_as_empty_and_other_errors_are_raised():
 def test_not_checked_names_itself():
     assert repr(fe.NOT_CHECKED) == "NOT_CHECKED"
     assert fe.TRAINING_READ_CAP == 32 * 1024 * 1024
+
+
+def test_long_values_are_cut_in_schema_problems_and_plain_fields_are_just_shortened():
+    (line,) = schema_lines(Deployment="x" * 100)
+    options = "auto, on_demand, provisioned"
+    assert line == f'Deployment: is "{"x" * 59}, not one of {options}; use one of {options}'
+    assert schema_lines(TrainingDataFileName="a" * 2000) == [
+        "TrainingDataFileName: is 2000 characters long, more than 1024; shorten it"
+    ]
+    candidate = {"Name": "a" * 20, "HyperParameters": {"learningRate": "0.00001" * 10}}
+    (line,) = [line for line in schema_lines(Candidates=[candidate]) if line.startswith("Candidates: ")]
+    message = f"{[candidate]} is too short"
+    assert len(message) > 120
+    assert line.startswith(f"Candidates: {message[:120]}; fix the list, e.g. [")
+
+
+def test_an_empty_value_without_an_example_is_asked_for():
+    assert schema_lines(HyperParameters={"epochCount": ""}) == ["HyperParameters.epochCount: is empty; give a value"]
+    assert schema_lines(InferenceConfig={"StopSequences": [""]}) == [
+        "InferenceConfig.StopSequences[0]: is empty; give a value"
+    ]
