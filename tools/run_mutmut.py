@@ -109,6 +109,18 @@ EQUIVALENT: dict[str, str] = {
     "workflow_lambdas.validation.training_data.x__jsonl_text__mutmut_5": (
         "decode(allow_bom=None): allow_bom is only tested for truth, None is False"
     ),
+    "workflow_lambdas.validation.model_checks.x_unknown_model_problem__mutmut_37": (
+        "get_close_matches(n=3) is its default n"
+    ),
+    "workflow_lambdas.validation.model_checks.x_unknown_model_problem__mutmut_42": (
+        "the family's model count above 4 or above 5: no family has exactly 5 models (4, 2, 7, 1, 2)"
+    ),
+    **{
+        f"workflow_lambdas.validation.schema_messages.x__one_of__mutmut_{n}": (
+            "NotificationEmail is the schema's only oneOf, so a oneOf error always has that non-empty path"
+        )
+        for n in (1, 13)
+    },
     "workflow_lambdas.validation.training_data.x__format_of__mutmut_2": (
         "a model of one format: the first record's format is used only when it is that one format, formats[0]"
     ),
