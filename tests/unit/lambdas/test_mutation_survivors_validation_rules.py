@@ -39,6 +39,7 @@ from workflow_lambdas.validation import model_checks as mc
 from workflow_lambdas.validation import names as nm
 from workflow_lambdas.validation import problems as pr
 from workflow_lambdas.validation import schema_messages as sm
+from workflow_lambdas.validation import sweep as sw
 from workflow_lambdas.validation import training_data as td
 from workflow_lambdas.validation import validation_data as vd
 from workflow_lambdas.validation.fetch import MAX_SHARDS, VALIDATION_READ_CAP, Fetched
@@ -1984,3 +1985,58 @@ def test_an_empty_value_without_an_example_is_asked_for():
     assert schema_lines(InferenceConfig={"StopSequences": [""]}) == [
         "InferenceConfig.StopSequences[0]: is empty; give a value"
     ]
+
+
+# --- a sweep (sweep) ------------------------------------------------------------------------------------------
+
+ON_DEMAND = dp.Deployment("auto", "on_demand", "deployment")
+PROVISIONED = dp.Deployment("provisioned", "provisioned", "provisioned_throughput")
+
+
+def sweep_lines(raw: dict, count: int, max_candidates: int, ctype=mf.FINE_TUNING, deployment=PROVISIONED) -> list[str]:
+    check = input_check(raw)
+    sw._sweep_problems(check, count, max_candidates, sw.RunChoice(MICRO, ctype, deployment))
+    return [str(p) for p in check.problems]
+
+
+def test_a_sweep_of_at_most_max_candidates_is_fine_and_one_more_refused():
+    assert sweep_lines({}, 6, 6) == []
+    assert sweep_lines({}, 7, 6) == [
+        "Candidates: has 7 candidates, more than the 6 this module allows; keep at most 6 (or raise the module's"
+        " max_candidates)"
+    ]
+
+
+def test_what_a_sweep_cannot_be_combined_with_is_reported_at_once():
+    raw = {"Evaluation": {"Judge": {"ModelId": "amazon.nova-pro-v1:0"}}}
+    assert sweep_lines(
+        raw, 2, 6, ctype=mf.DISTILLATION, deployment=dp.Deployment("auto", "on_demand", "provisioned_throughput")
+    ) == [
+        "Candidates: cannot be combined with CustomizationType DISTILLATION; sweep FINE_TUNING or"
+        " CONTINUED_PRE_TRAINING candidates, or distill in a run without Candidates",
+        "Evaluation.Judge: cannot be combined with Candidates yet (the judge compares one custom model with the"
+        " base); leave Evaluation.Judge out of a sweep, or judge the winner in a run of its own",
+        "KeepWinnerAs: provisioned_throughput is not available with Candidates on the on-demand path; leave"
+        " KeepWinnerAs out (the winner keeps its deployment) or use Deployment provisioned",
+    ]
+    assert sweep_lines({"Evaluation": {"Judge": None}}, 2, 6, deployment=ON_DEMAND) == []
+    assert sweep_lines({"Evaluation": "x"}, 2, 6, deployment=PROVISIONED) == []
+
+
+def test_candidate_names_are_not_reserved_nor_repeated_ignoring_case():
+    check = input_check({})
+    seen: dict[str, int] = {}
+    for index, name in enumerate(["a", "Base", "A", "custom", 3, "b", "B"]):
+        sw._name_problems(check, name, index, seen)
+    assert [str(p) for p in check.problems] == [
+        "Candidates[1].Name: Base is reserved (the evaluation's model labels); pick another name",
+        "Candidates[2].Name: A is also the name of Candidates[0] (names are compared ignoring case); give every"
+        " candidate its own name",
+        "Candidates[3].Name: custom is reserved (the evaluation's model labels); pick another name",
+        "Candidates[6].Name: B is also the name of Candidates[5] (names are compared ignoring case); give every"
+        " candidate its own name",
+    ]
+    assert seen == {"a": 0, "b": 5}
+    refused = ck.InputCheck({}, {"Candidates[0].Name"}, set(), pr.Problems())
+    sw._name_problems(refused, "base", 0, {})
+    assert len(refused.problems) == 0
