@@ -2040,3 +2040,58 @@ def test_candidate_names_are_not_reserved_nor_repeated_ignoring_case():
     refused = ck.InputCheck({}, {"Candidates[0].Name"}, set(), pr.Problems())
     sw._name_problems(refused, "base", 0, {})
     assert len(refused.problems) == 0
+
+
+def candidate_model_of(raw: dict, base: str, region="us-east-1", ctype=mf.FINE_TUNING, deployment=ON_DEMAND):
+    check = input_check(raw)
+    settings = vi.Settings(training_bucket="bct", validation_bucket="bcv", artifacts_bucket="bca")
+    env = ck.Env(settings, lambda b, k: None, region, region)
+    field = "Candidates[0].BaseModelIdentifier"
+    model = sw._candidate_model(check, env, base, field, sw.RunChoice(MICRO, ctype, deployment))
+    return (model.identifier if model else None), [str(p) for p in check.problems]
+
+
+def test_a_candidate_model_like_the_run_model_is_fine():
+    assert candidate_model_of({}, "amazon.nova-lite-v1:0:300k") == ("amazon.nova-lite-v1:0:300k", [])
+    raw = {"Deployment": "provisioned"}
+    assert candidate_model_of(raw, "amazon.nova-lite-v1:0:300k", deployment=PROVISIONED) == (
+        "amazon.nova-lite-v1:0:300k",
+        [],
+    )
+
+
+def test_an_unknown_or_retired_candidate_model_is_reported_at_its_field():
+    c = "Candidates[0].BaseModelIdentifier"
+    assert candidate_model_of({}, "x.y") == (None, [str(mc.unknown_model_problem("x.y").at(c))])
+    assert candidate_model_of({"AllowUnknownModel": True}, "x.y") == (None, [])
+    retired = mf.lookup("cohere.command-light-text-v14:7:4k")
+    assert candidate_model_of({}, "cohere.command-light-text-v14:7:4k") == (
+        None,
+        [
+            f"{c}: cohere.command-light-text-v14:7:4k (Cohere Command Light) can no longer be customized; pick a"
+            f" current model instead, e.g. {mf.successors_of(retired)}"
+        ],
+    )
+
+
+def test_every_way_a_candidate_model_differs_from_the_run_is_reported():
+    c = "Candidates[0].BaseModelIdentifier"
+    llama = mf.lookup("meta.llama3-3-70b-instruct-v1:0:128k")
+    assert candidate_model_of({}, llama.identifier) == (
+        llama.identifier,
+        [
+            str(mc.region_problem(llama, "us-east-1").at(c)),
+            f"{c}: Meta Llama 3.3 70B Instruct reads another training data format than the run's Amazon Nova Micro;"
+            " use a nova model (the candidates share the run's training data)",
+            f"{c}: Meta Llama 3.3 70B Instruct would be served provisioned, the run's base model on-demand; pick a"
+            ' model served the same way, or set Deployment to "provisioned" for every candidate',
+        ],
+    )
+    assert candidate_model_of({}, "amazon.nova-lite-v1:0:300k", ctype=mf.CONTINUED_PRE_TRAINING)[1] == [
+        f"{c}: Amazon Nova Lite does not offer CONTINUED_PRE_TRAINING; use a model offering CONTINUED_PRE_TRAINING"
+    ]
+    lite = mf.lookup("amazon.nova-lite-v1:0:300k")
+    assert candidate_model_of({}, lite.identifier, region="us-west-2", deployment=PROVISIONED)[1] == [
+        str(mc.region_problem(lite, "us-west-2").at(c))
+    ]
+    assert candidate_model_of({}, lite.identifier, region=None, deployment=PROVISIONED)[1] == []
