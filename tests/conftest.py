@@ -7,16 +7,18 @@ It also runs the state-coverage check (``state_coverage.py``) at session end: ea
 pytest-xdist worker, or the single process) reports the states its workflow tests entered, and the
 process that prints the summary merges them and reports missing states as a failed test.
 
-Line coverage (``make test``: ``--cov``) is paused while a workflow-marked test runs, fixtures included:
-the workflow tests execute the handlers in-process, and tracing them made those tests about 80% slower,
-while the unit, Terraform and browser tests alone cover the shipped packages above the Makefile's floor.
-``COVER_WORKFLOW=1`` traces them too (the full figure, slower).
+Line coverage (``make test``: ``--cov``) is paused for the rest of a test once it starts the emulator,
+and for the whole of a workflow-marked test (fixtures included): those tests run moto and the handlers
+in-process, and tracing them made them 75 to 80% slower, while the other unit, Terraform and browser tests
+cover the shipped packages above the Makefile's floor. ``COVER_EMULATOR=1`` traces them too (the full
+figure, slower).
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,34 @@ from fake_aws import FAKE_AWS_ENV
 from suite_marks import CHECKOV_FILES, SLOW_WORKFLOW_TESTS, XDIST_GROUPS
 
 _worker_records: list[str] = []
-_COVER_WORKFLOW = os.environ.get("COVER_WORKFLOW") == "1"
+_COVER_EMULATOR = os.environ.get("COVER_EMULATOR") == "1"
+_paused_coverage: list[object] = []  # the coverage.Coverage paused for the running test, if any
+
+
+def _pause_coverage() -> None:
+    if _COVER_EMULATOR or _paused_coverage:
+        return
+    import coverage
+
+    current = coverage.Coverage.current()
+    if current is not None:
+        current.stop()
+        _paused_coverage.append(current)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _coverage_paused_once_the_emulator_starts() -> Iterator[None]:
+    from bedrock_customize.emulator.core import Emulator
+
+    original = Emulator.start
+
+    def start(self: Emulator) -> None:
+        _pause_coverage()
+        original(self)
+
+    Emulator.start = start  # type: ignore[method-assign]
+    yield
+    Emulator.start = original  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -66,19 +95,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  # noqa: ANN201 - a hookwrapper
-    """Pause line coverage around a workflow test: setup, call and teardown (see the module docstring)."""
-    paused = None
-    if not _COVER_WORKFLOW and item.get_closest_marker("workflow") is not None:
-        import coverage
-
-        paused = coverage.Coverage.current()
-        if paused is not None:
-            paused.stop()
+    """Line coverage paused around a workflow test and after an emulator start (see the module docstring)."""
+    if item.get_closest_marker("workflow") is not None:
+        _pause_coverage()
     try:
         yield
     finally:
-        if paused is not None:
-            paused.start()
+        while _paused_coverage:
+            _paused_coverage.pop().start()  # type: ignore[attr-defined]
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
