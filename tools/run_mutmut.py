@@ -106,6 +106,90 @@ EQUIVALENT: dict[str, str] = {
         f"bertscore_evaluator.scoring.x_{fn}__mutmut_{n}": "read_text(encoding='UTF-8') is the same codec as 'utf-8'"
         for fn, n in (("read_model_info", 9), ("local_model_type", 13))
     },
+    # validation
+    **{
+        f"workflow_lambdas.validation.hyperparameters.x__hyperparameter_problem__mutmut_{n}": (
+            "the problem's field: its only caller (hyperparameter_problems) reports it at the prefixed field"
+            " (Problem.at), whatever field it was built with"
+        )
+        for n in (1, 12, 23, 32, 43, 63)
+    },
+    **{
+        f"workflow_lambdas.validation.training_data.x__check_turns__mutmut_{n}": (
+            "zip(strict=False) of roles and roles[1:]: strict=None and no strict are the same non-strict zip"
+        )
+        for n in (14, 17)
+    },
+    **{
+        f"workflow_lambdas.validation.hyperparameters.x_hyperparameter_problems__mutmut_{n}": (
+            "difflib.get_close_matches with n=1 and cutoff=0.6 (its defaults are n=3, cutoff=0.6): the hint uses"
+            " only close[0], the best match, the same for any n"
+        )
+        for n in (25, 26, 28)
+    },
+    "workflow_lambdas.validation.dataset_text.x_by_location__mutmut_10": 'float("INF") is float("inf")',
+    "workflow_lambdas.validation.dataset_text.x_decode__mutmut_4": '"UTF-8" and "utf-8" name the same codec',
+    "workflow_lambdas.validation.dataset_text.x_decode__mutmut_8": "bytes.count(sub, None, end) starts at 0 too",
+    "workflow_lambdas.validation.training_data.x__jsonl_text__mutmut_5": (
+        "decode(allow_bom=None): allow_bom is only tested for truth, None is False"
+    ),
+    "workflow_lambdas.validation.model_checks.x_unknown_model_problem__mutmut_37": (
+        "get_close_matches(n=3) is its default n"
+    ),
+    "workflow_lambdas.validation.model_checks.x_unknown_model_problem__mutmut_42": (
+        "the family's model count above 4 or above 5: no family has exactly 5 models (4, 2, 7, 1, 2)"
+    ),
+    **{
+        f"workflow_lambdas.validation.schema_messages.x__one_of__mutmut_{n}": (
+            "NotificationEmail is the schema's only oneOf, so a oneOf error always has that non-empty path"
+        )
+        for n in (1, 13)
+    },
+    "workflow_lambdas.validation.training_data.x__format_of__mutmut_2": (
+        "a model of one format: the first record's format is used only when it is that one format, formats[0]"
+    ),
+    "workflow_lambdas.validation.validation_data.xǁEvalRecordǁto_json__mutmut_2": (
+        "json.dumps(ensure_ascii=None): ensure_ascii is only tested for truth, None is False"
+    ),
+    "workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_3": (
+        "first_duplicate starting as '' instead of None: 'first_duplicate or value' takes the value either way"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_{n}": (
+            "zip(strict=True) of the records and their ids: _ids appends exactly one id per record, equal lengths"
+        )
+        for n in (6, 9, 10)
+    },
+    "workflow_lambdas.validation.validation_data.x__duplicate_id_problems__mutmut_17": (
+        "the line stored for a seen id: seen is only tested for membership"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x__load_validation__mutmut_{n}": (
+            "the location label returned with no items: parse_validation raises on no items before using it, and"
+            " references_needed ignores it"
+        )
+        for n in (12, 13, 15, 16, 30, 31)
+    },
+    **{
+        f"workflow_lambdas.validation.validation_data.x_parse_validation__mutmut_{n}": (
+            "zip(strict=True) of records, ids and references: they differ in length only with a problem (missing"
+            " reference file, count mismatch), which raises before the zip"
+        )
+        for n in (99, 103, 104)
+    },
+    "workflow_lambdas.validation.validation_data.x_parse_validation__mutmut_62": (
+        "the references without a reference file: that case always adds a problem, which raises before they are read"
+    ),
+    "workflow_lambdas.validation.validation_data.x__ids__mutmut_21": (
+        "the records with an id or those without: 'non-empty and not all records' holds for both or neither"
+        " (the missing ones are listed separately)"
+    ),
+    **{
+        f"workflow_lambdas.validation.validation_data.x_references_needed__mutmut_{n}": (
+            "the field and name given to _load_validation only reach its problems, which references_needed drops"
+        )
+        for n in (3, 4, 8, 9)
+    },
 }
 
 

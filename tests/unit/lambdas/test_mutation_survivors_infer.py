@@ -422,7 +422,7 @@ def test_the_cache_pool_runs_up_to_cache_threads_requests_at_once_in_threads_nam
             inside["most"] = max(inside["most"], inside["now"])
             if inside["now"] >= infer.CACHE_THREADS:
                 full.set()
-        full.wait(timeout=2.0)  # a pool narrower than CACHE_THREADS never fills up: the wait times out
+        full.wait(timeout=10.0)  # a pool narrower than CACHE_THREADS never fills up: the wait times out
         time.sleep(0.2)  # a wider pool lets more requests in meanwhile
         with lock:
             inside["now"] -= 1
