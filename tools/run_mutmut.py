@@ -127,7 +127,9 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (25, 26, 28)
     },
-    "workflow_lambdas.validation.dataset_text.x_by_location__mutmut_10": 'float("INF") is float("inf")',
+    "workflow_lambdas.validation.dataset_text.x_by_location__mutmut_10": (
+        'float() parses "INF" and "inf" alike: the same positive infinity'
+    ),
     "workflow_lambdas.validation.dataset_text.x_decode__mutmut_4": '"UTF-8" and "utf-8" name the same codec',
     "workflow_lambdas.validation.dataset_text.x_decode__mutmut_8": "bytes.count(sub, None, end) starts at 0 too",
     "workflow_lambdas.validation.training_data.x__jsonl_text__mutmut_5": (

@@ -157,10 +157,19 @@ def test_every_equivalent_mutant_is_a_mutant_with_a_reason():
 def test_every_equivalent_mutmut_mutant_names_a_mutated_function_and_a_reason():
     mutated = {run_mutmut._stem(s): s for s in run_mutmut.staged_config(None)["only_mutate"]}
     for name, reason in run_mutmut.EQUIVALENT.items():
-        found = re.fullmatch(r"(workflow_lambdas|bertscore_evaluator)\.(\w+)\.x_(\w+?)__mutmut_\d+", name)
+        # mutmut's names: <package>.<module path>.x_<function>__mutmut_<n>, a method as xǁ<Class>ǁ<method>
+        found = re.fullmatch(
+            r"(workflow_lambdas|bertscore_evaluator)\.([\w.]+)\.x(?:_(\w+?)|ǁ(\w+)ǁ(\w+))__mutmut_\d+", name
+        )
         assert found, f"not a mutmut mutant name: {name}"
-        package, module, function = found.groups()
-        assert module in mutated, f"{name}: {module} is not in [tool.mutmut] only_mutate"
-        source = ROOT / ("lambdas" if package == "workflow_lambdas" else "evaluator") / package / f"{module}.py"
-        assert re.search(rf"^def {function}\(", source.read_text(encoding="utf-8"), re.MULTILINE), name
+        package, module, function, cls, method = found.groups()
+        parts = module.split(".")
+        assert parts[0] in mutated or parts[-1] in mutated, f"{name}: {module} is not in [tool.mutmut] only_mutate"
+        source = (ROOT / ("lambdas" if package == "workflow_lambdas" else "evaluator") / package).joinpath(*parts)
+        text = source.with_suffix(".py").read_text(encoding="utf-8")
+        if function is not None:
+            assert re.search(rf"^def {function}\(", text, re.MULTILINE), name
+        else:
+            body = re.search(rf"^class {cls}\b.*?(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
+            assert body and re.search(rf"^    def {method}\(", body.group(0), re.MULTILINE), name
         assert len(reason.split()) >= 5, f"no reason given for {name}"
