@@ -33,6 +33,8 @@ PACKAGES = {
     "src/workflow_lambdas": ROOT / "lambdas" / "workflow_lambdas",
     "src/bertscore_evaluator": ROOT / "evaluator" / "bertscore_evaluator",
 }
+# scripts outside the packages that tests of the selection load from the checkout's layout
+SCRIPTS = ("evaluator/fetch_model.py",)
 SLOW_MODULES = {"scoring"}  # its tests load the BERTScore model (the slow mark)
 KILLED = {"killed", "timeout", "caught by type check"}
 NOT_COUNTED = {"skipped", "not checked"}
@@ -257,6 +259,9 @@ def build_staging(config: dict[str, list[str]]) -> None:
     for staged, real in PACKAGES.items():
         shutil.copytree(real, STAGING / staged, ignore=ignore)
     shutil.copytree(ROOT / "tests", STAGING / "tests", ignore=ignore)
+    for script in SCRIPTS:  # read by their tests at the checkout's path
+        (STAGING / script).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / script, STAGING / script)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     section = re.compile(r"^\[tool\.mutmut\]\n(?:(?!^\[).*\n|\n)*", re.MULTILINE)
     body = "".join(f"{key} = {_toml_list(values)}\n" for key, values in config.items())

@@ -272,7 +272,7 @@ def _record_problems(file: _File, records: list[tuple[int, dict[str, Any]]], fmt
     """One problem per kind of record issue, with the lines it is on (``every record`` when all are)."""
     grouped: dict[str, list[int]] = {}
     for number, record in records:
-        for issue in _check_record(record, fmt, customization_type):
+        for issue in dict.fromkeys(_check_record(record, fmt, customization_type)):  # a record's line once
             grouped.setdefault(issue, []).append(number)
     fix = f"write each record as {mf.FORMAT_HINTS[fmt]}"
     for issue, numbers in grouped.items():

@@ -40,10 +40,14 @@ from workflow_lambdas.contract.errors import InferenceFailed, InvalidInput
 PARTIAL = f"runs/{RUN_ID}/evaluation/inference-partial/00003.jsonl"
 
 
-def _deadline_run(s3, clock: FakeClock, remaining_ms: int) -> ClockedRuntime:
+def _deadline_run(
+    s3, clock: FakeClock, remaining_ms: int, *, deadline_margin: float = 5, match: str | None = None
+) -> ClockedRuntime:
     runtime = ClockedRuntime(clock)
-    settings = infer.Settings(concurrency=1, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001, deadline_margin=5)
-    with pytest.raises(infer.InferenceDeadline):
+    settings = infer.Settings(
+        concurrency=1, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001, deadline_margin=deadline_margin
+    )
+    with pytest.raises(infer.InferenceDeadline, match=match):
         infer.infer_shard(
             infer.InferEvent.model_validate(_event()),
             s3=s3,
@@ -59,21 +63,7 @@ def _deadline_run(s3, clock: FakeClock, remaining_ms: int) -> ClockedRuntime:
 def test_the_deadline_is_the_remaining_milliseconds_in_seconds_less_the_margin(aws):  # noqa: F811
     """1000 s remain and the margin is 995.5 s: calls start at t = 0..4 (one fake second each), none at 4.5."""
     _put_shard(aws, _records())
-    clock = FakeClock()
-    runtime = ClockedRuntime(clock)
-    settings = infer.Settings(
-        concurrency=1, max_attempts=3, backoff_base=0.0001, backoff_cap=0.001, deadline_margin=995.5
-    )
-    with pytest.raises(infer.InferenceDeadline, match="35 of 40 calls not made"):
-        infer.infer_shard(
-            infer.InferEvent.model_validate(_event()),
-            s3=aws,
-            runtime=runtime,
-            family="nova",
-            settings=settings,
-            remaining_ms=lambda: 1_000_000,
-            clock=clock,
-        )
+    runtime = _deadline_run(aws, FakeClock(), 1_000_000, deadline_margin=995.5, match="35 of 40 calls not made")
     assert runtime.calls == 5
 
 

@@ -464,6 +464,30 @@ def test_an_anthropic_record_issue_is_reported_on_its_line(record, issues):
     assert lines == [f"{T}: t line 1: {issue}; {ANTH_FIX}" for issue in issues]
 
 
+@pytest.mark.parametrize(
+    ("family", "record", "issue", "fix", "good"),
+    [
+        (
+            mf.NOVA,
+            {"messages": [turn("user", " "), turn("assistant", "")]},
+            "a message has empty text",
+            CONV_FIX,
+            conv(8),
+        ),
+        (
+            mf.CLAUDE,
+            {"messages": [a_turn("user", " "), a_turn("assistant", "")]},
+            'a message has empty or missing "content"',
+            ANTH_FIX,
+            anth(1),
+        ),
+    ],
+)
+def test_a_record_with_the_same_issue_twice_is_listed_once_on_its_line(family, record, issue, fix, good):
+    lines = one_bad_record(record, family, good=[*good, record])
+    assert lines == [f"{T}: t lines 1, {len(good) + 2}: {issue}; {fix}"]
+
+
 # --- Nova reserved keywords ------------------------------------------------------------------------------
 
 
