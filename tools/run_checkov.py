@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".tools" / "checkov-venv"
 CHECKOV_PIN = "checkov==3.3.30"
 EXIT_UNAVAILABLE = 3
+INSTALL_ATTEMPTS = 3
 
 
 def checkov_bin() -> Path:
@@ -43,12 +44,23 @@ def ensure_checkov() -> Path:
     if exe.exists():
         return exe
     print(f"run_checkov: creating {VENV} with {CHECKOV_PIN} (first run, 1-2 min) ...", file=sys.stderr)
+    install = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", CHECKOV_PIN]
     try:
         VENV.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", CHECKOV_PIN], check=True)
-    except (subprocess.CalledProcessError, OSError) as exc:
+        for attempt in range(1, INSTALL_ATTEMPTS + 1):  # a package index that drops a download, retried
+            proc = subprocess.run(install, capture_output=True, text=True)
+            if proc.returncode == 0:
+                break
+            print(f"run_checkov: pip install {CHECKOV_PIN} failed (attempt {attempt}):", file=sys.stderr)
+            print(proc.stderr[-2000:] or proc.stdout[-2000:], file=sys.stderr)
+        else:
+            sys.exit(EXIT_UNAVAILABLE)
+    except OSError as exc:
         print(f"run_checkov: cannot install {CHECKOV_PIN}: {exc}", file=sys.stderr)
+        sys.exit(EXIT_UNAVAILABLE)
+    except subprocess.CalledProcessError as exc:
+        print(f"run_checkov: cannot create {VENV}: {exc}", file=sys.stderr)
         sys.exit(EXIT_UNAVAILABLE)
     if not exe.exists():
         print(f"run_checkov: {exe} missing after install", file=sys.stderr)
