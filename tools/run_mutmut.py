@@ -248,7 +248,9 @@ def staged_config(only: list[str] | None) -> dict[str, list[str]]:
         "pytest_add_cli_args_test_selection": _tests_for(config["pytest_add_cli_args_test_selection"]),
         "pytest_add_cli_args": args,
         "do_not_mutate_patterns": config.get("do_not_mutate_patterns", []),
-        "also_copy": list(SCRIPTS),  # mutmut runs the tests in mutants/: the scripts go there too
+        # mutmut runs the tests in mutants/: the scripts' folders go there too (it copies a file only into
+        # an existing folder)
+        "also_copy": sorted({str(Path(script).parent) for script in SCRIPTS}),
     }
 
 
