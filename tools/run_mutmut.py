@@ -109,6 +109,48 @@ EQUIVALENT: dict[str, str] = {
         for fn, n in (("read_model_info", 9), ("local_model_type", 13))
     },
     # validation
+    "workflow_lambdas.validation.sweep.x_sweep_settings__mutmut_85": (
+        "the execution name given to candidate_tokens is read only without an execution ARN, and a context is"
+        " built only for a valid ARN (execution_workflow reports any other)"
+    ),
+    **{
+        f"workflow_lambdas.validation.run_context.xǁRunContextǁto_state__mutmut_{n}": (
+            "model_dump in another mode than json: every RunContext and SweepSettings field is a JSON type (str,"
+            " int, float, bool, None, list, dict), dumped the same in python mode"
+        )
+        for n in (2, 3, 4, 10, 11, 12)
+    },
+    **{
+        f"workflow_lambdas.validate_input.x_function_region__mutmut_{n}": (
+            "a context without an invoked_function_arn read as None or 'XXXX' instead of '': none of them is a"
+            " function ARN, so no region either way"
+        )
+        for n in (11, 17, 18)
+    },
+    **{
+        f"workflow_lambdas.validation.schema_messages.x__additional__mutmut_{n}": (
+            "difflib.get_close_matches with n=1 and cutoff=0.6 (its defaults are n=3, cutoff=0.6): the hint uses"
+            " only close[0], the best match, the same for any n"
+        )
+        for n in (21, 22, 23)
+    },
+    **{
+        f"workflow_lambdas.validation.fetch.x_s3_fetcher__mutmut_{n}": (
+            "an error without a code read as None or 'XXXX' instead of '': none of them is a code it handles,"
+            " so the error is raised either way"
+        )
+        for n in (12, 14, 33)
+    },
+    "workflow_lambdas.validation.fetch.x_s3_fetcher__mutmut_69": (
+        "a missing ContentRange read as 'XXXX' instead of '': neither has a '/', so the size is the body's"
+    ),
+    **{
+        f"workflow_lambdas.validation.fetch.x_s3_fetcher__mutmut_{n}": (
+            "S3's ContentRange (bytes <first>-<last>/<size>) has one '/': split, rsplit and any maxsplit find"
+            " the same size after it"
+        )
+        for n in (77, 78, 80)
+    },
     **{
         f"workflow_lambdas.validation.hyperparameters.x__hyperparameter_problem__mutmut_{n}": (
             "the problem's field: its only caller (hyperparameter_problems) reports it at the prefixed field"
@@ -288,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mutmut on {', '.join(config['only_mutate'])}")
     print(f"  tests: {' '.join(config['pytest_add_cli_args_test_selection'])}", flush=True)
     mutmut = [sys.executable, "-m", "mutmut"]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    # mutmut forks each mutant's run from a process that has run torch: a forked child waits forever on the
+    # parent's OpenMP thread pool (measured: every scoring mutant hung until its timeout and counted as
+    # killed). One intra-op thread runs torch's kernels inline, with no pool to inherit.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env["TOKENIZERS_PARALLELISM"] = "false"
     run = subprocess.run([*mutmut, "run", "--max-children", str(args.max_children)], cwd=STAGING, env=env)
     results = subprocess.run(
         [*mutmut, "results", "--all", "true"], cwd=STAGING, env=env, capture_output=True, text=True, check=True

@@ -119,7 +119,7 @@ def _judge_model_problems(model_id: str) -> list[Problem]:
                 "use a model that does, e.g. us.anthropic.claude-3-5-haiku-20241022-v1:0 or amazon.nova-pro-v1:0",
             )
         )
-    elif re.search(r":\d+:\d+k$", suffixed) or re.search(r":\d+k$", suffixed):
+    elif re.search(r":\d+k$", suffixed):  # ":128k", also after a version (":0:128k")
         plain = re.sub(r":\d+k$", "", model_id)
         problems.append(
             Problem(

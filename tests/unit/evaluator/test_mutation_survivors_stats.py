@@ -292,3 +292,13 @@ def test_an_unknown_policy_metric_is_named_in_the_error(where):
 def test_a_guard_without_max_loss_tolerates_no_loss():
     policy = stats.Policy.from_evaluation({"Policy": {"Guards": [{"Metric": "ROUGE-L"}]}})
     assert policy.guards == (stats.Guard("ROUGE-L", 0.0),)
+
+
+def test_means_and_differences_are_taken_in_double_precision_whatever_the_scores_dtype():
+    """Scores may come as float32 (a tensor's values): the verdict's arithmetic is float64 all the same."""
+    values = np.array([0.1, 0.2, 0.7, 0.3, 0.9], dtype=np.float32)
+    exact = sum(float(v) for v in values) / len(values)
+    assert stats.mean(values) == pytest.approx(exact, rel=0, abs=1e-15)
+    assert stats.mean(values) != float(values.mean())  # float32 arithmetic differs in the last digits
+    diffs = stats.paired_differences(list(values), list(values[::-1]))
+    assert diffs.dtype == np.float64  # the bootstrap resamples and averages them in float64
