@@ -77,13 +77,14 @@ test-terraform: install
 # ([tool.mutmut] in pyproject.toml, run by tools/run_mutmut.py) and tools/asl_mutation.py on both state
 # machine templates and the run-stopped event pattern (a seeded sample of ASL_MUTANTS mutants).
 # MUTATION_MODULES narrows mutmut, e.g. make mutation MUTATION_MODULES="release_throughput stats".
+# MUTATION_RESUME=1 keeps build/mutation/ and its results (same sources and tests), timed-out mutants run again.
 MUTATION_MODULES ?=
 ASL_MUTANTS ?= 40
 ASL_SEED ?= 15
 mutation: install
 	@mkdir -p build
 	@set -o pipefail; \
-	nice -n 10 $(BIN)/python tools/run_mutmut.py $(if $(MUTATION_MODULES),--only $(MUTATION_MODULES),) \
+	nice -n 10 $(BIN)/python tools/run_mutmut.py $(if $(MUTATION_MODULES),--only $(MUTATION_MODULES),) $(if $(MUTATION_RESUME),--resume,) \
 		| tee build/mutation-python.log; \
 	nice -n 10 $(BIN)/python tools/asl_mutation.py --max $(ASL_MUTANTS) --seed $(ASL_SEED) --tests 4 | tee build/mutation-asl.log; \
 	python_killed=$$(sed -n 's/^result: python_killed=//p' build/mutation-python.log); \

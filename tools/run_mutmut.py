@@ -314,6 +314,24 @@ def build_staging(config: dict[str, list[str]]) -> None:
     (STAGING / "pyproject.toml").write_text(section.sub(lambda _: "[tool.mutmut]\n" + body + "\n", text))
 
 
+TIMEOUT_CODES = {36, 24, -24, 152, 255}  # mutmut's exit codes of a timed-out mutant (mutmut/stats.py)
+
+
+def reset_timeouts(mutants: Path) -> int:
+    """Forget the timed-out results under ``mutants/`` so that ``mutmut run`` runs those mutants again."""
+    count = 0
+    for meta in mutants.rglob("*.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data["exit_code_by_key"]
+        timed_out = [key for key, code in codes.items() if code in TIMEOUT_CODES]
+        for key in timed_out:
+            codes[key] = None
+        if timed_out:
+            meta.write_text(json.dumps(data), encoding="utf-8")
+            count += len(timed_out)
+    return count
+
+
 def _module_of(key: str) -> str:
     """``workflow_lambdas.release_throughput.x_decide__mutmut_3`` -> ``workflow_lambdas.release_throughput``."""
     return key.partition("__mutmut_")[0].rsplit(".", 1)[0]
@@ -323,17 +341,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="MODULE", help="module stems, e.g. release_throughput stats")
     parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2: 2 cores)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep build/mutation/ and the results in it (same sources and tests); timed-out mutants run again",
+    )
     args = parser.parse_args(argv)
 
     config = staged_config(args.only)
-    build_staging(config)
+    if args.resume and (STAGING / "mutants").is_dir():
+        reset = reset_timeouts(STAGING / "mutants")
+        print(f"resuming in {STAGING.relative_to(ROOT)}: {reset} timed-out mutants run again")
+    else:
+        build_staging(config)
     print(f"mutmut on {', '.join(config['only_mutate'])}")
     print(f"  tests: {' '.join(config['pytest_add_cli_args_test_selection'])}", flush=True)
     mutmut = [sys.executable, "-m", "mutmut"]
     # mutmut forks each mutant's run from a process that has run torch: a forked child waits forever on the
     # parent's OpenMP thread pool (measured: every scoring mutant hung until its timeout and counted as
     # killed). One intra-op thread runs torch's kernels inline, with no pool to inherit.
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # SCORE_THREADS: the evaluator sets torch's threads itself (bertscore_evaluator.cpus), to one here too.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", SCORE_THREADS="1")
     env["TOKENIZERS_PARALLELISM"] = "false"
     run = subprocess.run([*mutmut, "run", "--max-children", str(args.max_children)], cwd=STAGING, env=env)
     results = subprocess.run(

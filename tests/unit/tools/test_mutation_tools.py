@@ -173,3 +173,15 @@ def test_every_equivalent_mutmut_mutant_names_a_mutated_function_and_a_reason():
             body = re.search(rf"^class {cls}\b.*?(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
             assert body and re.search(rf"^    def {method}\(", body.group(0), re.MULTILINE), name
         assert len(reason.split()) >= 5, f"no reason given for {name}"
+
+
+def test_a_resumed_run_forgets_only_the_timed_out_results(tmp_path):
+    meta = tmp_path / "src" / "pkg" / "mod.py.meta"
+    meta.parent.mkdir(parents=True)
+    codes = {"pkg.mod.x_f__mutmut_1": 1, "pkg.mod.x_f__mutmut_2": 36, "pkg.mod.x_f__mutmut_3": 0}
+    codes |= {"pkg.mod.x_f__mutmut_4": -24, "pkg.mod.x_f__mutmut_5": None}
+    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}), encoding="utf-8")
+    assert run_mutmut.reset_timeouts(tmp_path) == 2
+    after = json.loads(meta.read_text(encoding="utf-8"))
+    assert after["exit_code_by_key"] == {**codes, "pkg.mod.x_f__mutmut_2": None, "pkg.mod.x_f__mutmut_4": None}
+    assert after["durations_by_key"] == {}
