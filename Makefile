@@ -77,7 +77,8 @@ test-terraform: install
 # ([tool.mutmut] in pyproject.toml, run by tools/run_mutmut.py) and tools/asl_mutation.py on both state
 # machine templates and the run-stopped event pattern (a seeded sample of ASL_MUTANTS mutants).
 # MUTATION_MODULES narrows mutmut, e.g. make mutation MUTATION_MODULES="release_throughput stats".
-# MUTATION_RESUME=1 keeps build/mutation/ and its results (same sources and tests), timed-out mutants run again.
+# MUTATION_RESUME=1 keeps the killed results in build/mutation/: the checkout's tests and changed sources come in,
+# and the mutants of changed files, the survivors and the timed-out ones run again.
 MUTATION_MODULES ?=
 ASL_MUTANTS ?= 40
 ASL_SEED ?= 15

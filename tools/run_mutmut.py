@@ -108,6 +108,21 @@ EQUIVALENT: dict[str, str] = {
         f"bertscore_evaluator.scoring.x_{fn}__mutmut_{n}": "read_text(encoding='UTF-8') is the same codec as 'utf-8'"
         for fn, n in (("read_model_info", 9), ("local_model_type", 13))
     },
+    "bertscore_evaluator.scoring.x_compute_idf__mutmut_16": "tokenizer.encode's add_special_tokens defaults to True",
+    "bertscore_evaluator.scoring.x_compute_idf__mutmut_26": "(num_docs + 1) / 1 and (num_docs + 1) * 1 are one number",
+    "bertscore_evaluator.scoring.x_local_model_type__mutmut_8": (
+        "reading a missing config.json raises FileNotFoundError, an OSError, which returns None as is_file() does"
+    ),
+    "bertscore_evaluator.scoring.x_bert_score_model_path__mutmut_13": "'UTF-8' and 'utf-8' name the same codec",
+    "bertscore_evaluator.scoring.x_bert_score_model_path__mutmut_14": (
+        "the digest only names the link after its target: 17 hex digits of the sha256 do so as well as 16"
+    ),
+    **{
+        f"bertscore_evaluator.scoring.x_bert_score_model_path__mutmut_{n}": (
+            "symlink_to's target_is_directory is read only on Windows: a POSIX link is the same (Lambda is Linux)"
+        )
+        for n in (27, 29, 30)
+    },
     # validation
     "workflow_lambdas.validation.sweep.x_sweep_settings__mutmut_85": (
         "the execution name given to candidate_tokens is read only without an execution ARN, and a context is"
@@ -315,21 +330,49 @@ def build_staging(config: dict[str, list[str]]) -> None:
 
 
 TIMEOUT_CODES = {36, 24, -24, 152, 255}  # mutmut's exit codes of a timed-out mutant (mutmut/stats.py)
+SURVIVED_CODES = {0}
 
 
-def reset_timeouts(mutants: Path) -> int:
-    """Forget the timed-out results under ``mutants/`` so that ``mutmut run`` runs those mutants again."""
+def reset_results(mutants: Path, codes: set[int] = TIMEOUT_CODES) -> int:
+    """Forget the results with these exit codes under ``mutants/`` so that ``mutmut run`` runs them again."""
     count = 0
     for meta in mutants.rglob("*.meta"):
         data = json.loads(meta.read_text(encoding="utf-8"))
-        codes = data["exit_code_by_key"]
-        timed_out = [key for key, code in codes.items() if code in TIMEOUT_CODES]
-        for key in timed_out:
-            codes[key] = None
-        if timed_out:
+        exit_codes = data["exit_code_by_key"]
+        again = [key for key, code in exit_codes.items() if code in codes]
+        for key in again:
+            exit_codes[key] = None
+        if again:
             meta.write_text(json.dumps(data), encoding="utf-8")
-            count += len(timed_out)
+            count += len(again)
     return count
+
+
+def refresh_staging(config: dict[str, list[str]]) -> list[str]:
+    """Bring the checkout's tests and sources into the staging copy, keeping mutmut's results.
+
+    A source file that changed is dropped from ``mutants/`` with its results (mutmut mutates it again and
+    runs all its mutants); the tests are replaced whole. Returns the changed source files."""
+    changed = []
+    for staged, real in PACKAGES.items():
+        for source in sorted(real.rglob("*.py")):
+            if "__pycache__" in source.parts:
+                continue
+            rel = f"{staged}/{source.relative_to(real).as_posix()}"
+            target = STAGING / rel
+            if target.exists() and target.read_bytes() == source.read_bytes():
+                continue
+            changed.append(rel)
+            for stale in (STAGING / "mutants" / rel, STAGING / "mutants" / f"{rel}.meta"):
+                stale.unlink(missing_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for tests in (STAGING / "tests", STAGING / "mutants" / "tests"):
+        shutil.rmtree(tests, ignore_errors=True)
+    shutil.copytree(ROOT / "tests", STAGING / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for script in SCRIPTS:
+        shutil.copy2(ROOT / script, STAGING / script)
+    return changed
 
 
 def _module_of(key: str) -> str:
@@ -344,14 +387,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="keep build/mutation/ and the results in it (same sources and tests); timed-out mutants run again",
+        help=(
+            "keep the killed results in build/mutation/ (same configuration): the checkout's tests and changed"
+            " sources are brought in, and every mutant of a changed file, survivor and timed-out one runs again"
+        ),
     )
     args = parser.parse_args(argv)
 
     config = staged_config(args.only)
     if args.resume and (STAGING / "mutants").is_dir():
-        reset = reset_timeouts(STAGING / "mutants")
-        print(f"resuming in {STAGING.relative_to(ROOT)}: {reset} timed-out mutants run again")
+        changed = refresh_staging(config)
+        again = reset_results(STAGING / "mutants", TIMEOUT_CODES | SURVIVED_CODES)
+        print(f"resuming in {STAGING.relative_to(ROOT)}: changed sources {changed or 'none'};")
+        print(f"  {again} survived or timed-out mutants run again, killed ones are kept")
     else:
         build_staging(config)
     print(f"mutmut on {', '.join(config['only_mutate'])}")

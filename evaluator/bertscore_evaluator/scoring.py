@@ -229,7 +229,7 @@ def get_scorer(config: ScorerConfig) -> Any:
                 if model_type == "umt5":
                     # bert_score loads every "t5" model as T5EncoderModel, which silently drops
                     # UMT5's per-layer relative attention biases: load the right class instead.
-                    found._model = _t5_family_encoder(config.model, model_type, config.num_layers)
+                    found._model = _umt5_encoder(config.model, config.num_layers)
                 if config.rescale:
                     _ = found.baseline_vals  # read and validate the baseline file now
                 max_length = found._tokenizer.model_max_length
@@ -286,14 +286,13 @@ def bert_score_model_path(model: str) -> str:
     return str(link)
 
 
-def _t5_family_encoder(model: str, model_type: str, num_layers: int) -> Any:
-    """The encoder of a T5-family model with its own class, cut at ``num_layers`` blocks as
-    ``bert_score.utils.get_model`` cuts a T5."""
+def _umt5_encoder(model: str, num_layers: int) -> Any:
+    """The encoder of a UMT5 model with its own class (bert_score would load a T5), cut at ``num_layers``
+    blocks as ``bert_score.utils.get_model`` cuts a T5."""
     import torch
     import transformers
 
-    cls = getattr(transformers, {"t5": "T5EncoderModel", "mt5": "MT5EncoderModel"}.get(model_type, "UMT5EncoderModel"))
-    encoder = cls.from_pretrained(model)
+    encoder: Any = transformers.UMT5EncoderModel.from_pretrained(model)  # transformers types it loosely
     encoder.eval()
     blocks = encoder.encoder.block
     if not 0 <= num_layers <= len(blocks):

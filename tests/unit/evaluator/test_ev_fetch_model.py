@@ -154,6 +154,9 @@ def test_encoder_decoder_family_is_baked_as_its_encoder_and_scores(tmp_path_fact
     assert "t5" in link and Path(link).parent == work and Path(link).resolve() == out.resolve()
     assert scoring.bert_score_model_path(baked.model) == link  # reused, not one link per call
     scorer = scoring.get_scorer(baked)
+    # bert_score's T5 branch for t5 and mt5 (one architecture); UMT5 by its own class
+    assert type(scorer._model).__name__ == {"umt5": "UMT5EncoderModel"}.get(kind, "T5EncoderModel")
+    assert not scorer._model.training
     refs, cands = ["the parcel arrived damaged", "a meeting on thursday"], ["the package came broken", "thursday"]
     got = scoring.score_models(refs, {"m": cands}, config=baked)["m"]
     if kind == "umt5":
@@ -166,3 +169,13 @@ def test_encoder_decoder_family_is_baked_as_its_encoder_and_scores(tmp_path_fact
         # Same scores as bert_score itself on the full source model (its path contains "t5").
         _, _, f = bert_score.score(cands, refs, model_type=str(source), num_layers=2)
         assert [s.f1 for s in got] == pytest.approx(f.tolist(), abs=1e-5)
+
+
+def test_a_umt5_encoder_is_cut_at_any_layer_count_from_zero_to_all(tmp_path, minilm_path):
+    model = tiny_encoder_decoder("umt5", tmp_path / "tiny", minilm_path)  # 3 encoder blocks
+    assert len(scoring._umt5_encoder(str(model), 0).encoder.block) == 0
+    assert len(scoring._umt5_encoder(str(model), 3).encoder.block) == 3
+    for bad in (-1, 4):
+        with pytest.raises(EvaluationFailed) as caught:
+            scoring._umt5_encoder(str(model), bad)
+        assert str(caught.value) == f"num_layers {bad} is outside 0..3 for {str(model)!r}"

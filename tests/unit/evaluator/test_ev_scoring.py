@@ -313,3 +313,20 @@ def test_model_name_is_the_models_name_not_its_path(minilm_path, tmp_path):
     plain = tmp_path / "my-scorer" / "model"
     plain.mkdir(parents=True)
     assert scoring.model_name(str(plain)) == "my-scorer"
+
+
+def test_idf_counts_a_blank_reference_as_its_special_tokens_alone(config, evaluator_env):
+    """A blank reference is a document too: it holds [CLS] and [SEP] and nothing else (the weights of a
+    run's reference set, from the environment's model when no config is given)."""
+    from math import log
+
+    tokenizer = scoring.get_scorer(config)._tokenizer
+    refs = ["the parcel arrived", "   ", "a meeting"]
+    weights = scoring.compute_idf(refs)  # the environment's config: MiniLM, 6 layers
+    assert weights == scoring.compute_idf(refs, config)
+    n = len(refs)
+    assert weights[tokenizer.cls_token_id] == weights[tokenizer.sep_token_id] == log((n + 1) / (n + 1))
+    assert set(weights) == {i for ref in refs for i in tokenizer.encode(ref, add_special_tokens=True)}
+    parcel = tokenizer.convert_tokens_to_ids("parcel")
+    assert weights[parcel] == log((n + 1) / 2)
+    assert weights[tokenizer.convert_tokens_to_ids("xxxx")] == log(n + 1)  # in no reference

@@ -178,3 +178,46 @@ def test_every_variable_reaches_the_config(no_env, tmp_path: Path):
     )
     assert config == scoring.ScorerConfig("roberta-large", 4, True, str(baseline), 8, 256)
     assert config.rescale is True
+
+
+# --- the T5 link bert_score needs --------------------------------------------------------------------------
+
+
+def t5_dir(path: Path) -> Path:
+    path.mkdir(parents=True)
+    (path / "config.json").write_text(json.dumps({"model_type": "t5"}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tmpdir_for_links(tmp_path, monkeypatch) -> Path:
+    import tempfile
+
+    links = tmp_path / "links"
+    links.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(links))
+    return links
+
+
+def test_a_t5_directory_whose_path_says_t5_is_given_as_it_is(tmp_path, tmpdir_for_links):
+    model = t5_dir(tmp_path / "my-t5-model")
+    assert scoring.bert_score_model_path(str(model)) == str(model)
+    assert list(tmpdir_for_links.iterdir()) == []
+
+
+def test_two_encoder_directories_get_two_links_that_both_stay(tmp_path, tmpdir_for_links):
+    first, second = t5_dir(tmp_path / "one" / "model"), t5_dir(tmp_path / "two" / "model")
+    link_one = scoring.bert_score_model_path(str(first))
+    link_two = scoring.bert_score_model_path(str(second))
+    assert link_one != link_two and "t5" in Path(link_one).name
+    assert Path(link_one).resolve() == first.resolve() and Path(link_two).resolve() == second.resolve()
+
+
+def test_a_link_that_points_elsewhere_is_pointed_at_the_model_again(tmp_path, tmpdir_for_links):
+    model, other = t5_dir(tmp_path / "model"), t5_dir(tmp_path / "other")
+    link = Path(scoring.bert_score_model_path(str(model)))
+    link.unlink()
+    link.symlink_to(other, target_is_directory=True)  # a stale link left by an older image
+    assert scoring.bert_score_model_path(str(model)) == str(link)
+    assert link.resolve() == model.resolve()
+    assert sorted(p.name for p in tmpdir_for_links.iterdir()) == [link.name]  # the staging link is gone

@@ -302,3 +302,11 @@ def test_means_and_differences_are_taken_in_double_precision_whatever_the_scores
     assert stats.mean(values) != float(values.mean())  # float32 arithmetic differs in the last digits
     diffs = stats.paired_differences(list(values), list(values[::-1]))
     assert diffs.dtype == np.float64  # the bootstrap resamples and averages them in float64
+
+
+def test_the_bootstrap_runs_in_double_precision_whatever_the_differences_dtype():
+    diffs = [0.013, -0.002, 0.021, 0.007, -0.011, 0.019, 0.004, 0.016]
+    as_float32 = np.asarray(diffs, dtype=np.float32)
+    assert stats.bootstrap_ci(as_float32, resamples=500, seed=3) == stats.bootstrap_ci(
+        [float(d) for d in as_float32], resamples=500, seed=3
+    )

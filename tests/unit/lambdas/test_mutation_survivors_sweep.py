@@ -178,3 +178,20 @@ def test_a_candidates_tokens_are_its_own_for_this_execution():
     for candidate in state.to_state()["Sweep"]["Candidates"]:
         expected = nm.candidate_tokens(EXEC_ARN, EXEC_NAME, candidate["Name"])
         assert candidate["Run"]["ClientRequestTokens"] == expected.model_dump()
+
+
+def test_served_names_keep_the_letters_at_both_ends_of_the_custom_model_name():
+    assert nm.deployment_name("Xmodel-X", "abc") == "Xmodel-X-od-abc"
+    assert nm.provisioned_model_name("-Xmodel_X-", "abc") == "Xmodel-X-pt-abc"
+
+
+def test_run_hyperparameters_the_schema_refused_are_not_laid_over_a_candidates():
+    raw = sweep_input(
+        [{"Name": "a", "HyperParameters": {}}, {"Name": "b", "HyperParameters": {}, "BaseModelIdentifier": LLAMA_8B}],
+        HyperParameters=["epochCount", "2"],
+    )
+    lines = problems(raw)
+    assert [line for line in lines if line.startswith("HyperParameters")] == [
+        line for line in lines if line.split(":", 1)[0] == "HyperParameters"
+    ]
+    assert not [line for line in lines if ".HyperParameters" in line]

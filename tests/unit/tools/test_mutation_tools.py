@@ -181,7 +181,37 @@ def test_a_resumed_run_forgets_only_the_timed_out_results(tmp_path):
     codes = {"pkg.mod.x_f__mutmut_1": 1, "pkg.mod.x_f__mutmut_2": 36, "pkg.mod.x_f__mutmut_3": 0}
     codes |= {"pkg.mod.x_f__mutmut_4": -24, "pkg.mod.x_f__mutmut_5": None}
     meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}), encoding="utf-8")
-    assert run_mutmut.reset_timeouts(tmp_path) == 2
+    assert run_mutmut.reset_results(tmp_path) == 2
     after = json.loads(meta.read_text(encoding="utf-8"))
     assert after["exit_code_by_key"] == {**codes, "pkg.mod.x_f__mutmut_2": None, "pkg.mod.x_f__mutmut_4": None}
     assert after["durations_by_key"] == {}
+
+    assert run_mutmut.reset_results(tmp_path, {1, 0}) == 2
+    assert set(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"].values()) == {None}
+
+
+def test_a_resumed_run_takes_the_new_tests_and_drops_only_the_changed_sources_results(tmp_path, monkeypatch):
+    root, stage = tmp_path / "checkout", tmp_path / "checkout" / "build" / "mutation"
+    real = root / "pkg"
+    for name, text in {"same.py": "A = 1\n", "edited.py": "B = 2\n"}.items():
+        (real / name).parent.mkdir(parents=True, exist_ok=True)
+        (real / name).write_text(text)
+        (stage / "src" / "pkg" / name).parent.mkdir(parents=True, exist_ok=True)
+        (stage / "src" / "pkg" / name).write_text("B = 1\n" if name == "edited.py" else text)
+        for suffix in ("", ".meta"):
+            (stage / "mutants" / "src" / "pkg" / f"{name}{suffix}").parent.mkdir(parents=True, exist_ok=True)
+            (stage / "mutants" / "src" / "pkg" / f"{name}{suffix}").write_text("{}")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_new.py").write_text("def test_new(): pass\n")
+    (stage / "mutants" / "tests").mkdir(parents=True)
+    (stage / "mutants" / "tests" / "test_gone.py").write_text("")
+    monkeypatch.setattr(run_mutmut, "ROOT", root)
+    monkeypatch.setattr(run_mutmut, "STAGING", stage)
+    monkeypatch.setattr(run_mutmut, "PACKAGES", {"src/pkg": real})
+    monkeypatch.setattr(run_mutmut, "SCRIPTS", ())
+    assert run_mutmut.refresh_staging({}) == ["src/pkg/edited.py"]
+    assert (stage / "src" / "pkg" / "edited.py").read_text() == "B = 2\n"
+    assert not (stage / "mutants" / "src" / "pkg" / "edited.py.meta").exists()
+    assert (stage / "mutants" / "src" / "pkg" / "same.py.meta").exists()
+    assert [p.name for p in (stage / "tests").iterdir()] == ["test_new.py"]
+    assert not (stage / "mutants" / "tests").exists()  # mutmut copies the tests in again
