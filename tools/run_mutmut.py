@@ -348,7 +348,7 @@ def reset_results(mutants: Path, codes: set[int] = TIMEOUT_CODES) -> int:
     return count
 
 
-def refresh_staging(config: dict[str, list[str]]) -> list[str]:
+def refresh_staging() -> list[str]:
     """Bring the checkout's tests and sources into the staging copy, keeping mutmut's results.
 
     A source file that changed is dropped from ``mutants/`` with its results (mutmut mutates it again and
@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = staged_config(args.only)
     if args.resume and (STAGING / "mutants").is_dir():
-        changed = refresh_staging(config)
+        changed = refresh_staging()
         again = reset_results(STAGING / "mutants", TIMEOUT_CODES | SURVIVED_CODES)
         print(f"resuming in {STAGING.relative_to(ROOT)}: changed sources {changed or 'none'};")
         print(f"  {again} survived or timed-out mutants run again, killed ones are kept")

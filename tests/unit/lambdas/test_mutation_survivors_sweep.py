@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from validation_cases import ENV, EXEC_ARN, EXEC_NAME, NOVA_INPUT, nova_files
+from validation_cases import EXEC_ARN, EXEC_NAME, NOVA_INPUT, nova_files
 
 from workflow_lambdas import model_families as mf
 from workflow_lambdas import validate_input as vi
@@ -26,21 +26,16 @@ LLAMA_70B = "meta.llama3-3-70b-instruct-v1:0:128k"  # on demand in us-west-2
 SUFFIX = vi.run_suffix(EXEC_ARN, EXEC_NAME)
 
 
-def validate(raw: dict):
+@pytest.fixture
+def check(validate):
+    """The run context of ``raw`` with the Nova files (conftest's ``validate``), jobs in us-east-1."""
     files = nova_files()
-    return vi.validate_execution_input(
-        raw,
-        settings=vi.Settings.from_env(ENV),
-        execution_name=EXEC_NAME,
-        execution_arn=EXEC_ARN,
-        fetch=lambda bucket, key: files.get((bucket, key)),
-        region="us-east-1",
-    )
+    return lambda raw: validate(raw, files, "us-east-1")
 
 
-def problems(raw: dict) -> list[str]:
+def problems(check, raw: dict) -> list[str]:
     with pytest.raises(InvalidInput) as caught:
-        validate(raw)
+        check(raw)
     return str(caught.value).splitlines()
 
 
@@ -55,16 +50,16 @@ def hp_lines(hps: dict, base: str, prefix: str) -> list[str]:
     return [str(p) for p in hp.hyperparameter_problems(hps, mf.lookup(base), set(), prefix)]
 
 
-def test_max_concurrent_jobs_without_candidates_says_what_to_do():
+def test_max_concurrent_jobs_without_candidates_says_what_to_do(check):
     raw = copy.deepcopy(NOVA_INPUT)
     raw["MaxConcurrentJobs"] = 3
-    assert problems(raw) == [
+    assert problems(check, raw) == [
         "MaxConcurrentJobs: is given without Candidates; leave it out, or add Candidates, e.g."
         ' [{"Name": "a", "HyperParameters": {...}}, ...]'
     ]
 
 
-def test_a_candidate_of_another_model_is_checked_against_the_runs_hyperparameters_it_inherits():
+def test_a_candidate_of_another_model_is_checked_against_the_runs_hyperparameters_it_inherits(check):
     """The run's learningRate (Nova's minimum) is below Llama's minimum: reported for the Llama candidate
     that inherits it, at the candidate's path; not for the one that sets its own, nor for a Nova one."""
     top = {"learningRate": "0.000001"}
@@ -77,20 +72,20 @@ def test_a_candidate_of_another_model_is_checked_against_the_runs_hyperparameter
         ],
         HyperParameters=top,
     )
-    lines = [line for line in problems(raw) if ".HyperParameters." in line or line.startswith("HyperParameters")]
+    lines = [line for line in problems(check, raw) if ".HyperParameters." in line or line.startswith("HyperParameters")]
     expected = hp_lines(top, LLAMA_8B, "Candidates[1].")
     assert expected and expected[0].startswith("Candidates[1].HyperParameters.learningRate: ")
     assert lines == expected
 
 
-def test_a_candidate_that_is_not_an_object_does_not_stop_the_checks_of_the_next():
+def test_a_candidate_that_is_not_an_object_does_not_stop_the_checks_of_the_next(check):
     raw = sweep_input(["not an object", {"Name": "fast", "HyperParameters": {"learningRate": "0.5"}}])
-    lines = problems(raw)
+    lines = problems(check, raw)
     assert hp_lines({"learningRate": "0.5"}, NOVA_INPUT["BaseModelIdentifier"], "Candidates[1].")[0] in lines
     assert any(line.startswith("Candidates[0]") for line in lines)
 
 
-def test_an_unknown_candidate_model_allowed_gets_no_hyperparameter_check():
+def test_an_unknown_candidate_model_allowed_gets_no_hyperparameter_check(check):
     raw = sweep_input(
         [
             {"Name": "a", "HyperParameters": {}},
@@ -98,12 +93,12 @@ def test_an_unknown_candidate_model_allowed_gets_no_hyperparameter_check():
         ],
         AllowUnknownModel=True,
     )
-    assert not [line for line in problems_or_none(raw) if "HyperParameters" in line]
+    assert not [line for line in problems_or_none(check, raw) if "HyperParameters" in line]
 
 
-def problems_or_none(raw: dict) -> list[str]:
+def problems_or_none(check, raw: dict) -> list[str]:
     try:
-        validate(raw)
+        check(raw)
     except InvalidInput as exc:
         return str(exc).splitlines()
     return []
@@ -154,12 +149,12 @@ def test_a_candidate_that_cannot_be_served_on_demand_in_an_on_demand_run_is_refu
 # --- each candidate's own run context --------------------------------------------------------------------
 
 
-def test_without_unique_names_a_candidates_names_are_the_runs_with_the_candidate():
+def test_without_unique_names_a_candidates_names_are_the_runs_with_the_candidate(check):
     raw = sweep_input(
         [{"Name": "low", "HyperParameters": {}}, {"Name": "high", "HyperParameters": {"epochCount": "3"}}],
         UniqueNames=False,
     )
-    state = validate(raw).to_state()
+    state = check(raw).to_state()
     runs = {c["Name"]: c["Run"] for c in state["Sweep"]["Candidates"]}
     for name, run in runs.items():
         assert run["JobName"] == f"{NOVA_INPUT['JobName']}-{name}"
@@ -167,14 +162,14 @@ def test_without_unique_names_a_candidates_names_are_the_runs_with_the_candidate
     assert state["JobName"] == NOVA_INPUT["JobName"]
 
 
-def test_with_unique_names_a_candidates_names_carry_the_candidate_before_the_run_suffix():
-    state = validate(sweep_input([{"Name": "low", "HyperParameters": {}}, {"Name": "high", "HyperParameters": {}}]))
+def test_with_unique_names_a_candidates_names_carry_the_candidate_before_the_run_suffix(check):
+    state = check(sweep_input([{"Name": "low", "HyperParameters": {}}, {"Name": "high", "HyperParameters": {}}]))
     runs = {c["Name"]: c["Run"] for c in state.to_state()["Sweep"]["Candidates"]}
     assert runs["low"]["JobName"] == f"{NOVA_INPUT['JobName']}-low-{SUFFIX}"
 
 
-def test_a_candidates_tokens_are_its_own_for_this_execution():
-    state = validate(sweep_input([{"Name": "low", "HyperParameters": {}}, {"Name": "high", "HyperParameters": {}}]))
+def test_a_candidates_tokens_are_its_own_for_this_execution(check):
+    state = check(sweep_input([{"Name": "low", "HyperParameters": {}}, {"Name": "high", "HyperParameters": {}}]))
     for candidate in state.to_state()["Sweep"]["Candidates"]:
         expected = nm.candidate_tokens(EXEC_ARN, EXEC_NAME, candidate["Name"])
         assert candidate["Run"]["ClientRequestTokens"] == expected.model_dump()
@@ -185,12 +180,12 @@ def test_served_names_keep_the_letters_at_both_ends_of_the_custom_model_name():
     assert nm.provisioned_model_name("-Xmodel_X-", "abc") == "Xmodel-X-pt-abc"
 
 
-def test_run_hyperparameters_the_schema_refused_are_not_laid_over_a_candidates():
+def test_run_hyperparameters_the_schema_refused_are_not_laid_over_a_candidates(check):
     raw = sweep_input(
         [{"Name": "a", "HyperParameters": {}}, {"Name": "b", "HyperParameters": {}, "BaseModelIdentifier": LLAMA_8B}],
         HyperParameters=["epochCount", "2"],
     )
-    lines = problems(raw)
+    lines = problems(check, raw)
     assert [line for line in lines if line.startswith("HyperParameters")] == [
         line for line in lines if line.split(":", 1)[0] == "HyperParameters"
     ]

@@ -209,7 +209,7 @@ def test_a_resumed_run_takes_the_new_tests_and_drops_only_the_changed_sources_re
     monkeypatch.setattr(run_mutmut, "STAGING", stage)
     monkeypatch.setattr(run_mutmut, "PACKAGES", {"src/pkg": real})
     monkeypatch.setattr(run_mutmut, "SCRIPTS", ())
-    assert run_mutmut.refresh_staging({}) == ["src/pkg/edited.py"]
+    assert run_mutmut.refresh_staging() == ["src/pkg/edited.py"]
     assert (stage / "src" / "pkg" / "edited.py").read_text() == "B = 2\n"
     assert not (stage / "mutants" / "src" / "pkg" / "edited.py.meta").exists()
     assert (stage / "mutants" / "src" / "pkg" / "same.py.meta").exists()
