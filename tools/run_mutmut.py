@@ -123,6 +123,82 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (27, 29, 30)
     },
+    **{
+        # bert_score 0.3.13's BERTScorer stores these and reads them only in its own score(), compute_idf(),
+        # plot_example() and hash, none of which the evaluator calls: it reads _tokenizer, _model and
+        # baseline_vals (from baseline_path, set whenever rescaling), and weighs idf itself (score_models)
+        f"bertscore_evaluator.scoring.x_get_scorer__mutmut_{n}": (
+            "BERTScorer keeps idf, nthreads, batch_size, rescale_with_baseline and lang for its own score(),"
+            " which the evaluator never calls (it embeds and matches with embed_sentences and bertscore_pairs)"
+        )
+        for n in (13, 14, 15, 16, 22, 23, 24, 25, 30, 31, 33, 34, 35)
+    },
+    **{
+        f"bertscore_evaluator.scoring.x_embed_sentences__mutmut_{n}": (
+            "the pad id only fills masked positions, which no real token attends to (measured: bit-identical"
+            " scores on padded batches)"
+        )
+        for n in (11, 12, 13, 14)
+    },
+    **{
+        f"bertscore_evaluator.scoring.x_{fn}__mutmut_{n}": (
+            "torch.tensor/full/cat without dtype infer int64 (torch.long) from ints and float32 (torch.float)"
+            " from floats, the dtypes named"
+        )
+        for fn, numbers in (
+            ("embed_sentences", (16, 18, 52, 55, 64, 66)),
+            ("bertscore_pairs", (21, 23)),
+        )
+        for n in numbers
+    },
+    **{
+        f"bertscore_evaluator.scoring.x_embed_sentences__mutmut_{n}": (
+            "transformers reads the attention mask as booleans (non-zero: attend), so a float mask or a mask of"
+            " 2s is the same mask (measured: bit-identical scores on padded batches)"
+        )
+        for n in (58, 60, 68)
+    },
+    **{
+        f"bertscore_evaluator.scoring.x_score_models__mutmut_{n}": (
+            "the scores are float32 (the model's hidden states; the cache stores float32), torch.zeros' default"
+            " dtype, and torch.cat promotes anyway before .double()"
+        )
+        for n in (70, 72)
+    },
+    "bertscore_evaluator.scoring.x_bertscore_pairs__mutmut_29": (
+        "arange(n).expand(-1) is arange(n), which the comparison with lens.unsqueeze(1) broadcasts to the same"
+        " (batch, n) mask as expand(batch, -1)"
+    ),
+    "bertscore_evaluator.scoring.x_bertscore_pairs__mutmut_45": (
+        "greedy_cos_idf multiplies padded positions out by their masks: any non-zero padding value (one that"
+        " can be normalised) gives the same scores; 2.0 is bert_score's"
+    ),
+    **{
+        f"bertscore_evaluator.scoring.x_bertscore_pairs__mutmut_{n}": (
+            "greedy_cos_idf's all_layers only needs to be falsy: None and its default False are the same"
+        )
+        for n in (92, 95)
+    },
+    "bertscore_evaluator.scoring.x_bertscore_pairs__mutmut_102": (
+        "p, r and f are 1-D: stacking them on dim 1 or dim -1 is the same (batch, 3) tensor"
+    ),
+    "bertscore_evaluator.scoring.x_bertscore_pairs__mutmut_107": "torch.cat's dim defaults to 0",
+    **{
+        f"bertscore_evaluator.scoring.x_score_models__mutmut_{n}": (
+            "zip's strict over equal lengths: the rows are the scored slots then the blank ones, by construction"
+        )
+        for n in (82, 85, 87)
+    },
+    "bertscore_evaluator.scoring.x_embedding_cache__mutmut_1": (
+        "EmbeddingCache turns a falsy identity into {} (dict(identity or {})): '' and None are the same"
+    ),
+    "bertscore_evaluator.scoring.x__umt5_encoder__mutmut_12": (
+        "from_pretrained without a device map loads on the CPU: .to(None) leaves it there as .to('cpu') does"
+    ),
+    "bertscore_evaluator.scoring.x_read_model_info__mutmut_5": (
+        "reading a missing info file raises FileNotFoundError (a directory: IsADirectoryError), both OSError,"
+        " which returns {} as is_file() does"
+    ),
     # validation
     "workflow_lambdas.validation.sweep.x_sweep_settings__mutmut_85": (
         "the execution name given to candidate_tokens is read only without an execution ARN, and a context is"

@@ -1,4 +1,4 @@
-"""Scoring core: parity with ``bert_score.score``, idf, rescaling, skipped and blank candidates."""
+"""Scoring core: parity with ``bert_score.score``, idf, rescaling, skipped and blank candidates, the CPU."""
 
 from __future__ import annotations
 
@@ -330,3 +330,33 @@ def test_idf_counts_a_blank_reference_as_its_special_tokens_alone(config, evalua
     parcel = tokenizer.convert_tokens_to_ids("parcel")
     assert weights[parcel] == log((n + 1) / 2)
     assert weights[tokenizer.convert_tokens_to_ids("xxxx")] == log(n + 1)  # in no reference
+
+
+def test_scoring_stays_on_the_cpu_where_torch_reports_a_gpu(minilm_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # as on a GPU host (none is lent here)
+    config = scoring.ScorerConfig.create(minilm_path, 5)  # a layer no other test loads: a fresh load
+    try:
+        scorer = scoring.get_scorer(config)
+        assert {p.device.type for p in scorer._model.parameters()} == {"cpu"}
+    finally:
+        scoring._scorers.pop((config.model, config.num_layers, config.baseline_path), None)
+
+
+def test_idf_weights_come_from_the_given_config_not_the_environment(config, evaluator_env, monkeypatch, tmp_path):
+    with_idf = scoring.ScorerConfig.create(config.model, 6, idf=True)
+    expected = scoring.score_models(REFS, {"custom": CUSTOM}, config=with_idf)["custom"]
+    monkeypatch.setenv("BERTSCORE_MODEL", str(tmp_path / "another-model"))  # cannot load
+    got = scoring.score_models(REFS, {"custom": CUSTOM}, config=with_idf)["custom"]
+    assert got == expected
+
+
+def test_three_models_of_unequal_counts_score_as_each_alone(config):
+    # the models' batches start where the previous model's pairs end (sizes 3, 4, 4)
+    candidates = {"base": [None, *BASE[1:]], "custom": CUSTOM, "other": BASE[::-1]}
+    together = scoring.score_models(REFS, candidates, config=config)
+    for name, outputs in candidates.items():
+        alone = scoring.score_models(REFS, {name: outputs}, config=config)[name]
+        assert [s and s.f1 for s in together[name]] == pytest.approx([s and s.f1 for s in alone], abs=1e-6)
+    assert together["base"][0] is None

@@ -3,8 +3,11 @@
 Batches are exactly as wide as the token budget allows and as long as the sentence limit allows; the
 model's info and config files are read whatever the process locale; a directory named after nothing
 (``model``, ``weights``...) is named after its parent; without ``BERTSCORE_MODEL`` the bundled MiniLM
-scores with 6 layers unless ``BERTSCORE_NUM_LAYERS`` says otherwise, else ``roberta-large``. None of
-these tests loads the model.
+scores with 6 layers unless ``BERTSCORE_NUM_LAYERS`` says otherwise, else ``roberta-large``; bad limits
+and texts are named; the report's scorer section and library versions are the configured and installed
+ones. A model loads once, also when two first uses race, a loaded one never waits for another's load,
+and a refused or failed load is not kept. None of these tests loads the model (a stand-in BERTScorer
+takes its place where one is loaded).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import locale
+import re
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -221,3 +226,224 @@ def test_a_link_that_points_elsewhere_is_pointed_at_the_model_again(tmp_path, tm
     assert scoring.bert_score_model_path(str(model)) == str(link)
     assert link.resolve() == model.resolve()
     assert sorted(p.name for p in tmpdir_for_links.iterdir()) == [link.name]  # the staging link is gone
+
+
+# --- the configuration's checks and defaults ---------------------------------------------------------------
+
+
+def test_a_config_made_in_code_scores_like_one_from_an_empty_environment(no_env):
+    # the CLI and the benchmarks build configs with create(); the Lambdas read the environment
+    assert scoring.ScorerConfig.create("roberta-large", 6) == scoring.ScorerConfig.from_env(
+        {"BERTSCORE_MODEL": "roberta-large", "BERTSCORE_NUM_LAYERS": "6"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"batch_size": 0}, "batch size must be positive, got 0"),
+        ({"max_batch_tokens": -3}, "max batch tokens must be positive, got -3"),
+    ],
+)
+def test_a_batch_limit_below_one_is_refused_naming_its_value(limits, message):
+    with pytest.raises(EvaluationFailed, match=f"^{message}$"):
+        scoring.ScorerConfig.create("roberta-large", 6, **limits)
+
+
+@pytest.mark.parametrize(
+    ("references", "candidates", "message"),
+    [
+        (["a", 7], {"custom": ["a", "b"]}, "reference 1 is not a string"),
+        (["a", "b"], {"base": ["a", "b"], "custom": ["a", 3]}, "candidate 1 of model 'custom' is not a string"),
+    ],
+)
+def test_a_text_that_is_not_a_string_is_named(references, candidates, message):
+    # checked before any model is loaded
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        scoring.score_models(references, candidates, config=scoring.ScorerConfig("absent-model", 6))
+
+
+# --- what the report says about the scorer -----------------------------------------------------------------
+
+
+def test_the_scorer_description_names_the_baked_model_and_its_settings(tmp_path: Path):
+    model = tmp_path / "bertscore-model"
+    model.mkdir()
+    (model / scoring.MODEL_INFO_FILE).write_text(json.dumps({"source": "org/encoder"}), encoding="utf-8")
+    baseline = tmp_path / "baseline.tsv"
+    baseline.write_text("LAYER,P,R,F\n", encoding="utf-8")
+    config = scoring.ScorerConfig.create(str(model), 5, idf=True, baseline_path=str(baseline))
+    assert scoring.model_description(config) == {
+        "Name": "org/encoder",
+        "Model": str(model),
+        "SourceModel": "org/encoder",
+        "NumLayers": 5,
+        "Idf": True,
+        "Rescaled": True,
+        "BaselinePath": str(baseline),
+    }
+    plain = scoring.model_description(scoring.ScorerConfig.create("roberta-large", 17))
+    assert (plain["Name"], plain["Idf"], plain["Rescaled"], plain["BaselinePath"]) == (
+        "roberta-large",
+        False,
+        False,
+        None,
+    )
+
+
+def test_the_scoring_libraries_are_named_as_installed_with_their_versions():
+    from importlib import metadata
+
+    versions = scoring.library_versions()
+    assert {"bert-score", "transformers", "torch"} <= set(versions)
+    for name, version in versions.items():
+        # the canonical distribution name (PEP 503), as pip lists it, and the version installed here
+        assert name == re.sub(r"[-_.]+", "-", name).lower()
+        assert version is not None and version == metadata.version(name)
+
+
+def test_a_library_that_is_not_installed_has_no_version(monkeypatch: pytest.MonkeyPatch):
+    from importlib import metadata
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    versions = scoring.library_versions()
+    assert versions and all(v is None for v in versions.values())
+
+
+# --- loading the scorer (a stand-in BERTScorer: no model is loaded) ----------------------------------------
+
+
+class StandInScorer:
+    """Takes BERTScorer's keywords; ``max_length``, ``fail`` and ``bad_baseline`` shape the next ones."""
+
+    max_length: int | None = 512
+    fail: Exception | None = None
+    bad_baseline = False
+    made: list[StandInScorer] = []
+
+    def __init__(self, **kwargs: object):
+        if StandInScorer.fail is not None:
+            raise StandInScorer.fail
+        self.kwargs = kwargs
+        self._tokenizer = SimpleNamespace(model_max_length=StandInScorer.max_length)
+        self._model = object()
+        StandInScorer.made.append(self)
+
+    @property
+    def baseline_vals(self) -> object:
+        if StandInScorer.bad_baseline:
+            raise ValueError("baseline has no row for layer 3")
+        return [0.5, 0.5, 0.5]
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[scoring.ScorerConfig]:
+    """A config for a model directory of this test only, loaded by ``StandInScorer``; forgotten afterwards."""
+    import bert_score
+
+    monkeypatch.setattr(bert_score, "BERTScorer", StandInScorer)
+    monkeypatch.setattr(StandInScorer, "made", [])
+    model = tmp_path / "encoder"
+    model.mkdir()
+    config = scoring.ScorerConfig.create(str(model), 3)
+    yield config
+    for key in [k for k in scoring._scorers if k[0].startswith(str(tmp_path))]:
+        scoring._scorers.pop(key)
+
+
+def test_a_model_is_loaded_once_and_then_reused(stand_in):
+    first = scoring.get_scorer(stand_in)
+    assert scoring.get_scorer(stand_in) is first
+    assert StandInScorer.made == [first]
+
+
+def test_a_loaded_model_is_returned_while_another_one_loads(stand_in):
+    loaded = scoring.get_scorer(stand_in)
+    got: list[object] = []
+    with scoring._load_lock:  # another model's load holds the lock
+        reader = threading.Thread(target=lambda: got.append(scoring.get_scorer(stand_in)), daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        waited = reader.is_alive()
+    reader.join()
+    assert not waited, "get_scorer waited for the load lock although the model was loaded"
+    assert got == [loaded]
+
+
+class GateLock:
+    """A lock that counts the threads that reach it; the test holds ``inner`` to keep them waiting."""
+
+    def __init__(self) -> None:
+        self.inner = threading.Lock()
+        self.reached = threading.Semaphore(0)
+
+    def __enter__(self) -> None:
+        self.reached.release()
+        self.inner.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.release()
+
+
+def test_two_first_uses_at_once_load_the_model_once(stand_in, monkeypatch: pytest.MonkeyPatch):
+    gate = GateLock()
+    monkeypatch.setattr(scoring, "_load_lock", gate)
+    got: list[object] = []
+    gate.inner.acquire()
+    threads = [threading.Thread(target=lambda: got.append(scoring.get_scorer(stand_in))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    both_waiting = all(gate.reached.acquire(timeout=30) for _ in threads)  # both missed the loaded table
+    gate.inner.release()
+    for thread in threads:
+        thread.join()
+    assert both_waiting
+    assert len(StandInScorer.made) == 1 and got == StandInScorer.made * 2
+
+
+@pytest.mark.parametrize(
+    ("max_length", "loads"),
+    [(scoring.MAX_SANE_MODEL_LENGTH, True), (scoring.MAX_SANE_MODEL_LENGTH + 1, False), (None, False)],
+)
+def test_a_tokenizer_length_up_to_the_sane_limit_is_a_real_one(stand_in, monkeypatch, max_length, loads):
+    monkeypatch.setattr(StandInScorer, "max_length", max_length)
+    if loads:
+        assert scoring.get_scorer(stand_in)._tokenizer.model_max_length == max_length
+        return
+    with pytest.raises(EvaluationFailed) as raised:
+        scoring.get_scorer(stand_in)
+    message = str(raised.value)
+    assert f"has no model_max_length (got {max_length!r})" in message
+    # both ways to fix it
+    assert "bake the model with evaluator/fetch_model.py" in message
+    assert message.endswith("or add model_max_length to its tokenizer_config.json")
+    assert len(StandInScorer.made) == 1  # it was built, then refused
+    monkeypatch.setattr(StandInScorer, "max_length", 512)
+    assert scoring.get_scorer(stand_in) is StandInScorer.made[-1]  # the refused one was not kept
+
+
+def test_a_model_that_cannot_load_is_named_with_its_layer(stand_in, monkeypatch):
+    monkeypatch.setattr(StandInScorer, "fail", OSError("no weights in the directory"))
+    with pytest.raises(EvaluationFailed) as raised:
+        scoring.get_scorer(stand_in)
+    assert str(raised.value) == f"cannot load BERTScore model {stand_in.model!r} (layer 3): no weights in the directory"
+
+
+def test_a_broken_baseline_file_fails_the_load_not_the_scoring(stand_in, monkeypatch, tmp_path: Path):
+    baseline = tmp_path / "baseline.tsv"
+    baseline.write_text("LAYER,P,R,F\n", encoding="utf-8")
+    config = scoring.ScorerConfig.create(stand_in.model, 3, baseline_path=str(baseline))
+    monkeypatch.setattr(StandInScorer, "bad_baseline", True)
+    with pytest.raises(EvaluationFailed, match="baseline has no row for layer 3"):
+        scoring.get_scorer(config)
+    monkeypatch.setattr(StandInScorer, "bad_baseline", False)
+    assert scoring.get_scorer(config).baseline_vals == [0.5, 0.5, 0.5]  # the broken load was not kept
+
+
+def test_the_embeddings_cache_keys_live_under_the_given_prefix(stand_in):
+    embeddings = scoring.embedding_cache(stand_in, store=object(), cache_prefix="team-a/cache/")
+    assert embeddings.enabled and embeddings.identity["model_max_length"] == 512
+    assert embeddings.key("a sentence").startswith("team-a/cache/")
