@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from fake_aws import FAKE_AWS_ENV
@@ -45,3 +46,12 @@ def evaluator_env(monkeypatch: pytest.MonkeyPatch, minilm_path: str) -> None:
     monkeypatch.delenv("BERTSCORE_BASELINE_PATH", raising=False)
     monkeypatch.delenv("BERTSCORE_BATCH_SIZE", raising=False)
     monkeypatch.delenv("BERTSCORE_MAX_BATCH_TOKENS", raising=False)
+
+
+@pytest.fixture
+def own_scorers() -> Iterator[None]:
+    """Forget the scorers a test loads for itself (a layer or model directory no other test uses) afterwards."""
+    before = set(scoring._scorers)
+    yield
+    for key in set(scoring._scorers) - before:
+        scoring._scorers.pop(key, None)

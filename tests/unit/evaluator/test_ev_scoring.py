@@ -332,16 +332,13 @@ def test_idf_counts_a_blank_reference_as_its_special_tokens_alone(config, evalua
     assert weights[tokenizer.convert_tokens_to_ids("xxxx")] == log(n + 1)  # in no reference
 
 
-def test_scoring_stays_on_the_cpu_where_torch_reports_a_gpu(minilm_path, monkeypatch):
+def test_scoring_stays_on_the_cpu_where_torch_reports_a_gpu(minilm_path, monkeypatch, own_scorers):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # as on a GPU host (none is lent here)
     config = scoring.ScorerConfig.create(minilm_path, 5)  # a layer no other test loads: a fresh load
-    try:
-        scorer = scoring.get_scorer(config)
-        assert {p.device.type for p in scorer._model.parameters()} == {"cpu"}
-    finally:
-        scoring._scorers.pop((config.model, config.num_layers, config.baseline_path), None)
+    scorer = scoring.get_scorer(config)
+    assert {p.device.type for p in scorer._model.parameters()} == {"cpu"}
 
 
 def test_idf_weights_come_from_the_given_config_not_the_environment(config, evaluator_env, monkeypatch, tmp_path):

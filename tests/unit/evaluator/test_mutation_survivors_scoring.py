@@ -327,7 +327,6 @@ class StandInScorer:
     def __init__(self, **kwargs: object):
         if StandInScorer.fail is not None:
             raise StandInScorer.fail
-        self.kwargs = kwargs
         self._tokenizer = SimpleNamespace(model_max_length=StandInScorer.max_length)
         self._model = object()
         StandInScorer.made.append(self)
@@ -340,7 +339,7 @@ class StandInScorer:
 
 
 @pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[scoring.ScorerConfig]:
+def stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, own_scorers: None) -> scoring.ScorerConfig:
     """A config for a model directory of this test only, loaded by ``StandInScorer``; forgotten afterwards."""
     import bert_score
 
@@ -348,10 +347,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[scorin
     monkeypatch.setattr(StandInScorer, "made", [])
     model = tmp_path / "encoder"
     model.mkdir()
-    config = scoring.ScorerConfig.create(str(model), 3)
-    yield config
-    for key in [k for k in scoring._scorers if k[0].startswith(str(tmp_path))]:
-        scoring._scorers.pop(key)
+    return scoring.ScorerConfig.create(str(model), 3)
 
 
 def test_a_model_is_loaded_once_and_then_reused(stand_in):
